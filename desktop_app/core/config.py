@@ -1,0 +1,72 @@
+"""Where the API lives and how patient to be with it."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from desktop_app.core.retry import RetryPolicy
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 10.0
+    # The server sends nothing while it draws: a high-quality edit can take minutes.
+    read: float = 360.0
+    write: float = 120.0
+    deadline: float = 600.0  # the whole request, retries and waits included
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read", "write", "deadline"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"Timeout {name} must be more than 0 seconds.")
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    base_url: str = DEFAULT_BASE_URL
+    organization: str | None = None
+    project: str | None = None
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_download_bytes: int = 64 * 1024 * 1024
+    download_deadline: float = 120.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"The base URL {self.base_url!r} is not an http(s) address.")
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, **overrides: object
+    ) -> ClientConfig:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {
+            "base_url": env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            "organization": env.get("OPENAI_ORG_ID") or None,
+            "project": env.get("OPENAI_PROJECT_ID") or None,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_openai(self) -> bool:
+        return (urlsplit(self.base_url).hostname or "").endswith("openai.com")
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

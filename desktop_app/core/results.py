@@ -1,0 +1,142 @@
+"""What a run hands out: images as they arrive, progress events, and the final result."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_FORMAT_BY_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+)
+
+
+def sniff_format(data: bytes) -> str:
+    """The image format of result bytes, from their magic number (the server's word can lie)."""
+    for magic, name in _FORMAT_BY_MAGIC:
+        if data.startswith(magic):
+            return name
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return "bin"
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    input_text_tokens: int = 0
+    input_image_tokens: int = 0
+    output_image_tokens: int = 0
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Usage | None:
+        if not isinstance(raw, Mapping):
+            return None
+
+        def number(source: Any, key: str) -> int:
+            value = source.get(key) if isinstance(source, Mapping) else None
+            return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+        inputs = raw.get("input_tokens_details")
+        outputs = raw.get("output_tokens_details")
+        return cls(
+            input_tokens=number(raw, "input_tokens"),
+            output_tokens=number(raw, "output_tokens"),
+            total_tokens=number(raw, "total_tokens"),
+            input_text_tokens=number(inputs, "text_tokens"),
+            input_image_tokens=number(inputs, "image_tokens"),
+            output_image_tokens=number(outputs, "image_tokens"),
+        )
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
+
+    def _values(self) -> tuple[int, ...]:
+        return (
+            self.input_tokens,
+            self.output_tokens,
+            self.total_tokens,
+            self.input_text_tokens,
+            self.input_image_tokens,
+            self.output_image_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One finished variation: the bytes exactly as the server made them."""
+
+    index: int
+    data: bytes = field(repr=False)
+    format: str  # png | jpeg | webp | gif, sniffed from the bytes
+    revised_prompt: str | None = None
+    source_url: str | None = None  # for classic url results, where it was downloaded from
+
+
+@dataclass(frozen=True)
+class PartialImage:
+    """A streamed preview of image ``index`` (``partial_index`` counts previews of that image)."""
+
+    index: int
+    partial_index: int
+    data: bytes = field(repr=False)
+
+
+class Phase(enum.Enum):
+    PREPARING = "preparing"
+    CONNECTING = "connecting"
+    UPLOADING = "uploading"
+    WAITING = "waiting"  # the request is sent; the server is working (this is when billing starts)
+    RECEIVING = "receiving"
+    DOWNLOADING = "downloading"
+
+
+@dataclass(frozen=True)
+class PhaseChanged:
+    phase: Phase
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    sent: int
+    total: int
+
+
+@dataclass(frozen=True)
+class RetryScheduled:
+    """The client waits ``seconds`` and tries again (a countdown for the user)."""
+
+    seconds: float
+    attempt: int  # the attempt that is about to start, 2 or 3
+    reason: str  # "rate limit", "server error 503", "connection failed"
+
+
+@dataclass(frozen=True)
+class PartialArrived:
+    image: PartialImage
+
+
+@dataclass(frozen=True)
+class ImageArrived:
+    image: GeneratedImage
+
+
+RunEvent = PhaseChanged | UploadProgress | RetryScheduled | PartialArrived | ImageArrived
+
+
+@dataclass(frozen=True)
+class RunResult:
+    images: tuple[GeneratedImage, ...]
+    request_id: str | None
+    usage: Usage | None = None
+    created: int | None = None
+    size: str | None = None
+    quality: str | None = None
+    output_format: str | None = None
+    background: str | None = None
+    attempts: int = 1

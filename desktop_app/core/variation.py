@@ -1,0 +1,118 @@
+"""From a picture, a square and the user's choices to one request: shared by CLI and window."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from desktop_app.core.capabilities import (
+    CLASSIC_MODEL,
+    CLASSIC_SIZES,
+    MAX_VARIATIONS,
+    STANDARD_SIZES,
+    custom_size_is_valid,
+    size_side,
+)
+from desktop_app.core.client import EventSink, ImagesClient
+from desktop_app.core.imaging import (
+    SourceImage,
+    Square,
+    Upload,
+    prepare_classic_upload,
+    prepare_edit_upload,
+)
+from desktop_app.core.prompts import Strength, input_fidelity, variation_prompt
+from desktop_app.core.requests import ClassicRequest, EditRequest, InvalidRequest
+from desktop_app.core.results import RunResult
+
+MAX_EDIT_UPLOAD_SIDE = 2048  # the edits endpoint works from a square; more pixels only cost time
+
+
+class Mode(enum.Enum):
+    EDIT = "edit"  # GPT Image edits with a variation prompt: the default against OpenAI
+    CLASSIC = "classic"  # the retired /images/variations, on servers that still serve it
+
+
+@dataclass(frozen=True)
+class VariationSettings:
+    mode: Mode = Mode.EDIT
+    model: str | None = None  # None: the caller picks one from the server's list
+    n: int = 1
+    size: str | None = None  # None: "auto" for edits, "1024x1024" for classic
+    quality: str = "auto"
+    output_format: str = "png"
+    strength: Strength = Strength.BALANCED
+    prompt: str | None = None  # None: the wording for ``strength``
+    response_format: str = "b64_json"  # classic only
+    stream: bool = False
+    partial_images: int = 2
+
+    def check(self) -> None:
+        """Refuses what no server would accept, before any work or money is spent."""
+        if not 1 <= self.n <= MAX_VARIATIONS:
+            raise InvalidRequest(
+                f"The number of variations must be between 1 and {MAX_VARIATIONS}."
+            )
+        size = self.effective_size
+        if self.mode is Mode.CLASSIC and size not in CLASSIC_SIZES:
+            raise InvalidRequest(
+                f"The classic endpoint makes sizes {', '.join(CLASSIC_SIZES)}, not {size}."
+            )
+        if self.mode is Mode.EDIT and size not in STANDARD_SIZES and not custom_size_is_valid(size):
+            raise InvalidRequest(
+                f"{size} is not a size GPT Image models make: use auto, 1024x1024, 1536x1024, "
+                "1024x1536, or WxH with sides divisible by 16."
+            )
+
+    @property
+    def effective_size(self) -> str:
+        if self.size:
+            return self.size
+        return "auto" if self.mode is Mode.EDIT else "1024x1024"
+
+    @property
+    def effective_prompt(self) -> str:
+        return self.prompt if self.prompt is not None else variation_prompt(self.strength)
+
+
+def prepare_upload(
+    source: SourceImage, square: Square | None, settings: VariationSettings
+) -> Upload:
+    settings.check()
+    side = size_side(settings.effective_size)
+    if settings.mode is Mode.CLASSIC:
+        return prepare_classic_upload(source, square, side)
+    return prepare_edit_upload(source, square, min(side, MAX_EDIT_UPLOAD_SIDE))
+
+
+def build_request(
+    upload: Upload, settings: VariationSettings, model: str
+) -> EditRequest | ClassicRequest:
+    if settings.mode is Mode.CLASSIC:
+        return ClassicRequest(
+            image=upload,
+            model=model or CLASSIC_MODEL,
+            n=settings.n,
+            size=settings.effective_size,
+            response_format=settings.response_format,
+        )
+    return EditRequest(
+        image=upload,
+        prompt=settings.effective_prompt,
+        model=model,
+        n=settings.n,
+        size=settings.effective_size,
+        quality=settings.quality,
+        output_format=settings.output_format,
+        input_fidelity=input_fidelity(settings.strength),
+        stream=settings.stream,
+        partial_images=settings.partial_images if settings.stream else 0,
+    )
+
+
+async def send(
+    client: ImagesClient, request: EditRequest | ClassicRequest, sink: EventSink
+) -> RunResult:
+    if isinstance(request, ClassicRequest):
+        return await client.classic_variations(request, sink)
+    return await client.edit(request, sink)

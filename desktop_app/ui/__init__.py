@@ -1,0 +1,1 @@
+"""Widgets only: they display state and forward intent to the core."""

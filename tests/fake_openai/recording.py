@@ -1,0 +1,33 @@
+"""What the fake server saw: one record per HTTP request, kept for the tests to inspect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """One file part of a multipart upload, exactly as it arrived."""
+
+    field: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+@dataclass
+class RecordedRequest:
+    """One request as received (recorded before it is answered)."""
+
+    method: str
+    path: str  # without the query string
+    headers: dict[str, str]  # names lower-case; repeated headers joined with ", "
+    fields: dict[str, list[str]]  # multipart text fields, or query parameters for GET
+    files: list[UploadedFile]
+    body_complete: bool  # False when the client vanished (or was cut off) mid-upload
+    request_id: str  # the x-request-id answered with, "" when no headers were sent
+
+    def value(self, name: str) -> str | None:
+        """The last value of text field `name`, None when absent (a convenience for tests)."""
+        values = self.fields.get(name)
+        return values[-1] if values else None

@@ -1,0 +1,256 @@
+"""The command line end to end: real files, the real client, the local API server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from desktop_app import cli
+from desktop_app.core.keystore import KeyStore
+from tests.conftest import CANARY_KEY
+from tests.core.client_helpers import provenance
+from tests.fake_openai import FakeOpenAI, Fault
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "photo.jpg"
+    image = Image.linear_gradient("L").resize((900, 600)).convert("RGB")
+    image.paste((200, 30, 30), (0, 0, 300, 300))
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+@pytest.fixture
+def env(api_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv("OPENAI_BASE_URL", api_server.base_url)
+    return {"OPENAI_API_KEY": CANARY_KEY}
+
+
+def vary(env: dict[str, str], *args: str) -> int:
+    return cli.main(["vary", *args], keystore=KeyStore(environ=env))
+
+
+def test_vary_saves_three_files_and_prints_their_paths(
+    api_server: FakeOpenAI,
+    env: dict[str, str],
+    photo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "out"
+    assert vary(env, str(photo), "-n", "3", "--out", str(out)) == cli.EXIT_OK
+    printed = capsys.readouterr().out.split()
+    assert len(printed) == 3
+    paths = [Path(p) for p in printed]
+    assert sorted(paths) == sorted(out.iterdir())
+    for path in paths:
+        assert path.name.startswith("photo-") and path.suffix == ".png"
+        assert provenance(path.read_bytes())
+    sent = api_server.requests[-1]
+    assert sent.fields["model"] == ["gpt-image-2.6-sunburst"]  # chosen from /v1/models
+    assert sent.files[0].content_type in ("image/jpeg", "image/webp", "image/png")
+
+
+def test_vary_never_overwrites(
+    env: dict[str, str], photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert vary(env, str(photo), "-n", "2", "--out", str(out)) == 0
+    first = {p: p.read_bytes() for p in out.iterdir()}
+    assert vary(env, str(photo), "-n", "2", "--out", str(out)) == 0
+    assert len(list(out.iterdir())) == 4
+    for path, data in first.items():
+        assert path.read_bytes() == data
+
+
+def test_vary_defaults_to_pictures_image_variations(
+    env: dict[str, str],
+    photo: Path,
+    isolated_user_folders: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = isolated_user_folders / "Pictures"
+    monkeypatch.setattr(cli, "default_output_folder", lambda: target / "Image Variations")
+    assert vary(env, str(photo)) == 0
+    (saved,) = capsys.readouterr().out.split()
+    assert Path(saved).parent == target / "Image Variations"
+
+
+def test_streamed_classic_and_crop_options(
+    legacy_server: FakeOpenAI,
+    photo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", legacy_server.base_url)
+    env = {"OPENAI_API_KEY": CANARY_KEY}
+    out = tmp_path / "classic"
+    code = vary(
+        env,
+        str(photo),
+        "--mode",
+        "classic",
+        "--size",
+        "256x256",
+        "-n",
+        "2",
+        "--response-format",
+        "url",
+        "--crop",
+        "0,0,300",
+        "--out",
+        str(out),
+    )
+    assert code == 0
+    assert len(capsys.readouterr().out.split()) == 2
+    sent = legacy_server.requests[-1]
+    assert sent.path == "/v1/images/variations"
+    with Image.open(__import__("io").BytesIO(sent.files[0].data)) as upload:
+        assert upload.size == (256, 256)
+        assert upload.getpixel((128, 128))[0] > 150  # the red corner was cropped
+    code = cli.main(
+        ["vary", str(photo), "--stream", "-n", "2", "--out", str(out)],
+        keystore=KeyStore(environ=env),
+    )
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-n", "11"],
+        ["-n", "0"],
+        ["--mode", "classic", "--size", "1536x1024"],
+        ["--crop", "1,2"],
+        ["--size", "999x999"],
+        ["--timeout", "0"],
+    ],
+)
+def test_usage_errors_exit_2(
+    env: dict[str, str], photo: Path, tmp_path: Path, args: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        code = vary(env, str(photo), *args, "--out", str(tmp_path))
+        raise SystemExit(code)
+    assert exited.value.code == cli.EXIT_USAGE
+
+
+def test_missing_file_and_missing_key_exit_2(env: dict[str, str], tmp_path: Path) -> None:
+    assert vary(env, str(tmp_path / "nope.jpg")) == cli.EXIT_USAGE
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (10, 10)).save(photo)
+    assert vary({}, str(photo)) == cli.EXIT_USAGE
+
+
+def test_a_rejected_picture_exits_3_and_says_why(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = tmp_path / "drawing.png"
+    fake.write_text('<svg xmlns="http://www.w3.org/2000/svg"></svg>')
+    assert vary(env, str(fake), "--out", str(tmp_path)) == cli.EXIT_IMAGE_REJECTED
+    assert "drawing.png" in capsys.readouterr().err
+
+
+def test_an_api_refusal_exits_4_with_the_request_id(
+    api_server: FakeOpenAI,
+    env: dict[str, str],
+    photo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    api_server.inject(Fault("moderation_blocked"), path="/v1/images/edits")
+    assert vary(env, str(photo), "--out", str(tmp_path / "o")) == cli.EXIT_API_REFUSED
+    err = capsys.readouterr().err
+    assert "safety system" in err and "req_" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_server_failure_exits_5_and_says_it_was_not_billed(
+    api_server: FakeOpenAI,
+    env: dict[str, str],
+    photo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    api_server.inject(Fault("reset_mid_body", after_bytes=20), path="/v1/images/edits")
+    assert vary(env, str(photo), "--out", str(tmp_path)) == cli.EXIT_NETWORK
+    assert "may have been billed" in capsys.readouterr().err
+    assert api_server.count("/v1/images/edits") == 1
+
+
+def _subprocess_env(server: FakeOpenAI, home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        OPENAI_API_KEY=CANARY_KEY,
+        OPENAI_BASE_URL=server.base_url,
+        HOME=str(home),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def test_python_m_desktop_app_vary_end_to_end(
+    api_server: FakeOpenAI, photo: Path, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop_app",
+            "vary",
+            str(photo),
+            "-n",
+            "3",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        env=_subprocess_env(api_server, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.split()) == 3
+    assert CANARY_KEY not in result.stdout + result.stderr
+
+
+def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
+    api_server: FakeOpenAI, photo: Path, tmp_path: Path
+) -> None:
+    api_server.inject(Fault("stall_before_headers", seconds=60), path="/v1/images/edits")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "vary", str(photo), "--out", str(tmp_path)],
+        env=_subprocess_env(api_server, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 30
+    while api_server.count("/v1/images/edits") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == cli.EXIT_INTERRUPTED, err
+    assert "may have been billed" in err
+    assert CANARY_KEY not in out + err
+
+
+def test_no_arguments_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 0
+    assert "vary" in capsys.readouterr().out
