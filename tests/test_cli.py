@@ -49,7 +49,7 @@ def test_vary_saves_three_files_and_prints_their_paths(
 ) -> None:
     out = tmp_path / "out"
     assert vary(env, str(photo), "-n", "3", "--out", str(out)) == cli.EXIT_OK
-    printed = capsys.readouterr().out.split()
+    printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 3
     paths = [Path(p) for p in printed]
     assert sorted(paths) == sorted(out.iterdir())
@@ -78,13 +78,10 @@ def test_vary_defaults_to_pictures_image_variations(
     photo: Path,
     isolated_user_folders: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    target = isolated_user_folders / "Pictures"
-    monkeypatch.setattr(cli, "default_output_folder", lambda: target / "Image Variations")
     assert vary(env, str(photo)) == 0
-    (saved,) = capsys.readouterr().out.split()
-    assert Path(saved).parent == target / "Image Variations"
+    (saved,) = capsys.readouterr().out.splitlines()
+    assert Path(saved).parent == isolated_user_folders / "Pictures" / "Image Variations"
 
 
 def test_streamed_classic_and_crop_options(
@@ -114,7 +111,7 @@ def test_streamed_classic_and_crop_options(
         str(out),
     )
     assert code == 0
-    assert len(capsys.readouterr().out.split()) == 2
+    assert len(capsys.readouterr().out.splitlines()) == 2
     sent = legacy_server.requests[-1]
     assert sent.path == "/v1/images/variations"
     with Image.open(__import__("io").BytesIO(sent.files[0].data)) as upload:
@@ -224,7 +221,7 @@ def test_python_m_desktop_app_vary_end_to_end(
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.split()) == 3
+    assert len(result.stdout.splitlines()) == 3
     assert CANARY_KEY not in result.stdout + result.stderr
 
 

@@ -165,6 +165,16 @@ class ApiError(VariationError):
                 "Your OpenAI organisation must be verified before it can use this model. "
                 f"Verify it at {VERIFICATION_URL}, then try again."
             )
+        if kind is ApiErrorKind.MODEL_NOT_FOUND and (self.model or "").startswith("dall-e-"):
+            advice = (
+                f" Use GPT Image variation mode instead, e.g. with {self.suggested_model!r}."
+                if self.suggested_model and not self.suggested_model.startswith("dall-e-")
+                else " Use GPT Image variation mode instead."
+            )
+            return (
+                "This server does not offer the classic variations endpoint (OpenAI retired "
+                f"{self.model} on 2026-05-12).{advice}"
+            )
         if kind is ApiErrorKind.MODEL_NOT_FOUND:
             gone = f"The model {self.model!r}" if self.model else "This model"
             if self.suggested_model:

@@ -257,6 +257,13 @@ def _links_unsupported(exc: OSError) -> bool:
     return exc.errno in unsupported or getattr(exc, "winerror", None) in {1, 17, 50}
 
 
+def _current_umask() -> int:
+    # Reading the umask means setting it; this is done once per save and restored at once.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def save_new_file(folder: Path, filename: str, data: bytes) -> Path:
     """Write ``data`` to ``folder/filename``, or to ``name (2).ext``, ``name (3).ext``... when
     that name is taken; never overwrites a file. Returns the path written.
@@ -277,6 +284,9 @@ def save_new_file(folder: Path, filename: str, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); a saved picture gets the usual permissions.
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, 0o666 & ~_current_umask())
         use_links = hasattr(os, "link")
         for n in range(1, _MAX_ATTEMPTS + 1):
             target = folder / _numbered(filename, n)

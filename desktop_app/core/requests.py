@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from desktop_app.core.capabilities import (
     CLASSIC_MODEL,
@@ -12,7 +13,9 @@ from desktop_app.core.capabilities import (
     OUTPUT_FORMATS,
     capabilities_for,
 )
-from desktop_app.core.imaging import Upload
+
+if TYPE_CHECKING:
+    from desktop_app.core.imaging import Upload
 
 FormFields = list[tuple[str, str]]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from desktop_app.core.capabilities import (
     CLASSIC_MODEL,
@@ -13,17 +14,13 @@ from desktop_app.core.capabilities import (
     custom_size_is_valid,
     size_side,
 )
-from desktop_app.core.client import EventSink, ImagesClient
-from desktop_app.core.imaging import (
-    SourceImage,
-    Square,
-    Upload,
-    prepare_classic_upload,
-    prepare_edit_upload,
-)
 from desktop_app.core.prompts import Strength, input_fidelity, variation_prompt
 from desktop_app.core.requests import ClassicRequest, EditRequest, InvalidRequest
 from desktop_app.core.results import RunResult
+
+if TYPE_CHECKING:  # the window imports this module at start-up: keep httpx and Pillow out
+    from desktop_app.core.client import EventSink, ImagesClient
+    from desktop_app.core.imaging import SourceImage, Square, Upload
 
 MAX_EDIT_UPLOAD_SIDE = 2048  # the edits endpoint works from a square; more pixels only cost time
 
@@ -78,6 +75,8 @@ class VariationSettings:
 def prepare_upload(
     source: SourceImage, square: Square | None, settings: VariationSettings
 ) -> Upload:
+    from desktop_app.core.imaging import prepare_classic_upload, prepare_edit_upload
+
     settings.check()
     side = size_side(settings.effective_size)
     if settings.mode is Mode.CLASSIC:

@@ -18,7 +18,7 @@ from desktop_app.core.keystore import ApiKey
 from desktop_app.core.requests import ClassicRequest, EditRequest
 from desktop_app.core.retry import RetryPolicy
 from tests.conftest import CANARY_KEY
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI, read_provenance
 
 T = TypeVar("T")
 FAST_RETRIES = RetryPolicy(base_delay=0.01, max_delay=0.05)
@@ -86,9 +86,4 @@ def classic_request(**changes: object) -> ClassicRequest:
 
 def provenance(data: bytes) -> dict[str, str]:
     """The fake server's stamp in a result: which upload it came from, and its index."""
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        info = {str(k): str(v) for k, v in image.info.items() if isinstance(v, str | bytes)}
-        text = getattr(image, "text", {}) or {}
-    info.update({str(k): str(v) for k, v in text.items()})
-    return info
+    return read_provenance(data)

@@ -139,6 +139,7 @@ def test_classic_against_openai_today_says_model_gone_and_offers_a_live_one(
         assert error.suggested_model is not None
         assert error.suggested_model.startswith("gpt-image-")
         assert error.suggested_model in str(error)
+        assert "GPT Image variation mode" in str(error)
         assert error.request_id and error.request_id in error.details().values()
     else:
         raise AssertionError("the classic endpoint should be gone")

@@ -406,3 +406,13 @@ def test_save_never_overwrites_property(
         assert (folder / name).read_bytes() == content
         assert folder / name not in paths
     assert {p.name for p in folder.iterdir()} == set(existing) | {p.name for p in paths}
+
+
+def test_saved_files_get_the_usual_permissions_not_the_temp_files(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        saved = save_new_file(tmp_path, "a.png", b"data")
+    finally:
+        os.umask(previous)
+    if os.name == "posix":
+        assert saved.stat().st_mode & 0o777 == 0o644
