@@ -1,16 +1,26 @@
-"""``python -m desktop_app`` and the ``image-variations`` launcher."""
+"""``python -m desktop_app`` and the ``image-variations`` launcher.
+
+With no command (or only picture paths) the window opens; ``vary``, ``models`` and ``key`` run
+on the command line without loading Qt.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 
+COMMANDS = {"vary", "models", "key"}
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # The command line is imported lazily so the window (next) starts without the network stack.
-    from desktop_app import cli
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and (args[0] in COMMANDS or args[0].startswith("-")):
+        from desktop_app import cli
 
-    return cli.main(argv)
+        return cli.main(args)
+    from desktop_app.app import run_window
+
+    return run_window(args)
 
 
 if __name__ == "__main__":

@@ -17,37 +17,10 @@ from keyring.backends import fail
 
 from desktop_app.core import keystore
 from desktop_app.core.keystore import ENV_VAR, SERVICE, ApiKey, KeyStore, KeyStoreError
+from tests.keyring_backends import MemoryBackend
 
 CANARY = "sk-canary-5f3a9c1e7b2d4a6f8e0c1b3d5f7a9c2e4b6d8f0a"
 PROFILE = "default"
-
-
-class MemoryBackend(KeyringBackend):
-    """A working keyring in a dict."""
-
-    # Every subclass registers itself with keyring; keep these out of its backend discovery.
-    viable = False
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-        self.calls: list[str] = []
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.calls.append("get")
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.calls.append("set")
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.calls.append("delete")
-        try:
-            del self.store[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("No such password!") from None
 
 
 class RaisingBackend(KeyringBackend):

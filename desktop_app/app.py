@@ -1,0 +1,71 @@
+"""The composition root: builds the window's objects and wires them. No logic of its own."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop_app import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from desktop_app.core.keystore import KeyStore
+    from desktop_app.core.preferences import PreferencesStore
+    from desktop_app.ui.main_window import MainWindow
+
+
+def run_window(images: Sequence[str] = ()) -> int:
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setDesktopFileName("image-variations")
+    window = build_window()
+    window.show()
+    if images:
+        from desktop_app.ui.intake import PictureInput
+
+        window.open_inputs([PictureInput(path=Path(image)) for image in images])
+    # The keyring and the network wait until the window is on screen.
+    QTimer.singleShot(0, window.session.refresh_models)
+    return app.exec()
+
+
+def build_window(
+    *, store: PreferencesStore | None = None, keystore: KeyStore | None = None
+) -> MainWindow:
+    """Everything the window needs, made once; tests build it the same way with their own
+    preferences file and key store."""
+    from desktop_app.core.keystore import KeyStore
+    from desktop_app.core.preferences import PreferencesStore
+    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.session import Session
+    from desktop_app.ui.settings_dialog import SettingsDialog
+    from desktop_app.ui.worker import TaskRunner
+
+    store = store or PreferencesStore()
+    preferences = store.load()
+    keystore = keystore or KeyStore()
+    runner = TaskRunner()
+    holder: list[MainWindow] = []
+    session = Session(runner, keystore, lambda: holder[0].preferences)
+    window = MainWindow(session, runner, keystore, store, preferences)
+    holder.append(window)
+    runner.setParent(window)
+    session.setParent(window)
+
+    def open_settings(focus_key: bool) -> None:
+        edited = SettingsDialog.ask(
+            window, window.preferences, keystore, runner, focus_key=focus_key
+        )
+        if edited is not None:
+            window.apply_preferences(edited)
+            session.refresh_models()
+
+    window.settingsRequested.connect(open_settings)
+    return window

@@ -1,0 +1,657 @@
+"""The main window: picture in -> square chosen -> settings -> generate -> pick the good ones.
+
+Widgets display the session's state and forward the user's intent to it; nothing here talks to
+the network or the disk directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app import APP_NAME
+from desktop_app.core.results import (
+    ImageArrived,
+    PartialArrived,
+    Phase,
+    PhaseChanged,
+    RetryScheduled,
+    RunEvent,
+    RunResult,
+    UploadProgress,
+)
+from desktop_app.core.variation import Mode, VariationSettings
+from desktop_app.ui.crop_view import CropView
+from desktop_app.ui.drop_hint import DropHint
+from desktop_app.ui.error_banner import MessageBanner
+from desktop_app.ui.intake import PictureInput, can_accept, inputs_from_mime
+from desktop_app.ui.parameters import ParametersPanel
+from desktop_app.ui.results_grid import ResultsGrid
+from desktop_app.ui.session import LoadedPicture, NoApiKey, PreparedUpload, Session
+from desktop_app.ui.upload_preview import UploadPreview
+
+if TYPE_CHECKING:
+    from desktop_app.core.keystore import KeyStore
+    from desktop_app.core.preferences import Preferences, PreferencesStore
+    from desktop_app.ui.worker import TaskRunner
+
+IMAGE_FILTER = (
+    "Pictures (*.png *.jpg *.jpeg *.jpe *.mpo *.webp *.gif *.heic *.heif *.bmp *.tif *.tiff);;"
+    "All files (*)"
+)
+_PHASE_WORDS = {
+    Phase.PREPARING: "Preparing the picture…",
+    Phase.CONNECTING: "Connecting…",
+    Phase.UPLOADING: "Uploading…",
+    Phase.WAITING: "Waiting for the server to draw…",
+    Phase.RECEIVING: "Receiving…",
+    Phase.DOWNLOADING: "Downloading the results…",
+}
+
+
+class MainWindow(QMainWindow):
+    settingsRequested = Signal(bool)  # True: put the focus on the API key field
+
+    def __init__(
+        self,
+        session: Session,
+        runner: TaskRunner,
+        keystore: KeyStore,
+        store: PreferencesStore,
+        preferences: Preferences,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self._runner = runner
+        self._keystore = keystore
+        self._store = store
+        self.preferences = preferences
+        self._requested = 0
+        self._received = 0
+        self._countdown = 0
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self._build()
+        self._build_actions()
+        self._connect()
+        self.parameters.set_settings(_settings_from(preferences))
+        self.session.set_settings(self.parameters.settings())
+        self._restore_geometry()
+        self._update_actions()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.banner = MessageBanner()
+        self.drop_hint = DropHint()
+        self.crop_view = CropView()
+        self.source_stack = QStackedWidget()
+        self.source_stack.addWidget(self.drop_hint)
+        self.source_stack.addWidget(self.crop_view)
+        self.queue_label = QLabel()
+        self.queue_label.setVisible(False)
+        source_column = QVBoxLayout()
+        source_column.addWidget(self.source_stack, 1)
+        source_column.addWidget(self.queue_label)
+        source_panel = QWidget()
+        source_panel.setLayout(source_column)
+
+        self.parameters = ParametersPanel()
+        self.preview = UploadPreview()
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.setToolTip("Make the variations (Ctrl+Return)")
+        self.generate_button.setAccessibleName("Generate variations")
+        side = QVBoxLayout()
+        side.addWidget(self.parameters)
+        side.addWidget(self.preview)
+        side.addStretch(1)
+        side.addWidget(self.generate_button)
+        side_panel = QWidget()
+        side_panel.setLayout(side)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(source_panel)
+        top.addWidget(side_panel)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+        top.setChildrenCollapsible(False)
+
+        self.results = ResultsGrid()
+        self.results.setAccessibleName("Results")
+        self.save_all_button = QPushButton("Save all…")
+        self.save_all_button.setToolTip("Save every variation into a folder (Ctrl+Shift+S)")
+        results_header = QHBoxLayout()
+        title = QLabel("<b>Results</b>")
+        results_header.addWidget(title)
+        results_header.addStretch(1)
+        results_header.addWidget(self.save_all_button)
+        results_panel = QWidget()
+        results_layout = QVBoxLayout(results_panel)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addLayout(results_header)
+        results_layout.addWidget(self.results, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(results_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.phase_label = QLabel("Ready")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(180)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the request (Esc)")
+        self.cancel_button.setVisible(False)
+        self.request_label = QLabel()
+        self.request_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.request_label.setToolTip("The server's request id: quote it when reporting a problem")
+        status = self.statusBar()
+        status.addWidget(self.phase_label, 1)
+        status.addWidget(self.progress)
+        status.addWidget(self.cancel_button)
+        status.addPermanentWidget(self.request_label)
+        self.resize(1180, 820)
+
+    def _build_actions(self) -> None:
+        style = self.style()
+
+        def action(
+            text: str,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+            tip: str,
+            icon: QStyle.StandardPixmap | None = None,
+        ) -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            if icon is not None:
+                act.setIcon(style.standardIcon(icon))
+            shown = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            act.setToolTip(f"{tip} ({shown})" if shown else tip)
+            act.setStatusTip(tip)
+            self.addAction(act)
+            return act
+
+        self.open_action = action(
+            "&Open…",
+            QKeySequence.StandardKey.Open,
+            "Open pictures",
+            QStyle.StandardPixmap.SP_DialogOpenButton,
+        )
+        self.paste_action = action(
+            "&Paste", QKeySequence.StandardKey.Paste, "Paste a picture or copied files"
+        )
+        self.generate_action = action("&Generate", "Ctrl+Return", "Make the variations")
+        self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.cancel_action = action("&Cancel", "Esc", "Stop the request")
+        self.save_action = action(
+            "&Save",
+            QKeySequence.StandardKey.Save,
+            "Save the selected variation",
+            QStyle.StandardPixmap.SP_DialogSaveButton,
+        )
+        self.save_all_action = action("Save &all…", "Ctrl+Shift+S", "Save every variation")
+        self.copy_action = action("&Copy", None, "Copy the selected variation")
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        # Ctrl+C belongs to the results grid; text fields keep their own copy.
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.results.addAction(self.copy_action)
+        self.settings_action = action(
+            "Se&ttings…", "Ctrl+,", "Connection profiles, API keys, folders"
+        )
+        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Quit Image Variations")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.open_action)
+        toolbar.addAction(self.paste_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.settings_action)
+        self.addToolBar(toolbar)
+
+    def _connect(self) -> None:
+        s = self.session
+        self.open_action.triggered.connect(self.on_open)
+        self.paste_action.triggered.connect(self.on_paste)
+        self.generate_action.triggered.connect(self.on_generate)
+        self.generate_button.clicked.connect(self.on_generate)
+        self.cancel_action.triggered.connect(self.on_cancel)
+        self.cancel_button.clicked.connect(self.on_cancel)
+        self.save_action.triggered.connect(self.on_save_selected)
+        self.save_all_action.triggered.connect(self.on_save_all)
+        self.save_all_button.clicked.connect(self.on_save_all)
+        self.copy_action.triggered.connect(self.on_copy_selected)
+        self.settings_action.triggered.connect(lambda: self.settingsRequested.emit(False))
+        self.quit_action.triggered.connect(self.close)
+        self.drop_hint.openRequested.connect(self.on_open)
+        self.crop_view.squareChanged.connect(s.set_square)
+        self.parameters.settingsChanged.connect(self.on_settings_changed)
+        self.results.saveRequested.connect(lambda i: self.session.save([i]))
+        self.results.copyRequested.connect(self.on_copy)
+        self.results.varyRequested.connect(self.on_vary)
+        self.results.openRequested.connect(self.on_open_viewer)
+        self.results.selectionChanged.connect(lambda _i: self._update_actions())
+        s.pictureLoaded.connect(self.on_picture_loaded)
+        s.pictureRejected.connect(self.on_picture_rejected)
+        s.queueChanged.connect(self.on_queue_changed)
+        s.loadingChanged.connect(self.on_loading_changed)
+        s.uploadPreparing.connect(lambda: self.preview.set_busy(True))
+        s.uploadReady.connect(self.on_upload_ready)
+        s.uploadFailed.connect(self.on_upload_failed)
+        s.modelsLoaded.connect(self.parameters.set_models)
+        s.keyMissing.connect(self.on_key_missing)
+        s.runStarted.connect(self.on_run_started)
+        s.runEvent.connect(self.on_run_event)
+        s.runSucceeded.connect(self.on_run_succeeded)
+        s.runFailed.connect(self.on_run_failed)
+        s.runCancelled.connect(self.on_run_cancelled)
+        s.runFinished.connect(self.on_run_finished)
+        s.saved.connect(self.on_saved)
+        s.saveFailed.connect(lambda text: self.banner.show_message(text))
+        self.parameters.switchModelRequested.connect(lambda _m: self.banner.on_dismiss())
+        self._countdown_timer = QTimer(self)
+        self._countdown_timer.setInterval(1000)
+        self._countdown_timer.timeout.connect(self.on_countdown)
+
+    # -- picture in -----------------------------------------------------------------------------
+
+    def open_inputs(self, inputs: list[PictureInput]) -> None:
+        if inputs:
+            self.session.add_inputs(inputs)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if can_accept(event.mimeData()):
+            event.acceptProposedAction()
+            self.drop_hint.set_hovered(True)
+
+    def dragLeaveEvent(self, event: object) -> None:
+        self.drop_hint.set_hovered(False)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_hint.set_hovered(False)
+        inputs = inputs_from_mime(event.mimeData())
+        if inputs:
+            event.acceptProposedAction()
+            self.open_inputs(inputs)
+        else:
+            self.banner.show_message(
+                "That does not look like a picture. Drop image files, image links or images.",
+                level="warning",
+            )
+
+    def on_open(self) -> None:
+        folder = self.preferences.last_open_folder or str(Path.home())
+        names, _filter = QFileDialog.getOpenFileNames(self, "Open pictures", folder, IMAGE_FILTER)
+        if names:
+            self.preferences.last_open_folder = str(Path(names[0]).parent)
+            self.open_inputs([PictureInput(path=Path(name)) for name in names])
+
+    def on_paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        inputs = inputs_from_mime(mime) if mime is not None else []
+        if inputs:
+            self.open_inputs(inputs)
+        else:
+            self.statusBar().showMessage("The clipboard holds no picture.", 4000)
+
+    def on_picture_loaded(self, picture: LoadedPicture) -> None:
+        self.banner.on_dismiss()
+        self.crop_view.set_image(picture.preview, picture.full_size)
+        self.source_stack.setCurrentWidget(self.crop_view)
+        self.results.set_source(picture.preview, picture.label)
+        self.phase_label.setText(
+            f"{picture.label}: {picture.full_size[0]} × {picture.full_size[1]}"
+        )
+        self._update_actions()
+
+    def on_picture_rejected(self, label: str, reason: str) -> None:
+        self.banner.show_message(f"{label}: {reason}", level="error")
+
+    def on_queue_changed(self, waiting: int) -> None:
+        self.queue_label.setText(
+            f"{waiting} more picture{'s' if waiting != 1 else ''} waiting — "
+            "they load one after another."
+            if waiting
+            else ""
+        )
+        self.queue_label.setVisible(waiting > 0)
+
+    def on_loading_changed(self, loading: bool) -> None:
+        if loading:
+            self.phase_label.setText("Opening the picture…")
+
+    def on_upload_ready(self, prepared: PreparedUpload) -> None:
+        self.preview.set_busy(False)
+        self.preview.set_preview(prepared.preview, f"Sent: {prepared.description}")
+        self.preview.set_warnings(prepared.warnings)
+
+    def on_upload_failed(self, reason: str) -> None:
+        self.preview.set_busy(False)
+        self.preview.set_preview(None, reason)
+
+    # -- parameters and the key -----------------------------------------------------------------
+
+    def on_settings_changed(self, settings: VariationSettings) -> None:
+        self.session.set_settings(settings)
+        _store_settings(self.preferences, settings)
+
+    def on_key_missing(self, reason: Exception) -> None:
+        if isinstance(reason, NoApiKey):
+            self.banner.show_message(
+                "Welcome! To make variations, add your OpenAI API key in Settings. It is kept "
+                "in your system's keyring, never in a file.",
+                level="info",
+                action=("Open Settings", lambda: self.settingsRequested.emit(True)),
+            )
+        else:
+            self.banner.show_message(
+                str(reason),
+                level="warning",
+                action=("Open Settings", lambda: self.settingsRequested.emit(True)),
+            )
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def on_generate(self) -> None:
+        if self.session.running:
+            return
+        if self.session.picture is None:
+            self.banner.show_message("Open or drop a picture first.", level="info")
+            return
+        self.banner.on_dismiss()
+        self.session.set_settings(self.parameters.settings())
+        self.session.generate()
+
+    def on_cancel(self) -> None:
+        if not self.session.cancel() and self.banner.isVisible():
+            self.banner.on_dismiss()
+        elif self.session.running:
+            self.phase_label.setText("Cancelling…")
+
+    def on_run_started(self, count: int) -> None:
+        self._requested = count
+        self._received = 0
+        self.results.start_run(count)
+        self.request_label.clear()
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.phase_label.setText(_PHASE_WORDS[Phase.PREPARING])
+        self._update_actions()
+
+    def on_run_event(self, event: RunEvent) -> None:
+        if isinstance(event, PhaseChanged):
+            self._countdown_timer.stop()
+            if event.phase is Phase.RECEIVING and self._requested:
+                self.phase_label.setText(
+                    f"Receiving image {min(self._received + 1, self._requested)} of "
+                    f"{self._requested}…"
+                )
+            else:
+                self.phase_label.setText(_PHASE_WORDS[event.phase])
+            if event.phase is not Phase.UPLOADING:
+                self.progress.setRange(0, 0)
+        elif isinstance(event, UploadProgress) and event.total:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(int(event.sent * 100 / event.total))
+        elif isinstance(event, RetryScheduled):
+            self._countdown = max(1, round(event.seconds))
+            self._retry_reason = event.reason
+            self.on_countdown(start=True)
+        elif isinstance(event, PartialArrived):
+            self.results.set_partial(event.image.index, event.image.data)
+        elif isinstance(event, ImageArrived):
+            self._received += 1
+            self.results.set_result(event.image.index, event.image.data)
+            if self._received < self._requested:
+                self.phase_label.setText(
+                    f"Receiving image {self._received + 1} of {self._requested}…"
+                )
+
+    def on_countdown(self, start: bool = False) -> None:
+        if not start:
+            self._countdown -= 1
+        if self._countdown <= 0:
+            self._countdown_timer.stop()
+            return
+        self.phase_label.setText(
+            f"The server asked us to wait ({self._retry_reason}): trying again in "
+            f"{self._countdown} s…"
+        )
+        if start:
+            self._countdown_timer.start()
+
+    def on_run_succeeded(self, result: RunResult) -> None:
+        count = len(result.images)
+        self.phase_label.setText(
+            f"Done: {count} variation{'s' if count != 1 else ''}. Select one to save it (Ctrl+S)."
+        )
+        self.request_label.setText(result.request_id or "")
+        if count < self._requested:
+            self.results.mark_failed(list(range(count, self._requested)), "Not made")
+        if count:
+            self.results.select(0)
+            self.results.setFocus()
+
+    def on_run_failed(self, error: Exception) -> None:
+        from desktop_app.core.errors import ApiError, ApiErrorKind, VariationError
+
+        kept = set(self.session.results)
+        missing = [i for i in range(self._requested) if i not in kept]
+        self.results.mark_failed(missing, "Not made")
+        details = error.details() if isinstance(error, VariationError) else {}
+        request_id = details.get("request id", "")
+        self.request_label.setText(request_id)
+        action = None
+        if isinstance(error, ApiError):
+            if error.kind is ApiErrorKind.BAD_KEY:
+                action = ("Open key settings", lambda: self.settingsRequested.emit(True))
+            elif (
+                error.kind is ApiErrorKind.MODEL_NOT_FOUND
+                and self.parameters.current_mode() is Mode.CLASSIC
+            ):
+                action = ("Use GPT Image variation", self._switch_to_edit_mode)
+            elif error.kind is ApiErrorKind.MODEL_NOT_FOUND and error.suggested_model:
+                model = error.suggested_model
+                action = (f"Use {model}", lambda: self._use_model(model))
+            elif error.kind in (ApiErrorKind.RATE_LIMIT, ApiErrorKind.SERVER):
+                action = ("Try again", self.on_generate)
+        elif isinstance(error, NoApiKey):
+            action = ("Open Settings", lambda: self.settingsRequested.emit(True))
+        self.banner.show_message(str(error), details=details, action=action)
+        self.phase_label.setText(
+            "The run failed." if not kept else f"The run failed; {len(kept)} image(s) kept."
+        )
+
+    def on_run_cancelled(self, outcome: Exception) -> None:
+        kept = set(self.session.results)
+        self.results.mark_failed([i for i in range(self._requested) if i not in kept], "Cancelled")
+        self.banner.show_message(str(outcome), level="info")
+        self.phase_label.setText("Cancelled.")
+
+    def on_run_finished(self) -> None:
+        self._countdown_timer.stop()
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self._update_actions()
+
+    def _switch_to_edit_mode(self) -> None:
+        settings = self.parameters.settings()
+        from dataclasses import replace
+
+        self.parameters.set_settings(replace(settings, mode=Mode.EDIT, model=None, size=None))
+        self.banner.on_dismiss()
+
+    def _use_model(self, model: str) -> None:
+        from dataclasses import replace
+
+        self.parameters.set_settings(replace(self.parameters.settings(), model=model))
+        self.banner.on_dismiss()
+
+    # -- results --------------------------------------------------------------------------------
+
+    def _selected_result(self) -> int | None:
+        index = self.results.selected_index()
+        return index if index is not None and index in self.session.results else None
+
+    def on_save_selected(self) -> None:
+        index = self._selected_result()
+        if index is None:
+            self.statusBar().showMessage("Select a finished variation to save it.", 4000)
+            return
+        self.session.save([index])
+
+    def on_save_all(self) -> None:
+        if not self.session.results:
+            self.statusBar().showMessage("There are no variations to save yet.", 4000)
+            return
+        start = str(self.preferences.output_folder())
+        folder = QFileDialog.getExistingDirectory(self, "Save all variations into", start)
+        if folder:
+            self.session.save(list(self.session.results), Path(folder))
+
+    def on_saved(self, paths: list[Path]) -> None:
+        if len(paths) == 1:
+            self.phase_label.setText(f"Saved {paths[0]}")
+        elif paths:
+            self.phase_label.setText(f"Saved {len(paths)} variations in {paths[0].parent}")
+
+    def on_copy_selected(self) -> None:
+        index = self._selected_result()
+        if index is not None:
+            self.on_copy(index)
+
+    def on_copy(self, index: int) -> None:
+        image = self.session.results.get(index)
+        if image is None:
+            return
+        QGuiApplication.clipboard().setImage(QImage.fromData(image.data))
+        self.phase_label.setText(f"Copied variation {index + 1}.")
+
+    def on_vary(self, index: int) -> None:
+        if self.session.vary_result(index):
+            self.phase_label.setText(f"Variation {index + 1} is the new source picture.")
+
+    def on_open_viewer(self, index: int) -> None:
+        from desktop_app.ui.image_viewer import ImageViewer
+
+        picture = self.session.picture
+        source = picture.preview if picture is not None else None
+        if index < 0:
+            if source is not None:
+                ImageViewer.show_for(self, source, None, picture.label if picture else "")
+            return
+        image = self.session.results.get(index)
+        if image is not None:
+            ImageViewer.show_for(
+                self, QImage.fromData(image.data), source, f"Variation {index + 1}"
+            )
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        running = self.session.running
+        has_picture = self.session.picture is not None
+        self.generate_button.setEnabled(has_picture and not running)
+        self.generate_action.setEnabled(has_picture and not running)
+        self.cancel_action.setEnabled(True)
+        has_results = bool(self.session.results)
+        self.save_all_button.setEnabled(has_results)
+        self.save_all_action.setEnabled(has_results)
+
+    def apply_preferences(self, preferences: Preferences) -> None:
+        self.preferences = preferences
+        self._store.save(preferences)
+
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        state = QSettings().value("window/splitter")
+        if isinstance(state, QByteArray | bytes):
+            self.splitter.restoreState(QByteArray(state))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        _store_settings(self.preferences, self.parameters.settings())
+        with contextlib.suppress(OSError):  # quitting must not fail over a preference
+            self._store.save(self.preferences)
+        self._runner.shutdown(3000)
+        event.accept()
+
+
+def _settings_from(prefs: Preferences) -> VariationSettings:
+    from desktop_app.core.prompts import Strength
+
+    try:
+        mode = Mode(prefs.mode)
+    except ValueError:
+        mode = Mode.EDIT
+    try:
+        strength = Strength(prefs.strength)
+    except ValueError:
+        strength = Strength.BALANCED
+    return VariationSettings(
+        mode=mode,
+        model=prefs.model or None,
+        n=max(1, min(10, prefs.n)),
+        size=prefs.size or None,
+        quality=prefs.quality or "auto",
+        output_format=prefs.output_format or "png",
+        strength=strength,
+        prompt=prefs.prompt or None,
+        stream=True,
+    )
+
+
+def _store_settings(prefs: Preferences, settings: VariationSettings) -> None:
+    prefs.mode = settings.mode.value
+    prefs.model = settings.model or ""
+    prefs.n = settings.n
+    prefs.size = settings.effective_size
+    prefs.quality = settings.quality
+    prefs.output_format = settings.output_format
+    prefs.strength = settings.strength.value
+    prefs.prompt = settings.prompt or ""

@@ -1,0 +1,407 @@
+"""The window's state and the work it asks for: the picture queue, the prepared upload, the run.
+
+No widgets here: the session holds plain values, runs everything slow through the one
+``TaskRunner`` and tells the window what changed through signals. Results of a superseded task
+are dropped by generation number, so a slow old answer never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from desktop_app.core.results import GeneratedImage, ImageArrived, RunEvent, RunResult
+from desktop_app.core.variation import Mode, VariationSettings
+from desktop_app.ui.intake import PictureInput
+from desktop_app.ui.worker import TaskHandle, TaskRunner
+
+if TYPE_CHECKING:
+    from desktop_app.core.config import ClientConfig
+    from desktop_app.core.imaging import SourceImage, Square, Upload
+    from desktop_app.core.keystore import ApiKey, KeyStore
+    from desktop_app.core.models import ModelInfo
+    from desktop_app.core.preferences import Preferences
+
+log = logging.getLogger(__name__)
+PREVIEW_MAX_SIDE = 2048  # the picture shown for cropping; the upload is made from the original
+PREPARE_DELAY_MS = 150
+SMALL_SQUARE = 384  # wait for the user to stop dragging before encoding the upload
+
+
+@dataclass(frozen=True)
+class LoadedPicture:
+    source: SourceImage
+    preview: QImage
+    label: str
+
+    @property
+    def full_size(self) -> tuple[int, int]:
+        return (self.source.width, self.source.height)
+
+
+@dataclass(frozen=True)
+class PreparedUpload:
+    upload: Upload
+    preview: QImage
+    description: str
+    warnings: list[str] = field(default_factory=list)
+
+
+class NoApiKey(Exception):
+    def __str__(self) -> str:
+        return "No API key yet. Add your OpenAI API key in Settings to make variations."
+
+
+class Session(QObject):
+    pictureLoaded = Signal(object)  # LoadedPicture
+    pictureRejected = Signal(str, str)  # label, the plain reason
+    queueChanged = Signal(int)  # pictures still waiting after the current one
+    loadingChanged = Signal(bool)
+    uploadPreparing = Signal()
+    uploadReady = Signal(object)  # PreparedUpload
+    uploadFailed = Signal(str)
+    modelsLoaded = Signal(list)  # list[ModelInfo]
+    keyMissing = Signal(object)  # NoApiKey or KeyStoreError
+    runStarted = Signal(int)  # how many variations were asked for
+    runEvent = Signal(object)  # a core RunEvent
+    runSucceeded = Signal(object)  # RunResult
+    runFailed = Signal(object)  # the exception; paid results were already handed out as events
+    runCancelled = Signal(object)  # RunCancelled
+    runFinished = Signal()
+    saved = Signal(list)  # list[Path]
+    saveFailed = Signal(str)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        keystore: KeyStore,
+        preferences: Callable[[], Preferences],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._keystore = keystore
+        self._preferences = preferences
+        self._queue: deque[PictureInput] = deque()
+        self.picture: LoadedPicture | None = None
+        self.square: Square | None = None
+        self.settings = VariationSettings()
+        self.prepared: PreparedUpload | None = None
+        self.results: dict[int, GeneratedImage] = {}
+        self.models: list[ModelInfo] = []
+        self.last_model = ""
+        self._loading: TaskHandle | None = None
+        self._preparing: TaskHandle | None = None
+        self._run: TaskHandle | None = None
+        self._prepare_generation = 0
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.setInterval(PREPARE_DELAY_MS)
+        self._prepare_timer.timeout.connect(self._prepare_now)
+
+    # -- pictures -------------------------------------------------------------------------------
+
+    def add_inputs(self, inputs: list[PictureInput], *, first: bool = False) -> None:
+        if first:
+            self._queue.extendleft(reversed(inputs))
+        else:
+            self._queue.extend(inputs)
+        if self._loading is None:
+            self.load_next()
+        else:
+            self.queueChanged.emit(len(self._queue))
+
+    def waiting(self) -> int:
+        return len(self._queue)
+
+    def load_next(self) -> bool:
+        if not self._queue or self._loading is not None:
+            self.queueChanged.emit(len(self._queue))
+            return False
+        item = self._queue.popleft()
+        self.queueChanged.emit(len(self._queue))
+        self.loadingChanged.emit(True)
+        handle = self._runner.submit("load", lambda _sink: _load_picture(item))
+        self._loading = handle
+        handle.succeeded.connect(self.on_picture_loaded)
+        handle.failed.connect(lambda exc: self.pictureRejected.emit(item.label, str(exc)))
+        handle.finished.connect(self.on_loading_finished)
+        return True
+
+    def on_picture_loaded(self, picture: LoadedPicture) -> None:
+        self.picture = picture
+        self.square = None
+        self.prepared = None
+        self.pictureLoaded.emit(picture)
+        self.schedule_prepare()
+
+    def on_loading_finished(self) -> None:
+        self._loading = None
+        self.loadingChanged.emit(False)
+        if self.picture is None:
+            self.load_next()  # a rejected picture should not stall the rest of the queue
+
+    # -- the upload -----------------------------------------------------------------------------
+
+    def set_square(self, square: Square) -> None:
+        if square != self.square:
+            self.square = square
+            self.schedule_prepare()
+
+    def set_settings(self, settings: VariationSettings) -> None:
+        changed = (settings.mode, settings.effective_size) != (
+            self.settings.mode,
+            self.settings.effective_size,
+        )
+        self.settings = settings
+        if changed:
+            self.schedule_prepare()
+
+    def schedule_prepare(self) -> None:
+        if self.picture is not None:
+            self._prepare_generation += 1
+            self.uploadPreparing.emit()
+            self._prepare_timer.start()
+
+    def _prepare_now(self) -> None:
+        picture, square, settings = self.picture, self.square, self.settings
+        if picture is None:
+            return
+        generation = self._prepare_generation
+        if self._preparing is not None:
+            self._preparing.cancel()
+        handle = self._runner.submit(
+            "prepare", lambda _sink: _prepare(picture.source, square, settings)
+        )
+        self._preparing = handle
+
+        def done(prepared: PreparedUpload) -> None:
+            if generation == self._prepare_generation:
+                self.prepared = prepared
+                self.uploadReady.emit(prepared)
+
+        def failed(exc: Exception) -> None:
+            if generation == self._prepare_generation:
+                self.uploadFailed.emit(str(exc))
+
+        def finished() -> None:
+            if self._preparing is handle:
+                self._preparing = None
+
+        handle.succeeded.connect(done)
+        handle.failed.connect(failed)
+        handle.finished.connect(finished)
+
+    # -- models and the key ---------------------------------------------------------------------
+
+    def refresh_models(self) -> TaskHandle:
+        prefs = self._preferences()
+        handle = self._runner.submit("models", lambda _sink: _list_models(self._keystore, prefs))
+        handle.succeeded.connect(self.on_models)
+        handle.failed.connect(self.on_models_failed)
+        return handle
+
+    def on_models(self, models: list[ModelInfo]) -> None:
+        self.models = models
+        self.modelsLoaded.emit(models)
+
+    def on_models_failed(self, exc: Exception) -> None:
+        from desktop_app.core.keystore import KeyStoreError
+
+        if isinstance(exc, NoApiKey | KeyStoreError):
+            self.keyMissing.emit(exc)
+        else:
+            log.info("could not list models: %s", exc)
+
+    # -- the run --------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._run is not None
+
+    def can_generate(self) -> bool:
+        return self.picture is not None and self._run is None
+
+    def generate(self) -> bool:
+        picture = self.picture
+        if picture is None or self._run is not None:
+            return False
+        settings, square, prefs = self.settings, self.square, self._preferences()
+        self.results = {}
+        keystore, models = self._keystore, list(self.models)
+
+        async def work(sink: Callable[[RunEvent], None]) -> RunResult:
+            return await _run_variation(
+                keystore, prefs, picture.source, square, settings, models, sink, self._note_model
+            )
+
+        handle = self._runner.submit("run", work)
+        self._run = handle
+        handle.progress.connect(self.on_run_event)
+        handle.succeeded.connect(self.runSucceeded.emit)
+        handle.failed.connect(self.runFailed.emit)
+        handle.cancelled.connect(self.runCancelled.emit)
+        handle.finished.connect(self.on_run_finished)
+        self.runStarted.emit(settings.n)
+        return True
+
+    def _note_model(self, model: str) -> None:
+        self.last_model = model  # called on the worker thread: a plain assignment only
+
+    def cancel(self) -> bool:
+        if self._run is None:
+            return False
+        self._run.cancel()
+        return True
+
+    def on_run_event(self, event: RunEvent) -> None:
+        if isinstance(event, ImageArrived):
+            self.results[event.image.index] = event.image
+        self.runEvent.emit(event)
+
+    def on_run_finished(self) -> None:
+        self._run = None
+        self.runFinished.emit()
+
+    # -- saving ---------------------------------------------------------------------------------
+
+    def save(self, indexes: list[int], folder: Path | None = None) -> TaskHandle | None:
+        images = [self.results[i] for i in sorted(indexes) if i in self.results]
+        if not images or self.picture is None:
+            return None
+        prefs = self._preferences()
+        target = folder or prefs.output_folder()
+        name = self.picture.label
+        model = self.last_model
+
+        async def work(_sink: Callable[[RunEvent], None]) -> list[Path]:
+            from desktop_app.core.saving import save_results
+
+            return save_results(
+                images,
+                target,
+                template=prefs.filename_template,
+                source_name=name,
+                save_format=prefs.save_format,
+                model=model,
+            )
+
+        handle = self._runner.submit("save", work)
+        handle.succeeded.connect(self.saved.emit)
+        handle.failed.connect(lambda exc: self.saveFailed.emit(_save_failure(exc, target)))
+        return handle
+
+    def vary_result(self, index: int) -> bool:
+        image = self.results.get(index)
+        if image is None or self.picture is None:
+            return False
+        stem = Path(self.picture.label).stem
+        name = f"{stem}-variation-{index + 1}.{image.format}"
+        self.add_inputs([PictureInput(data=image.data, name=name)], first=True)
+        return True
+
+
+def _save_failure(exc: Exception, folder: Path) -> str:
+    if isinstance(exc, OSError):
+        return f"Could not save into {folder}: {exc.strerror or exc}."
+    return f"Could not save: {exc}"
+
+
+# -- the work itself, run on worker threads ----------------------------------------------------
+
+
+async def _load_picture(item: PictureInput) -> LoadedPicture:
+    from desktop_app.core.imaging import open_image
+    from desktop_app.ui.qimage import pil_to_qimage
+
+    if item.url is not None:
+        from desktop_app.core.fetch import fetch_picture
+
+        data, name = await fetch_picture(item.url)
+        source = open_image(data, name=item.name or name)
+    elif item.path is not None:
+        source = open_image(item.path)
+    else:
+        source = open_image(item.data or b"", name=item.name or "pasted image")
+    preview = pil_to_qimage(source.upright(max_side=PREVIEW_MAX_SIDE))
+    return LoadedPicture(source=source, preview=preview, label=source.name or item.label)
+
+
+async def _prepare(
+    source: SourceImage, square: Square | None, settings: VariationSettings
+) -> PreparedUpload:
+    from desktop_app.core.imaging import largest_centred_square
+    from desktop_app.core.variation import prepare_upload
+
+    upload = prepare_upload(source, square, settings)
+    preview = QImage.fromData(upload.data)
+    size_kb = max(1, round(len(upload.data) / 1024))
+    description = f"{upload.width} × {upload.height} {upload.format.upper()}, {size_kb:,} KB"
+    warnings: list[str] = []
+    crop = square or largest_centred_square(source.width, source.height)
+    # GPT Image models take any input size; only a really small square is worth a word there.
+    if crop.side < upload.width and (settings.mode is Mode.CLASSIC or crop.side < SMALL_SQUARE):
+        warnings.append(
+            f"The square is only {crop.side} px wide; it will be enlarged to {upload.width} px, "
+            "so details may look soft."
+        )
+    if settings.mode is Mode.CLASSIC:
+        if source.format != "PNG" or source.width != source.height:
+            warnings.append(
+                "The classic endpoint takes square PNGs only: the square is sent as a PNG."
+            )
+        if len(upload.data) > 3_500_000:
+            warnings.append("The PNG is close to the classic 4 MB limit.")
+    return PreparedUpload(upload, preview, description, warnings)
+
+
+async def _key_and_config(keystore: KeyStore, prefs: Preferences) -> tuple[ApiKey, ClientConfig]:
+    profile = prefs.profile()
+    key = keystore.get(profile.name)
+    if key is None:
+        raise NoApiKey
+    return key, profile.client_config(prefs.timeouts())
+
+
+async def _list_models(keystore: KeyStore, prefs: Preferences) -> list[ModelInfo]:
+    from desktop_app.core.client import ImagesClient
+
+    key, config = await _key_and_config(keystore, prefs)
+    async with ImagesClient(config, key) as client:
+        return await client.list_models()
+
+
+async def _run_variation(
+    keystore: KeyStore,
+    prefs: Preferences,
+    source: SourceImage,
+    square: Square | None,
+    settings: VariationSettings,
+    models: list[ModelInfo],
+    sink: Callable[[RunEvent], None],
+    note_model: Callable[[str], None],
+) -> RunResult:
+    from desktop_app.core.client import ImagesClient
+    from desktop_app.core.models import choose_default_model
+    from desktop_app.core.results import Phase, PhaseChanged
+    from desktop_app.core.variation import build_request, prepare_upload, send
+
+    sink(PhaseChanged(Phase.PREPARING))
+    key, config = await _key_and_config(keystore, prefs)
+    upload = prepare_upload(source, square, settings)
+    async with ImagesClient(config, key) as client:
+        model = settings.model or ""
+        if settings.mode is Mode.EDIT and not model:
+            listed = models or await client.list_models()
+            model = choose_default_model(listed, dt.date.today()) or "gpt-image-2"
+        request = build_request(upload, settings, model)
+        note_model(model)
+        return await send(client, request, sink)

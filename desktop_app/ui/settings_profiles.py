@@ -1,0 +1,367 @@
+"""The Connection page: profiles (list, add, rename, remove, active), their server and their key.
+
+The page edits :class:`ProfileDraft` copies; what a rename or removal means for the keyring is
+decided in :mod:`desktop_app.ui.settings_drafts` when the dialog is accepted.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import os
+from collections.abc import Mapping
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QIcon
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.config import ClientConfig, Timeouts
+from desktop_app.core.keystore import KeyStore
+from desktop_app.core.preferences import (
+    BASE_URL_ENV_VAR,
+    DEFAULT_PROFILE,
+    Preferences,
+    Profile,
+    base_url_caution,
+    base_url_problem,
+    effective_base_url,
+)
+from desktop_app.ui.settings_common import (
+    Confirm,
+    InlineMessage,
+    ProfileNameDialog,
+    buddy_label,
+)
+from desktop_app.ui.settings_drafts import ID_IS_KEY, ProfileDraft
+from desktop_app.ui.settings_key import ApiKeyBox
+from desktop_app.ui.worker import TaskRunner
+
+
+class ConnectionPage(QWidget):
+    """Profiles on the left; the selected profile's server and key on the right."""
+
+    changed = Signal()  # anything that may change whether the dialog can be accepted
+
+    def __init__(
+        self,
+        prefs: Preferences,
+        keystore: KeyStore,
+        runner: TaskRunner,
+        timeouts: Timeouts,
+        environ: Mapping[str, str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._environ: Mapping[str, str] = os.environ if environ is None else environ
+        self._timeouts = timeouts
+        self.drafts = [ProfileDraft(copy.copy(p), p.name) for p in prefs.profiles]
+        self.removed: list[ProfileDraft] = []
+        self._loading = False
+
+        self.active = QComboBox()
+        self.active.setAccessibleName("Active profile")
+        self.active.setToolTip("The profile new runs use")
+        self.profiles = QListWidget()
+        self.profiles.setAccessibleName("Connection profiles")
+        self.profiles.setToolTip("Each profile is a server with its own key")
+        small = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        self.profiles.setIconSize(QSize(small, small))  # a flagged row as tall as the others
+        self.add_button = QPushButton("&Add…")
+        self.rename_button = QPushButton("Rena&me…")
+        self.remove_button = QPushButton("Remo&ve…")
+        self.add_button.setToolTip("Add a profile for another server or gateway")
+        self.rename_button.setToolTip("Rename the selected profile; its key moves with it")
+        self.remove_button.setToolTip("Remove the selected profile and its stored key")
+
+        self.details = QGroupBox("Server")
+        self.base_url = QLineEdit()
+        self.base_url.setAccessibleName("Base URL")
+        self.base_url.setPlaceholderText("https://api.openai.com/v1")
+        self.base_url.setToolTip("Where the API lives: OpenAI, a company gateway or a local server")
+        self.base_url_message = InlineMessage("Base URL problem")
+        self.env_note = InlineMessage("Environment note")
+        self.organization = QLineEdit()
+        self.organization.setAccessibleName("Organization ID")
+        self.organization.setPlaceholderText("optional")
+        self.organization.setToolTip("Sent as OpenAI-Organization when your key has several")
+        self.project = QLineEdit()
+        self.project.setAccessibleName("Project ID")
+        self.project.setPlaceholderText("optional")
+        self.project.setToolTip("Sent as OpenAI-Project to bill a particular project")
+        self.ids_message = InlineMessage("ID problem")
+        self.key_box = ApiKeyBox(keystore, runner, self.selected_config)
+
+        self._build_layout()
+        for draft in self.drafts:
+            self._add_item(draft)
+        self._fill_active_combo(prefs.profile().name)
+        self.profiles.currentItemChanged.connect(self.on_selection_changed)
+        self.add_button.clicked.connect(self.on_add_clicked)
+        self.rename_button.clicked.connect(self.on_rename_clicked)
+        self.remove_button.clicked.connect(self.on_remove_clicked)
+        self.active.currentIndexChanged.connect(self.on_active_changed)
+        self.base_url.textChanged.connect(self.on_server_edited)
+        self.organization.textChanged.connect(self.on_server_edited)
+        self.project.textChanged.connect(self.on_server_edited)
+        self.key_box.keySaved.connect(self.on_key_saved)
+        self.profiles.setCurrentRow(self._index_of(prefs.profile().name))
+        chain: list[QWidget] = [
+            self.profiles,
+            self.add_button,
+            self.rename_button,
+            self.remove_button,
+            self.active,
+            self.base_url,
+            self.organization,
+            self.project,
+            *self.key_box.tab_chain(),
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _build_layout(self) -> None:
+        list_buttons = QHBoxLayout()
+        for button in (self.add_button, self.rename_button, self.remove_button):
+            button.setAutoDefault(False)
+            list_buttons.addWidget(button)
+        left = QVBoxLayout()
+        profiles_label = QLabel("&Profiles:")
+        profiles_label.setBuddy(self.profiles)
+        left.addWidget(profiles_label)
+        left.addWidget(self.profiles, 1)
+        left.addLayout(list_buttons)
+        active_row = QFormLayout()
+        active_row.addRow("&Use for new runs:", self.active)
+        left.addLayout(active_row)
+
+        base_url_column = QVBoxLayout()
+        base_url_column.addWidget(self.base_url)
+        base_url_column.addWidget(self.base_url_message)
+        base_url_column.addWidget(self.env_note)
+        project_column = QVBoxLayout()
+        project_column.addWidget(self.project)
+        project_column.addWidget(self.ids_message)
+        form = QFormLayout(self.details)
+        form.addRow(buddy_label("&Base URL:", self.base_url), base_url_column)
+        form.addRow("&Organization ID:", self.organization)
+        form.addRow(buddy_label("Pro&ject ID:", self.project), project_column)
+        right = QVBoxLayout()
+        right.addWidget(self.details)
+        right.addWidget(self.key_box)
+        right.addStretch(1)
+
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 2)
+        layout.addLayout(right, 5)
+
+    # -- reading the page --
+
+    def selected(self) -> ProfileDraft:
+        item = self.profiles.currentItem()
+        draft = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return draft if isinstance(draft, ProfileDraft) else self.drafts[0]
+
+    def selected_config(self) -> ClientConfig:
+        """The selected profile as the client would use it (for Test key)."""
+        return self.selected().profile.client_config(self._timeouts, self._environ)
+
+    def set_timeouts(self, timeouts: Timeouts) -> None:
+        self._timeouts = timeouts
+
+    def profiles_result(self) -> list[Profile]:
+        return [copy.copy(d.profile) for d in self.drafts]
+
+    def active_name(self) -> str:
+        name = self.active.currentText()
+        return name if name else self.drafts[0].profile.name
+
+    def problems(self) -> list[tuple[str, bool]]:
+        """Each problem, and whether it is already shown next to its field."""
+        selected = self.selected()
+        return [
+            (f"Profile “{d.profile.name}”: {problem}", d is selected)
+            for d in self.drafts
+            if (problem := d.problem()) is not None
+        ]
+
+    def focus_key(self) -> None:
+        self.key_box.key_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- slots --
+
+    def on_selection_changed(self, current: QListWidgetItem | None, _old: object) -> None:
+        if current is None:
+            return
+        draft = self.selected()
+        self._loading = True  # filling the fields is not an edit
+        self.base_url.setText(draft.profile.base_url)
+        self.organization.setText(draft.profile.organization)
+        self.project.setText(draft.profile.project)
+        self._loading = False
+        self.details.setTitle(f"Server of “{draft.profile.name}”")
+        self.remove_button.setEnabled(len(self.drafts) > 1)
+        self.key_box.set_profile(draft.key_name, draft.profile.name)
+        self._show_checks(draft)
+        self.changed.emit()
+
+    def on_server_edited(self, _text: str) -> None:
+        if self._loading:
+            return
+        draft = self.selected()
+        draft.profile.base_url = self.base_url.text().strip()
+        draft.profile.organization = self.organization.text().strip()
+        draft.profile.project = self.project.text().strip()
+        self._show_checks(draft)
+        self.changed.emit()
+
+    def on_add_clicked(self) -> None:
+        name = ProfileNameDialog.ask(self, "Add profile", self._free_name(), self._taken(None))
+        if name is None:
+            return
+        draft = ProfileDraft(Profile(name), name, is_new=True)
+        self.drafts.append(draft)
+        item = self._add_item(draft)
+        self._fill_active_combo(self.active_name())
+        self.profiles.setCurrentItem(item)
+        self.base_url.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.base_url.selectAll()
+
+    def on_rename_clicked(self) -> None:
+        draft = self.selected()
+        old = draft.profile.name
+        name = ProfileNameDialog.ask(self, "Rename profile", old, self._taken(draft))
+        if name is None or name == old:
+            return
+        was_active = self.active_name() == old
+        draft.profile.name = name
+        self.profiles.currentItem().setText(name)
+        self._fill_active_combo(name if was_active else self.active_name())
+        self.on_selection_changed(self.profiles.currentItem(), None)
+
+    def on_remove_clicked(self) -> None:
+        if len(self.drafts) < 2:
+            return
+        draft = self.selected()
+        question = (
+            f"Remove the profile “{draft.profile.name}”? Its stored API key is deleted from the "
+            "keyring when you press OK."
+        )
+        if not Confirm.ask(self, "Remove profile", question, "Remove profile"):
+            return
+        row = self.drafts.index(draft)
+        self.drafts.remove(draft)
+        self.removed.append(draft)
+        active = self.active_name()
+        self.profiles.takeItem(row)
+        self._fill_active_combo(active if active != draft.profile.name else "")
+        self.profiles.setCurrentRow(min(row, len(self.drafts) - 1))
+        self.changed.emit()
+
+    def on_active_changed(self, _index: int) -> None:
+        self._mark_active()
+
+    def on_key_saved(self, key_name: str) -> None:
+        for draft in self.drafts:
+            if draft.key_name == key_name:
+                draft.key_saved_here = True
+
+    # -- helpers --
+
+    def _show_checks(self, draft: ProfileDraft) -> None:
+        url = draft.profile.base_url
+        problem = base_url_problem(url)
+        if problem is not None:
+            self.base_url_message.show_message(problem, "problem")
+        elif (caution := base_url_caution(url)) is not None:
+            self.base_url_message.show_message(caution, "caution")
+        else:
+            self.base_url_message.clear()
+        override = self._environ.get(BASE_URL_ENV_VAR, "").strip()
+        if override and draft.profile.name == DEFAULT_PROFILE:
+            used = effective_base_url(draft.profile, self._environ)
+            self.env_note.show_message(
+                f"{BASE_URL_ENV_VAR} is set, so this profile connects to {used} for as long as "
+                "the variable is set.",
+                "info",
+            )
+        else:
+            self.env_note.clear()
+        if draft.ids_look_like_key():
+            self.ids_message.show_message(ID_IS_KEY, "problem")
+        else:
+            self.ids_message.clear()
+        self._mark_problem(draft)
+        self.key_box.set_testable(draft.problem() is None)
+
+    def _add_item(self, draft: ProfileDraft) -> QListWidgetItem:
+        item = QListWidgetItem(draft.profile.name)
+        item.setData(Qt.ItemDataRole.UserRole, draft)
+        self.profiles.addItem(item)
+        self._mark_problem(draft)
+        return item
+
+    def _item_of(self, draft: ProfileDraft) -> QListWidgetItem | None:
+        for row in range(self.profiles.count()):
+            item = self.profiles.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) is draft:
+                return item
+        return None
+
+    def _mark_problem(self, draft: ProfileDraft) -> None:
+        item = self._item_of(draft)
+        if item is None:
+            return
+        problem = draft.problem()
+        icon = QStyle.StandardPixmap.SP_MessageBoxWarning
+        item.setIcon(self.style().standardIcon(icon) if problem else QIcon())
+        item.setToolTip(problem or "")
+
+    def _mark_active(self) -> None:
+        active = self.active_name()
+        for row in range(self.profiles.count()):
+            item = self.profiles.item(row)
+            font = QFont(self.profiles.font())
+            font.setBold(item.text() == active)
+            item.setFont(font)
+
+    def _fill_active_combo(self, active: str) -> None:
+        names = [d.profile.name for d in self.drafts]
+        self.active.blockSignals(True)  # refilling is not a choice
+        self.active.clear()
+        self.active.addItems(names)
+        self.active.setCurrentIndex(names.index(active) if active in names else 0)
+        self.active.blockSignals(False)
+        self._mark_active()
+
+    def _index_of(self, name: str) -> int:
+        names = [d.profile.name for d in self.drafts]
+        return names.index(name) if name in names else 0
+
+    def _taken(self, renaming: ProfileDraft | None) -> list[str]:
+        # Keyring names still in use count as taken, so two profiles never share a key.
+        taken: list[str] = []
+        for draft in self.drafts:
+            if draft is renaming:
+                continue
+            taken += [draft.profile.name, draft.key_name]
+        return taken
+
+    def _free_name(self) -> str:
+        taken = {t.casefold() for t in self._taken(None)}
+        n = len(self.drafts) + 1
+        while f"profile {n}" in taken:
+            n += 1
+        return f"Profile {n}"

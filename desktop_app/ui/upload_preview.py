@@ -1,0 +1,168 @@
+"""What will be uploaded, shown before it costs anything: a thumbnail, its size and format, and
+any rule the current mode would break."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStyle, QVBoxLayout, QWidget
+
+THUMBNAIL_SIDE = 160  # logical pixels
+PLACEHOLDER = "No picture yet"
+BUSY_TEXT = "Preparing…"
+BUSY_OPACITY = 0.4  # the old thumbnail stays, faded, so the layout doesn't jump while encoding
+
+
+class _Thumbnail(QWidget):
+    """A square picture, scaled smoothly for the screen it is on, or a quiet placeholder."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self._pixmap: QPixmap | None = None
+        self._pixmap_dpr = 0.0
+        self.busy = False
+        self.setFixedSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+
+    def set_image(self, image: QImage | None) -> None:
+        self._image = image
+        self._pixmap = None
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        bounds = QRectF(self.rect())
+        if self._image is None or self._image.isNull():
+            # Dashed outline and muted text: obviously empty, without looking like an error.
+            painter.setPen(
+                QPen(self.palette().color(QPalette.ColorRole.Mid), 1, Qt.PenStyle.DashLine)
+            )
+            painter.drawRect(bounds.adjusted(0.5, 0.5, -0.5, -0.5))
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            if not self.busy:  # the details line already says "Preparing…"
+                painter.drawText(bounds, Qt.AlignmentFlag.AlignCenter, PLACEHOLDER)
+            return
+        pixmap = self._scaled()
+        size = pixmap.deviceIndependentSize()
+        left = (bounds.width() - size.width()) / 2
+        top = (bounds.height() - size.height()) / 2
+        if self.busy:
+            painter.setOpacity(BUSY_OPACITY)
+        painter.drawPixmap(QPointF(left, top), pixmap)
+
+    def _scaled(self) -> QPixmap:
+        assert self._image is not None
+        dpr = self.devicePixelRatioF()
+        if self._pixmap is None or self._pixmap_dpr != dpr:
+            side = round(THUMBNAIL_SIDE * dpr)
+            scaled = self._image.scaled(
+                side,
+                side,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            self._pixmap = QPixmap.fromImage(scaled)
+            self._pixmap.setDevicePixelRatio(dpr)
+            self._pixmap_dpr = dpr
+        return self._pixmap
+
+
+class UploadPreview(QWidget):
+    """Thumbnail and description of the exact upload, plus warnings for the chosen mode."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._description = ""
+        self._busy = False
+
+        self._thumbnail = _Thumbnail(self)
+        self._thumbnail.setAccessibleName("Upload preview")
+        self._details = QLabel(self)
+        self._details.setAccessibleName("Upload details")
+        self._details.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self._details.setWordWrap(True)
+        self._details.setTextFormat(Qt.TextFormat.PlainText)  # reasons may contain "<" or "&"
+        # People copy the size and byte count into bug reports; let them select it.
+        self._details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._details.setForegroundRole(QPalette.ColorRole.WindowText)
+        self._warnings = QWidget(self)
+        self._warnings.setAccessibleName("Upload warnings")
+        self._warnings_layout = QVBoxLayout(self._warnings)
+        self._warnings_layout.setContentsMargins(0, 0, 0, 0)
+        self._warnings.hide()
+        self._warning_texts: list[str] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._thumbnail, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self._details)
+        layout.addWidget(self._warnings)
+        layout.addStretch(1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.set_preview(None, "")
+
+    def set_preview(self, image: QImage | None, description: str) -> None:
+        """Shows ``image`` (the encoded upload, decoded) and e.g. "1024 × 1024 JPEG, 180 KB".
+
+        Without an image the thumbnail says "No picture yet"; a non-empty ``description`` is
+        still shown under it (e.g. why the upload couldn't be prepared).
+        """
+        self._description = description
+        self._thumbnail.set_image(image)
+        self._thumbnail.setAccessibleDescription(description if image is not None else PLACEHOLDER)
+        self._show_details()
+
+    def set_busy(self, busy: bool) -> None:
+        """While the upload is encoded off the GUI thread: fade the old one, say "Preparing…"."""
+        self._busy = busy
+        self._thumbnail.busy = busy
+        self._thumbnail.update()
+        self._show_details()
+
+    def set_warnings(self, warnings: list[str]) -> None:
+        """One line per warning, each with the style's warning icon; an empty list hides them."""
+        while (item := self._warnings_layout.takeAt(0)) is not None:
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
+        self._warning_texts = list(warnings)
+        for text in warnings:
+            self._warnings_layout.addWidget(self._warning_row(text))
+        self._warnings.setVisible(bool(warnings))
+
+    def description(self) -> str:
+        """The text shown under the thumbnail right now."""
+        return self._details.text()
+
+    def warnings(self) -> list[str]:
+        return list(self._warning_texts)
+
+    def sizeHint(self) -> QSize:
+        return QSize(THUMBNAIL_SIDE + 40, super().sizeHint().height())
+
+    def _show_details(self) -> None:
+        self._details.setText(BUSY_TEXT if self._busy else self._description)
+        # "Preparing…" is a passing state, not a fact about the upload: muted.
+        role = QPalette.ColorRole.PlaceholderText if self._busy else QPalette.ColorRole.WindowText
+        self._details.setForegroundRole(role)
+        self._details.setVisible(bool(self._details.text()))
+
+    def _warning_row(self, text: str) -> QWidget:
+        row = QWidget(self._warnings)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        icon_side = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize, None, self)
+        icon = QLabel(row)
+        icon.setAccessibleName("Warning")
+        icon_image = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        # Rendered for this screen's device pixel ratio, so the icon stays crisp at 200 %.
+        icon.setPixmap(icon_image.pixmap(QSize(icon_side, icon_side), self.devicePixelRatioF()))
+        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        label = QLabel(text, row)
+        label.setAccessibleName("Upload warning")
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(label, 1)
+        return row

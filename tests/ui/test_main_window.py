@@ -1,0 +1,331 @@
+"""The real window driven like a person would, against the local API server."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop_app.app import build_window
+from desktop_app.core.imaging import Square
+from desktop_app.core.keystore import KeyStore
+from desktop_app.core.preferences import PreferencesStore
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.settings_dialog import SettingsDialog
+from tests.conftest import CANARY_KEY
+from tests.fake_openai import FakeOpenAI, Fault
+from tests.keyring_backends import MemoryBackend
+
+EDITS = "/v1/images/edits"
+
+
+def _jpeg(path: Path, size: tuple[int, int] = (900, 600)) -> Path:
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    image.paste((200, 40, 40), (0, 0, size[0] // 3, size[1] // 3))
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+def _png_bytes(colour: tuple[int, int, int] = (30, 160, 90)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("IMAGE_VARIATIONS_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def keyring_backend() -> MemoryBackend:
+    return MemoryBackend()
+
+
+@pytest.fixture
+def window(
+    qtbot: QtBot,
+    api_server: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    keyring_backend: MemoryBackend,
+) -> Iterator[MainWindow]:
+    monkeypatch.setenv("OPENAI_BASE_URL", api_server.base_url)
+    keystore = KeyStore(backend=keyring_backend, environ={"OPENAI_BASE_URL": api_server.base_url})
+    keystore.set("OpenAI", CANARY_KEY)
+    store = PreferencesStore(tmp_path / "settings.json")
+    prefs = store.load()
+    prefs.save_folder = str(tmp_path / "saved")
+    store.save(prefs)
+    win = build_window(store=store, keystore=keystore)
+    qtbot.addWidget(win)
+    win.resize(1180, 820)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def _drop(window: MainWindow, mime: QMimeData) -> None:
+    event = QDropEvent(
+        QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+
+
+def _load(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    _drop(window, mime)
+    qtbot.waitUntil(lambda: window.session.picture is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.session.prepared is not None, timeout=10_000)
+
+
+def _generate(qtbot: QtBot, window: MainWindow, n: int = 4) -> None:
+    window.parameters.count.setValue(n)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.session.running and len(window.session.results) == n,
+                    timeout=20_000)
+
+
+def test_an_empty_window_invites_a_drop(window: MainWindow, screenshots: Path) -> None:
+    assert window.windowTitle() == "Image Variations"
+    assert window.source_stack.currentWidget() is window.drop_hint
+    assert not window.generate_button.isEnabled()
+    window.grab().save(str(screenshots / "window-empty.png"))
+
+
+def test_a_file_drop_shows_the_picture_and_the_exact_upload(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, screenshots: Path
+) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    assert window.source_stack.currentWidget() is window.crop_view
+    assert window.crop_view.square() == Square(150, 0, 600)
+    prepared = window.session.prepared
+    assert prepared is not None and prepared.upload.width == 1024
+    assert "1024 × 1024" in window.preview.description()
+    assert window.generate_button.isEnabled()
+    window.grab().save(str(screenshots / "window-picture.png"))
+
+
+def test_image_data_in_a_drag_and_several_files_make_a_queue(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    mime = QMimeData()
+    mime.setData("image/png", _png_bytes())
+    _drop(window, mime)
+    qtbot.waitUntil(lambda: window.session.picture is not None, timeout=10_000)
+    assert window.session.picture is not None
+    assert window.session.picture.full_size == (320, 240)
+
+    files = [_jpeg(tmp_path / f"p{i}.jpg") for i in range(3)]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    _drop(window, mime)
+    qtbot.waitUntil(lambda: window.session.waiting() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: window.queue_label.isVisible(), timeout=5000)
+    assert "2 more pictures waiting" in window.queue_label.text()
+
+
+def test_a_rejected_file_says_why_in_the_window(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    fake = tmp_path / "drawing.png"
+    fake.write_text('<svg xmlns="http://www.w3.org/2000/svg"></svg>')
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(fake))])
+    _drop(window, mime)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    assert "drawing.png" in window.banner.message()
+    assert "SVG" in window.banner.message() or "drawing" in window.banner.message()
+
+
+def test_paste_takes_an_image_from_the_clipboard(qtbot: QtBot, window: MainWindow) -> None:
+    QGuiApplication.clipboard().setImage(QImage.fromData(_png_bytes((10, 20, 200))))
+    window.paste_action.trigger()
+    qtbot.waitUntil(lambda: window.session.picture is not None, timeout=10_000)
+    assert window.session.picture is not None
+    assert window.session.picture.full_size == (320, 240)
+
+
+def test_moving_the_crop_changes_what_is_uploaded(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    window.crop_view.set_square(Square(0, 0, 200))
+    qtbot.waitUntil(lambda: window.session.square == Square(0, 0, 200), timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.session.prepared is not None
+        # Only the new square (the red corner) makes the far right of the upload red.
+        and QImage(window.session.prepared.preview).pixelColor(900, 100).red() > 150,
+        timeout=10_000,
+    )
+    assert any("enlarged" in w for w in window.preview.warnings())
+
+
+def test_a_streamed_run_fills_the_grid_and_is_saved_without_overwriting(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, api_server: FakeOpenAI, screenshots: Path
+) -> None:
+    api_server.stream_delay = 0.05
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    partials: list[int] = []
+    window.session.runEvent.connect(
+        lambda e: partials.append(e.image.index) if type(e).__name__ == "PartialArrived" else None
+    )
+    _generate(qtbot, window, 4)
+    assert partials, "streamed previews should arrive before the finished images"
+    sent = api_server.requests[-1]
+    assert sent.path == EDITS and sent.fields["stream"] == ["true"]
+    assert sent.fields["n"] == ["4"]
+    assert sent.fields["model"] == ["gpt-image-2.6-sunburst"]
+    assert window.results.result_count() == 4
+    assert all(window.results.has_result(i) for i in range(4))
+    assert "Done: 4 variations" in window.phase_label.text()
+    assert window.request_label.text().startswith("req_")
+    qtbot.waitUntil(lambda: window.results.thumbnail(3) is not None, timeout=5000)
+    window.grab().save(str(screenshots / "window-results.png"))
+
+    window.results.select(1)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    folder = tmp_path / "saved"
+    qtbot.waitUntil(lambda: folder.exists() and len(list(folder.iterdir())) == 1, timeout=5000)
+    (first,) = folder.iterdir()
+    original = first.read_bytes()
+    assert first.name.startswith("photo-02-") and first.suffix == ".png"
+    window.results.select(1)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(list(folder.iterdir())) == 2, timeout=5000)
+    assert first.read_bytes() == original
+
+
+def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    _generate(qtbot, window, 2)
+    window.results.select(0)
+    window.results.setFocus()
+    QGuiApplication.clipboard().clear()
+    window.copy_action.trigger()
+    copied = QGuiApplication.clipboard().image()
+    assert not copied.isNull() and copied.width() == 1024
+
+    window.results.varyRequested.emit(1)
+    qtbot.waitUntil(
+        lambda: window.session.picture is not None
+        and window.session.picture.label == "photo-variation-2.png",
+        timeout=10_000,
+    )
+    assert window.session.picture.full_size == (1024, 1024)
+
+
+def test_cancel_stops_within_a_second_and_says_it_may_have_been_billed(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, api_server: FakeOpenAI, screenshots: Path
+) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    api_server.inject(Fault("stall_before_headers", seconds=60), path=EDITS)
+    window.generate_button.click()
+    qtbot.waitUntil(lambda: api_server.count(EDITS) == 1, timeout=10_000)
+    qtbot.wait(200)
+    assert window.cancel_button.isVisible()
+    window.grab().save(str(screenshots / "window-waiting.png"))
+    started = time.monotonic()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.session.running, timeout=2000)
+    assert time.monotonic() - started < 1.0
+    assert "may have been billed" in window.banner.message()
+    assert api_server.count(EDITS) == 1
+    window.grab().save(str(screenshots / "window-cancelled.png"))
+
+
+def test_a_rejected_key_leads_to_the_key_settings(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, api_server: FakeOpenAI, screenshots: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    api_server.inject(Fault("invalid_api_key"), path=EDITS)
+    window.generate_button.click()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not window.session.running,
+                    timeout=10_000)
+    assert "API key was rejected" in window.banner.message()
+    assert window.banner.action.text() == "Open key settings"
+    assert "req_" in window.banner.details.text()
+    assert CANARY_KEY not in window.banner.details.text() + window.banner.message()
+    window.grab().save(str(screenshots / "window-error.png"))
+    asked: list[bool] = []
+
+    def answer(cls, parent, prefs, keystore, runner, *, focus_key=False):  # type: ignore[no-untyped-def]
+        asked.append(focus_key)
+        return None
+
+    monkeypatch.setattr(SettingsDialog, "ask", classmethod(answer))
+    window.banner.action.click()
+    assert asked == [True]
+
+
+def test_the_classic_endpoint_gone_offers_gpt_image_mode(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    window.parameters.mode.setCurrentIndex(1)
+    window.generate_button.click()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not window.session.running,
+                    timeout=10_000)
+    assert "classic variations endpoint" in window.banner.message()
+    window.banner.action.click()
+    assert window.parameters.current_mode().value == "edit"
+
+
+def test_a_moderation_refusal_is_explained_and_not_retried(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, api_server: FakeOpenAI
+) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    api_server.inject(Fault("moderation_blocked"), path=EDITS)
+    window.generate_button.click()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not window.session.running,
+                    timeout=10_000)
+    assert "safety system" in window.banner.message()
+    assert api_server.count(EDITS) == 1
+
+
+def test_no_key_yet_shows_a_friendly_first_run_prompt(
+    qtbot: QtBot, window: MainWindow, keyring_backend: MemoryBackend
+) -> None:
+    keyring_backend.store.clear()
+    window.session.refresh_models()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    assert "Welcome" in window.banner.message()
+    assert window.banner.action.text() == "Open Settings"
+
+
+def test_the_model_list_comes_from_the_server(qtbot: QtBot, window: MainWindow) -> None:
+    window.session.refresh_models()
+    qtbot.waitUntil(lambda: window.parameters.model.count() > 3, timeout=10_000)
+    ids = [window.parameters.model.itemData(i) for i in range(window.parameters.model.count())]
+    assert "gpt-image-2.6-sunburst" in ids
+    assert window.parameters.model.currentData() == "gpt-image-2.6-sunburst"
+
+
+def test_quit_stops_the_worker_and_keeps_the_geometry(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, api_server: FakeOpenAI
+) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    api_server.inject(Fault("stall_before_headers", seconds=60), path=EDITS)
+    window.generate_button.click()
+    qtbot.waitUntil(lambda: api_server.count(EDITS) == 1, timeout=10_000)
+    window.move(QPoint(40, 30))
+    started = time.monotonic()
+    window.quit_action.trigger()
+    assert time.monotonic() - started < 2.0
+    assert window._runner.active == 0
+    assert QApplication.instance() is not None
