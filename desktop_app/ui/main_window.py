@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
         self.banner.on_dismiss()
         self.crop_view.set_image(picture.preview, picture.full_size)
         self.source_stack.setCurrentWidget(self.crop_view)
-        self.results.set_source(picture.preview, picture.label)
+        self.results.set_source(picture.preview, picture.label, picture.full_size)
         self.phase_label.setText(
             f"{picture.label}: {picture.full_size[0]} × {picture.full_size[1]}"
         )

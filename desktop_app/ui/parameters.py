@@ -140,7 +140,10 @@ class ParametersPanel(QWidget):
         strength_row.addWidget(QLabel("subtle"))
         strength_row.addWidget(self.strength, 1)
         strength_row.addWidget(QLabel("strong"))
-        form.addRow("S&trength:", strength_row)
+        # A row holding a layout gets no buddy from addRow(str, ...): link the label by hand.
+        strength_label = QLabel("S&trength:")
+        strength_label.setBuddy(self.strength)
+        form.addRow(strength_label, strength_row)
         form.addRow("&Prompt:", self.prompt)
         prompt_tools = QHBoxLayout()
         prompt_tools.addWidget(self.previews)
@@ -334,6 +337,7 @@ class ParametersPanel(QWidget):
         else:
             self.switch_model.setVisible(False)
         self.model_warning.setVisible(show)
+        _set_row_visible(self._form, self.model_warning, show)  # no empty gap under Model
 
 
 def _model_label(model_id: str, models: Sequence[ModelInfo], today: dt.date) -> str:

@@ -78,8 +78,12 @@ class ResultsGrid(QWidget):
 
     # --- what the window calls ---------------------------------------------------------------
 
-    def set_source(self, image: QImage | None, label: str) -> None:
-        """Shows ``image`` as the first cell, captioned "Source · label"; None removes it."""
+    def set_source(
+        self, image: QImage | None, label: str, full_size: tuple[int, int] | None = None
+    ) -> None:
+        """Shows ``image`` as the first cell, captioned "Source · label"; None removes it.
+
+        ``full_size`` is the picture's real size when ``image`` is a downscaled preview."""
         self._source_generation += 1
         self._loader.forget(self._source_key())
         if image is None or image.isNull():
@@ -97,7 +101,8 @@ class ResultsGrid(QWidget):
             self._source.show()  # now, not on the next turn of the event loop
         else:
             self._source.set_caption(caption)  # the old picture stays until the new one is ready
-        self._source.details.setText(f"{image.width()} × {image.height()}")
+        width, height = full_size or (image.width(), image.height())
+        self._source.details.setText(f"{width} × {height}")
         self._loader.request(self._source_key(), image, self._thumbnail_px(self._source))
         self._sync_hint()
 
