@@ -115,10 +115,18 @@ class MainWindow(QMainWindow):
         self.source_stack.addWidget(self.drop_hint)
         self.source_stack.addWidget(self.crop_view)
         self.queue_label = QLabel()
-        self.queue_label.setVisible(False)
+        self.next_button = QPushButton("Next picture")
+        self.next_button.setToolTip("Load the next picture of the queue")
+        self.next_button.setAccessibleName("Next picture in the queue")
+        self.queue_row = QWidget()
+        queue_layout = QHBoxLayout(self.queue_row)
+        queue_layout.setContentsMargins(0, 0, 0, 0)
+        queue_layout.addWidget(self.queue_label, 1)
+        queue_layout.addWidget(self.next_button)
+        self.queue_row.setVisible(False)
         source_column = QVBoxLayout()
         source_column.addWidget(self.source_stack, 1)
-        source_column.addWidget(self.queue_label)
+        source_column.addWidget(self.queue_row)
         source_panel = QWidget()
         source_panel.setLayout(source_column)
 
@@ -264,6 +272,7 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(lambda: self.settingsRequested.emit(False))
         self.quit_action.triggered.connect(self.close)
         self.drop_hint.openRequested.connect(self.on_open)
+        self.next_button.clicked.connect(self.session.load_next)
         self.crop_view.squareChanged.connect(s.set_square)
         self.parameters.settingsChanged.connect(self.on_settings_changed)
         self.results.saveRequested.connect(lambda i: self.session.save([i]))
@@ -349,12 +358,11 @@ class MainWindow(QMainWindow):
 
     def on_queue_changed(self, waiting: int) -> None:
         self.queue_label.setText(
-            f"{waiting} more picture{'s' if waiting != 1 else ''} waiting — "
-            "they load one after another."
+            f"{waiting} more picture{'s' if waiting != 1 else ''} waiting in the queue."
             if waiting
             else ""
         )
-        self.queue_label.setVisible(waiting > 0)
+        self.queue_row.setVisible(waiting > 0)
 
     def on_loading_changed(self, loading: bool) -> None:
         if loading:

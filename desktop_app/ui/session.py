@@ -96,6 +96,7 @@ class Session(QObject):
         self.settings = VariationSettings()
         self.prepared: PreparedUpload | None = None
         self.results: dict[int, GeneratedImage] = {}
+        self.results_source = ""
         self.models: list[ModelInfo] = []
         self.last_model = ""
         self._loading: TaskHandle | None = None
@@ -236,6 +237,7 @@ class Session(QObject):
             return False
         settings, square, prefs = self.settings, self.square, self._preferences()
         self.results = {}
+        self.results_source = picture.label  # results keep their source's name for saving
         keystore, models = self._keystore, list(self.models)
 
         async def work(sink: Callable[[RunEvent], None]) -> RunResult:
@@ -275,11 +277,11 @@ class Session(QObject):
 
     def save(self, indexes: list[int], folder: Path | None = None) -> TaskHandle | None:
         images = [self.results[i] for i in sorted(indexes) if i in self.results]
-        if not images or self.picture is None:
+        if not images:
             return None
         prefs = self._preferences()
         target = folder or prefs.output_folder()
-        name = self.picture.label
+        name = self.results_source
         model = self.last_model
 
         async def work(_sink: Callable[[RunEvent], None]) -> list[Path]:
@@ -301,9 +303,9 @@ class Session(QObject):
 
     def vary_result(self, index: int) -> bool:
         image = self.results.get(index)
-        if image is None or self.picture is None:
+        if image is None:
             return False
-        stem = Path(self.picture.label).stem
+        stem = Path(self.results_source).stem
         name = f"{stem}-variation-{index + 1}.{image.format}"
         self.add_inputs([PictureInput(data=image.data, name=name)], first=True)
         return True

@@ -135,8 +135,20 @@ def test_image_data_in_a_drag_and_several_files_make_a_queue(
     mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
     _drop(window, mime)
     qtbot.waitUntil(lambda: window.session.waiting() == 2, timeout=5000)
-    qtbot.waitUntil(lambda: window.queue_label.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: window.queue_row.isVisible(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.session.picture is not None and window.session.picture.label == "p0.jpg",
+        timeout=10_000,
+    )
     assert "2 more pictures waiting" in window.queue_label.text()
+    assert window.session.picture is not None and window.session.picture.label == "p0.jpg"
+    # One after another: the next one comes when the user asks for it.
+    window.next_button.click()
+    qtbot.waitUntil(
+        lambda: window.session.picture is not None and window.session.picture.label == "p1.jpg",
+        timeout=10_000,
+    )
+    assert window.session.waiting() == 1 and "1 more picture waiting" in window.queue_label.text()
 
 
 def test_a_rejected_file_says_why_in_the_window(
