@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def run_window(images: Sequence[str] = ()) -> int:
-    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     QCoreApplication.setOrganizationName(APP_NAME)
@@ -32,7 +32,7 @@ def run_window(images: Sequence[str] = ()) -> int:
 
         window.open_inputs([PictureInput(path=Path(image)) for image in images])
     # The keyring and the network wait until the window is on screen.
-    QTimer.singleShot(0, window.session.refresh_models)
+    window.firstPainted.connect(window.session.refresh_models)
     return app.exec()
 
 
@@ -41,27 +41,27 @@ def build_window(
 ) -> MainWindow:
     """Everything the window needs, made once; tests build it the same way with their own
     preferences file and key store."""
-    from desktop_app.core.keystore import KeyStore
     from desktop_app.core.preferences import PreferencesStore
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.session import Session
-    from desktop_app.ui.settings_dialog import SettingsDialog
     from desktop_app.ui.worker import TaskRunner
 
     store = store or PreferencesStore()
     preferences = store.load()
-    keystore = keystore or KeyStore()
     runner = TaskRunner()
     holder: list[MainWindow] = []
     session = Session(runner, keystore, lambda: holder[0].preferences)
-    window = MainWindow(session, runner, keystore, store, preferences)
+    window = MainWindow(session, runner, store, preferences)
     holder.append(window)
     runner.setParent(window)
     session.setParent(window)
 
     def open_settings(focus_key: bool) -> None:
+        # Loaded when first asked for: it pulls in the HTTP client (for the key check).
+        from desktop_app.ui.settings_dialog import SettingsDialog
+
         edited = SettingsDialog.ask(
-            window, window.preferences, keystore, runner, focus_key=focus_key
+            window, window.preferences, session.keystore, runner, focus_key=focus_key
         )
         if edited is not None:
             window.apply_preferences(edited)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -37,6 +38,8 @@ async def fetch_picture(
                 max_redirects=5,
                 verify=system_ssl_context(),
                 timeout=httpx.Timeout(20.0),
+                # A jar that takes nothing: a cookie set on the way (a redirect) is not sent on.
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
             ) as client,
             client.stream("GET", url, headers={"Accept": "image/*"}) as response,
         ):

@@ -59,15 +59,26 @@ def inputs_from_mime(mime: QMimeData) -> list[PictureInput]:
         image = mime.imageData()
         if isinstance(image, QImage) and not image.isNull():
             return [PictureInput(data=qimage_to_png(image), name="pasted image")]
-    text = mime.text().strip() if mime.hasText() else ""
-    if text.startswith(("http://", "https://")) and "\n" not in text:
-        return [PictureInput(url=text, name=text.rsplit("/", 1)[-1])]
+    link = _link_in_text(mime)
+    if link:
+        return [PictureInput(url=link, name=link.rsplit("/", 1)[-1])]
     return []
+
+
+def _link_in_text(mime: QMimeData) -> str:
+    """A single web link given as plain text (some browsers and editors drag links so)."""
+    text = mime.text().strip() if mime.hasText() else ""
+    if text.startswith(("http://", "https://")) and not any(c.isspace() for c in text):
+        return text
+    return ""
 
 
 def can_accept(mime: QMimeData) -> bool:
     return bool(
-        mime.hasUrls() or mime.hasImage() or any(mime.hasFormat(t) for t in _IMAGE_MIME_TYPES)
+        mime.hasUrls()
+        or mime.hasImage()
+        or any(mime.hasFormat(t) for t in _IMAGE_MIME_TYPES)
+        or _link_in_text(mime)
     )
 
 

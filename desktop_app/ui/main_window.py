@@ -19,14 +19,17 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QKeySequence,
+    QPaintEvent,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QStyle,
@@ -57,7 +60,6 @@ from desktop_app.ui.session import LoadedPicture, NoApiKey, PreparedUpload, Sess
 from desktop_app.ui.upload_preview import UploadPreview
 
 if TYPE_CHECKING:
-    from desktop_app.core.keystore import KeyStore
     from desktop_app.core.preferences import Preferences, PreferencesStore
     from desktop_app.ui.worker import TaskRunner
 
@@ -77,24 +79,24 @@ _PHASE_WORDS = {
 
 class MainWindow(QMainWindow):
     settingsRequested = Signal(bool)  # True: put the focus on the API key field
+    firstPainted = Signal()  # the window is on screen: time for the keyring and the network
 
     def __init__(
         self,
         session: Session,
         runner: TaskRunner,
-        keystore: KeyStore,
         store: PreferencesStore,
         preferences: Preferences,
     ) -> None:
         super().__init__()
         self.session = session
         self._runner = runner
-        self._keystore = keystore
         self._store = store
         self.preferences = preferences
         self._requested = 0
         self._received = 0
         self._countdown = 0
+        self._painted = False
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         self._build()
@@ -136,10 +138,26 @@ class MainWindow(QMainWindow):
         self.generate_button.setDefault(True)
         self.generate_button.setToolTip("Make the variations (Ctrl+Return)")
         self.generate_button.setAccessibleName("Generate variations")
+        settings_column = QWidget()
+        settings_layout = QVBoxLayout(settings_column)
+        settings_layout.setContentsMargins(0, 0, 0, 0)
+        settings_layout.addWidget(self.parameters)
+        settings_layout.addWidget(self.preview)
+        settings_layout.addStretch(1)
+        # The settings scroll on a short screen (a 768 px laptop), so the window never needs to
+        # be taller than the screen; Generate stays in view below them.
+        settings_scroll = QScrollArea()
+        settings_scroll.setWidget(settings_column)
+        settings_scroll.setWidgetResizable(True)
+        settings_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields in it
+        settings_scroll.setMinimumWidth(
+            settings_column.minimumSizeHint().width()
+            + self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        )
         side = QVBoxLayout()
-        side.addWidget(self.parameters)
-        side.addWidget(self.preview)
-        side.addStretch(1)
+        side.addWidget(settings_scroll, 1)
         side.addWidget(self.generate_button)
         side_panel = QWidget()
         side_panel.setLayout(side)
@@ -618,6 +636,12 @@ class MainWindow(QMainWindow):
         state = QSettings().value("window/splitter")
         if isinstance(state, QByteArray | bytes):
             self.splitter.restoreState(QByteArray(state))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.firstPainted.emit)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()

@@ -119,6 +119,8 @@ class ParametersPanel(QWidget):
             (self.strength, "Variation strength"),
             (self.prompt, "Variation prompt"),
             (self.reset_prompt, "Reset prompt"),
+            (self.previews, "Show previews while generating"),
+            (self.switch_model, "Switch to the suggested model"),
         ):
             widget.setAccessibleName(name)
 
@@ -333,6 +335,7 @@ class ParametersPanel(QWidget):
             self.model_warning.setText(f"⚠ {model_id} {when}.")
             self.switch_model.setVisible(replacement is not None)
             self.switch_model.setText(f"Use {replacement}" if replacement else "")
+            self.switch_model.setAccessibleName(f"Use {replacement} instead" if replacement else "")
             self.switch_model.setProperty("target", replacement)
         else:
             self.switch_model.setVisible(False)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QTimer, Signal
+from PySide6.QtGui import QImage, QImageReader
 
 from desktop_app.core.results import GeneratedImage, ImageArrived, RunEvent, RunResult
 from desktop_app.core.variation import Mode, VariationSettings
@@ -82,13 +82,13 @@ class Session(QObject):
     def __init__(
         self,
         runner: TaskRunner,
-        keystore: KeyStore,
+        keystore: KeyStore | None,
         preferences: Callable[[], Preferences],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._keystore = keystore
+        self._keystore = keystore  # None: made on first need, after the window is on screen
         self._preferences = preferences
         self._queue: deque[PictureInput] = deque()
         self.picture: LoadedPicture | None = None
@@ -203,9 +203,18 @@ class Session(QObject):
 
     # -- models and the key ---------------------------------------------------------------------
 
+    @property
+    def keystore(self) -> KeyStore:
+        """The key store, made when first needed: loading keyring costs start-up time."""
+        if self._keystore is None:
+            from desktop_app.core.keystore import KeyStore
+
+            self._keystore = KeyStore()
+        return self._keystore
+
     def refresh_models(self) -> TaskHandle:
-        prefs = self._preferences()
-        handle = self._runner.submit("models", lambda _sink: _list_models(self._keystore, prefs))
+        prefs, keystore = self._preferences(), self.keystore
+        handle = self._runner.submit("models", lambda _sink: _list_models(keystore, prefs))
         handle.succeeded.connect(self.on_models)
         handle.failed.connect(self.on_models_failed)
         return handle
@@ -238,7 +247,7 @@ class Session(QObject):
         settings, square, prefs = self.settings, self.square, self._preferences()
         self.results = {}
         self.results_source = picture.label  # results keep their source's name for saving
-        keystore, models = self._keystore, list(self.models)
+        keystore, models = self.keystore, list(self.models)
 
         async def work(sink: Callable[[RunEvent], None]) -> RunResult:
             return await _run_variation(
@@ -344,7 +353,7 @@ async def _prepare(
     from desktop_app.core.variation import prepare_upload
 
     upload = prepare_upload(source, square, settings)
-    preview = QImage.fromData(upload.data)
+    preview = _decode(upload.data)
     size_kb = max(1, round(len(upload.data) / 1024))
     description = f"{upload.width} × {upload.height} {upload.format.upper()}, {size_kb:,} KB"
     warnings: list[str] = []
@@ -363,6 +372,18 @@ async def _prepare(
         if len(upload.data) > 3_500_000:
             warnings.append("The PNG is close to the classic 4 MB limit.")
     return PreparedUpload(upload, preview, description, warnings)
+
+
+def _decode(data: bytes) -> QImage:
+    """``QImage.fromData`` without its stall: PySide6 holds the GIL through ``fromData`` (tens of
+    ms for a 1024 px PNG, freezing the window though we are on a worker thread), but lets it go
+    in ``QImageReader.read``."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    image = QImageReader(buffer).read()
+    buffer.close()
+    return image
 
 
 async def _key_and_config(keystore: KeyStore, prefs: Preferences) -> tuple[ApiKey, ClientConfig]:

@@ -7,15 +7,16 @@ and errors, delivered to the GUI thread through queued signals; widgets make the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from desktop_app.core.results import RunEvent
-from desktop_app.core.runner import CancellableRun, RunRecorder
+
+if TYPE_CHECKING:  # asyncio and the runner load with the first task, not with the window
+    from desktop_app.core.runner import CancellableRun, RunRecorder
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class _TaskThread(QThread):
         self._run = run
 
     def run(self) -> None:
+        import asyncio
+
         handle = self._handle
         try:
             value = self._run.run()
@@ -91,6 +94,8 @@ class TaskRunner(QObject):
 
     def submit(self, name: str, factory: TaskFactory) -> TaskHandle:
         """Runs ``factory(sink)`` on a worker thread; ``sink`` forwards core events to the GUI."""
+        from desktop_app.core.runner import CancellableRun, RunRecorder
+
         holder: list[TaskHandle] = []
 
         def forward(event: RunEvent) -> None:

@@ -3,101 +3,31 @@
 from __future__ import annotations
 
 import io
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_app.app import build_window
 from desktop_app.core.imaging import Square
-from desktop_app.core.keystore import KeyStore
-from desktop_app.core.preferences import PreferencesStore
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings_dialog import SettingsDialog
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
 from tests.keyring_backends import MemoryBackend
+from tests.ui.conftest import _drop, _generate, _jpeg, _load
 
 EDITS = "/v1/images/edits"
-
-
-def _jpeg(path: Path, size: tuple[int, int] = (900, 600)) -> Path:
-    image = Image.linear_gradient("L").resize(size).convert("RGB")
-    image.paste((200, 40, 40), (0, 0, size[0] // 3, size[1] // 3))
-    image.save(path, "JPEG", quality=90)
-    return path
 
 
 def _png_bytes(colour: tuple[int, int, int] = (30, 160, 90)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (320, 240), colour).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("IMAGE_VARIATIONS_SCREENSHOTS") or tmp_path / "shots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def keyring_backend() -> MemoryBackend:
-    return MemoryBackend()
-
-
-@pytest.fixture
-def window(
-    qtbot: QtBot,
-    api_server: FakeOpenAI,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    keyring_backend: MemoryBackend,
-) -> Iterator[MainWindow]:
-    monkeypatch.setenv("OPENAI_BASE_URL", api_server.base_url)
-    keystore = KeyStore(backend=keyring_backend, environ={"OPENAI_BASE_URL": api_server.base_url})
-    keystore.set("OpenAI", CANARY_KEY)
-    store = PreferencesStore(tmp_path / "settings.json")
-    prefs = store.load()
-    prefs.save_folder = str(tmp_path / "saved")
-    store.save(prefs)
-    win = build_window(store=store, keystore=keystore)
-    qtbot.addWidget(win)
-    win.resize(1180, 820)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-
-
-def _drop(window: MainWindow, mime: QMimeData) -> None:
-    event = QDropEvent(
-        QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
-
-
-def _load(qtbot: QtBot, window: MainWindow, path: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    _drop(window, mime)
-    qtbot.waitUntil(lambda: window.session.picture is not None, timeout=10_000)
-    qtbot.waitUntil(lambda: window.session.prepared is not None, timeout=10_000)
-
-
-def _generate(qtbot: QtBot, window: MainWindow, n: int = 4) -> None:
-    window.parameters.count.setValue(n)
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not window.session.running and len(window.session.results) == n,
-                    timeout=20_000)
 
 
 def test_an_empty_window_invites_a_drop(window: MainWindow, screenshots: Path) -> None:
