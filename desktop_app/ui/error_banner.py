@@ -62,6 +62,7 @@ class MessageBanner(QFrame):
         layout.addWidget(self.details)
 
         self._callback: Callable[[], None] | None = None
+        self.topic = ""
         self.action.clicked.connect(self.on_action)
         self.details_toggle.toggled.connect(self.details.setVisible)
         self.close_button.clicked.connect(self.on_dismiss)
@@ -74,7 +75,9 @@ class MessageBanner(QFrame):
         level: str = "error",
         details: Mapping[str, str] | None = None,
         action: tuple[str, Callable[[], None]] | None = None,
+        topic: str = "",
     ) -> None:
+        self.topic = topic
         pixmap = {
             "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
             "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
@@ -96,6 +99,12 @@ class MessageBanner(QFrame):
             self._callback = None
         self.action.setVisible(action is not None)
         self.setVisible(True)
+
+    def dismiss_topic(self, *topics: str) -> None:
+        """Hides the message only when it is about one of ``topics`` (e.g. a new picture
+        clears a rejected picture's message, not the missing-key prompt)."""
+        if self.isVisible() and self.topic in topics:
+            self.on_dismiss()
 
     def message(self) -> str:
         return self.text.text() if self.isVisible() else ""

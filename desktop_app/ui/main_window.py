@@ -362,7 +362,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The clipboard holds no picture.", 4000)
 
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
-        self.banner.on_dismiss()
+        self.banner.dismiss_topic("picture", "run")
         self.crop_view.set_image(picture.preview, picture.full_size)
         self.source_stack.setCurrentWidget(self.crop_view)
         self.results.set_source(picture.preview, picture.label, picture.full_size)
@@ -372,7 +372,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def on_picture_rejected(self, label: str, reason: str) -> None:
-        self.banner.show_message(f"{label}: {reason}", level="error")
+        self.banner.show_message(f"{label}: {reason}", level="error", topic="picture")
 
     def on_queue_changed(self, waiting: int) -> None:
         self.queue_label.setText(
@@ -524,7 +524,7 @@ class MainWindow(QMainWindow):
                 action = ("Try again", self.on_generate)
         elif isinstance(error, NoApiKey):
             action = ("Open Settings", lambda: self.settingsRequested.emit(True))
-        self.banner.show_message(str(error), details=details, action=action)
+        self.banner.show_message(str(error), details=details, action=action, topic="run")
         self.phase_label.setText(
             "The run failed." if not kept else f"The run failed; {len(kept)} image(s) kept."
         )
@@ -532,7 +532,7 @@ class MainWindow(QMainWindow):
     def on_run_cancelled(self, outcome: Exception) -> None:
         kept = set(self.session.results)
         self.results.mark_failed([i for i in range(self._requested) if i not in kept], "Cancelled")
-        self.banner.show_message(str(outcome), level="info")
+        self.banner.show_message(str(outcome), level="info", topic="run")
         self.phase_label.setText("Cancelled.")
 
     def on_run_finished(self) -> None:

@@ -240,6 +240,17 @@ def test_a_moderation_refusal_is_explained_and_not_retried(
     assert api_server.count(EDITS) == 1
 
 
+def test_the_key_prompt_survives_a_picture_arriving(
+    qtbot: QtBot, window: MainWindow, keyring_backend: MemoryBackend, tmp_path: Path
+) -> None:
+    # The picture given on the command line loads right after start: the prompt must stay.
+    keyring_backend.store.clear()
+    window.session.refresh_models()
+    qtbot.waitUntil(lambda: "Welcome" in window.banner.message(), timeout=10_000)
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    assert "Welcome" in window.banner.message()
+
+
 def test_no_key_yet_shows_a_friendly_first_run_prompt(
     qtbot: QtBot, window: MainWindow, keyring_backend: MemoryBackend
 ) -> None:
