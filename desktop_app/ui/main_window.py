@@ -189,6 +189,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(results_panel)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        # First run: room for the settings and the upload preview above, one row of results.
+        self.splitter.setSizes([620, 300])
         self.splitter.setChildrenCollapsible(False)
 
         central = QWidget()
@@ -213,7 +215,7 @@ class MainWindow(QMainWindow):
         status.addWidget(self.progress)
         status.addWidget(self.cancel_button)
         status.addPermanentWidget(self.request_label)
-        self.resize(1180, 820)
+        self.resize(1180, 900)
 
     def _build_actions(self) -> None:
         style = self.style()
