@@ -15,3 +15,23 @@ def pil_to_qimage(picture: Image) -> QImage:
     data = rgba.tobytes("raw", "RGBA")
     image = QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888)
     return image.copy()  # own the pixels: ``data`` goes away with this function
+
+
+def decode_image(data: bytes) -> QImage:
+    """Result bytes to an upright QImage on any thread; a null QImage when they are no picture.
+
+    Pillow, not Qt, decodes: QImage.fromData holds the GIL throughout (the window stalls), and
+    QImageReader on a Python-made QBuffer calls back into Python while holding Qt's image plugin
+    lock, which deadlocks with a GUI thread that waits for that lock while holding the GIL.
+    """
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            upright = ImageOps.exif_transpose(opened)
+            return pil_to_qimage(upright)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return QImage()

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QTimer, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
 
 from desktop_app.core.results import GeneratedImage, ImageArrived, RunEvent, RunResult
 from desktop_app.core.variation import Mode, VariationSettings
@@ -351,9 +351,10 @@ async def _prepare(
 ) -> PreparedUpload:
     from desktop_app.core.imaging import largest_centred_square
     from desktop_app.core.variation import prepare_upload
+    from desktop_app.ui.qimage import decode_image
 
     upload = prepare_upload(source, square, settings)
-    preview = _decode(upload.data)
+    preview = decode_image(upload.data)
     size_kb = max(1, round(len(upload.data) / 1024))
     description = f"{upload.width} × {upload.height} {upload.format.upper()}, {size_kb:,} KB"
     warnings: list[str] = []
@@ -372,18 +373,6 @@ async def _prepare(
         if len(upload.data) > 3_500_000:
             warnings.append("The PNG is close to the classic 4 MB limit.")
     return PreparedUpload(upload, preview, description, warnings)
-
-
-def _decode(data: bytes) -> QImage:
-    """``QImage.fromData`` without its stall: PySide6 holds the GIL through ``fromData`` (tens of
-    ms for a 1024 px PNG, freezing the window though we are on a worker thread), but lets it go
-    in ``QImageReader.read``."""
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    image = QImageReader(buffer).read()
-    buffer.close()
-    return image
 
 
 async def _key_and_config(keystore: KeyStore, prefs: Preferences) -> tuple[ApiKey, ClientConfig]:

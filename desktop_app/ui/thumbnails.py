@@ -19,9 +19,6 @@ from collections.abc import Hashable
 
 import shiboken6
 from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
-    QIODevice,
     QObject,
     QRunnable,
     Qt,
@@ -29,7 +26,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtGui import QImage
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +55,9 @@ def decode_thumbnail(
 
 
 def _read(data: bytes) -> QImage:
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    reader = QImageReader(buffer)
-    reader.setAutoTransform(True)  # honour EXIF orientation, as the core does for uploads
-    image = reader.read()
-    buffer.close()
-    return image
+    from desktop_app.ui.qimage import decode_image
+
+    return decode_image(data)
 
 
 def _blur(image: QImage) -> QImage:

@@ -109,9 +109,11 @@ def test_moving_the_crop_changes_what_is_uploaded(
     window.crop_view.set_square(Square(0, 0, 200))
     qtbot.waitUntil(lambda: window.session.square == Square(0, 0, 200), timeout=5000)
     qtbot.waitUntil(
-        lambda: window.session.prepared is not None
-        # Only the new square (the red corner) makes the far right of the upload red.
-        and QImage(window.session.prepared.preview).pixelColor(900, 100).red() > 150,
+        lambda: (
+            window.session.prepared is not None
+            # Only the new square (the red corner) makes the far right of the upload red.
+            and QImage(window.session.prepared.preview).pixelColor(900, 100).red() > 150
+        ),
         timeout=10_000,
     )
     assert any("enlarged" in w for w in window.preview.warnings())
@@ -142,13 +144,19 @@ def test_a_streamed_run_fills_the_grid_and_is_saved_without_overwriting(
     window.results.select(1)
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     folder = tmp_path / "saved"
-    qtbot.waitUntil(lambda: folder.exists() and len(list(folder.iterdir())) == 1, timeout=5000)
-    (first,) = folder.iterdir()
+
+    def saved() -> list[Path]:  # the hidden .part file of a save in progress is not a result
+        return (
+            [p for p in folder.iterdir() if not p.name.startswith(".")] if folder.exists() else []
+        )
+
+    qtbot.waitUntil(lambda: len(saved()) == 1, timeout=5000)
+    (first,) = saved()
     original = first.read_bytes()
     assert first.name.startswith("photo-02-") and first.suffix == ".png"
     window.results.select(1)
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: len(list(folder.iterdir())) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(saved()) == 2 and not any(folder.glob(".*")), timeout=5000)
     assert first.read_bytes() == original
 
 
@@ -164,8 +172,10 @@ def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) ->
 
     window.results.varyRequested.emit(1)
     qtbot.waitUntil(
-        lambda: window.session.picture is not None
-        and window.session.picture.label == "photo-variation-2.png",
+        lambda: (
+            window.session.picture is not None
+            and window.session.picture.label == "photo-variation-2.png"
+        ),
         timeout=10_000,
     )
     assert window.session.picture.full_size == (1024, 1024)
@@ -191,14 +201,19 @@ def test_cancel_stops_within_a_second_and_says_it_may_have_been_billed(
 
 
 def test_a_rejected_key_leads_to_the_key_settings(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, api_server: FakeOpenAI, screenshots: Path,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    api_server: FakeOpenAI,
+    screenshots: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     api_server.inject(Fault("invalid_api_key"), path=EDITS)
     window.generate_button.click()
-    qtbot.waitUntil(lambda: window.banner.isVisible() and not window.session.running,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.banner.isVisible() and not window.session.running, timeout=10_000
+    )
     assert "API key was rejected" in window.banner.message()
     assert window.banner.action.text() == "Open key settings"
     assert "req_" in window.banner.details.text()
@@ -221,8 +236,9 @@ def test_the_classic_endpoint_gone_offers_gpt_image_mode(
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     window.parameters.mode.setCurrentIndex(1)
     window.generate_button.click()
-    qtbot.waitUntil(lambda: window.banner.isVisible() and not window.session.running,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.banner.isVisible() and not window.session.running, timeout=10_000
+    )
     assert "classic variations endpoint" in window.banner.message()
     window.banner.action.click()
     assert window.parameters.current_mode().value == "edit"
@@ -234,8 +250,9 @@ def test_a_moderation_refusal_is_explained_and_not_retried(
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     api_server.inject(Fault("moderation_blocked"), path=EDITS)
     window.generate_button.click()
-    qtbot.waitUntil(lambda: window.banner.isVisible() and not window.session.running,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.banner.isVisible() and not window.session.running, timeout=10_000
+    )
     assert "safety system" in window.banner.message()
     assert api_server.count(EDITS) == 1
 
