@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -138,17 +138,6 @@ def _drag_accepted(window: MainWindow, mime: QMimeData) -> bool:
 def _files(folder: Path) -> list[Path]:
     """What a person sees in the folder (a save's hidden temporary file is not a result)."""
     return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-
-
-def _previews_decoded(qtbot: QtBot) -> None:
-    """Waits until no thumbnail is being decoded.
-
-    KNOWN PRODUCT BUG (desktop_app/ui/thumbnails.py, see
-    test_a_banner_while_previews_decode_does_not_freeze_the_window): a decode on the pool
-    deadlocks with the GUI thread loading any image (a banner's icon, Ctrl+C, the viewer).
-    The tests below let decoding finish before doing those, so they test their own flow."""
-    pool = QThreadPool.globalInstance()
-    qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=10_000)
 
 
 def _picture_label(window: MainWindow) -> str | None:
@@ -371,7 +360,6 @@ def test_the_viewer_opens_on_a_double_click_enter_and_the_source(
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     _generate(qtbot, window, 2)
     qtbot.waitUntil(lambda: window.results.thumbnail(1) is not None, timeout=5000)
-    _previews_decoded(qtbot)
 
     cell = _cell(window, 1)
     qtbot.mouseDClick(cell, Qt.MouseButton.LeftButton, pos=cell.rect().center())
@@ -601,7 +589,6 @@ def test_arrow_keys_ctrl_c_and_tab_reach_the_results(
     assert grid.selected_index() in (SOURCE, 0, 1, 2, 3)
 
     grid.select(2)
-    _previews_decoded(qtbot)
     QGuiApplication.clipboard().clear()
     qtbot.keyClick(grid, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     copied = QGuiApplication.clipboard().image()
@@ -652,7 +639,6 @@ def test_a_stream_that_breaks_after_a_preview_ends_calmly(
         lambda e: partials.append(e.image.index) if isinstance(e, PartialArrived) else None
     )
     api_server.inject(Fault("stream_error"), path=EDITS)
-    api_server.stream_delay = 0.5  # the preview is decoded before the error: see _previews_decoded
     window.parameters.count.setValue(2)
     window.generate_button.click()
     qtbot.waitUntil(
@@ -752,7 +738,6 @@ def test_a_dark_desktop_keeps_the_window_readable(
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     _generate(qtbot, window, 4)
     qtbot.waitUntil(lambda: window.results.thumbnail(3) is not None, timeout=5000)
-    _previews_decoded(qtbot)
     window.results.select(1)
     words = QMimeData()
     words.setData("text/x-unknown", b"?")
@@ -777,7 +762,6 @@ def test_a_dark_desktop_keeps_the_window_readable(
     window.grab().save(str(screenshots / "window-dark.png"))
 
     api_server.inject(Fault("stream_error"), path=EDITS)
-    api_server.stream_delay = 0.5  # see _previews_decoded
     window.generate_button.click()
     qtbot.waitUntil(
         lambda: (
