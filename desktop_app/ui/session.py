@@ -91,6 +91,7 @@ class Session(QObject):
         self._keystore = keystore  # None: made on first need, after the window is on screen
         self._preferences = preferences
         self._queue: deque[PictureInput] = deque()
+        self._next_wanted = False
         self.picture: LoadedPicture | None = None
         self.square: Square | None = None
         self.settings = VariationSettings()
@@ -124,9 +125,12 @@ class Session(QObject):
         return len(self._queue)
 
     def load_next(self) -> bool:
+        if self._loading is not None and self._queue:
+            self._next_wanted = True  # "Next" while a picture still opens: it follows, not lost
         if not self._queue or self._loading is not None:
             self.queueChanged.emit(len(self._queue))
             return False
+        self._next_wanted = False
         item = self._queue.popleft()
         self.queueChanged.emit(len(self._queue))
         self.loadingChanged.emit(True)
@@ -147,7 +151,7 @@ class Session(QObject):
     def on_loading_finished(self) -> None:
         self._loading = None
         self.loadingChanged.emit(False)
-        if self.picture is None:
+        if self.picture is None or self._next_wanted:
             self.load_next()  # a rejected picture should not stall the rest of the queue
 
     # -- the upload -----------------------------------------------------------------------------

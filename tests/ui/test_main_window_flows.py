@@ -343,6 +343,20 @@ def test_ctrl_o_opens_several_pictures_and_remembers_the_folder(
     assert saved["last_open_folder"] == str(album)
 
 
+def test_next_picture_clicked_while_one_still_opens_is_not_lost(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    files = [_jpeg(tmp_path / f"q{i}.jpg", (1600, 1200)) for i in range(3)]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    _drop(window, mime)
+    assert window.session.picture is None  # q0.jpg is still being opened on a worker thread
+    window.next_button.click()
+    qtbot.waitUntil(lambda: _picture_label(window) == "q1.jpg", timeout=10_000)
+    qtbot.waitUntil(lambda: window.session.waiting() == 1, timeout=5000)
+    assert "1 more picture waiting" in window.queue_label.text()
+
+
 # -- 5. the full-size viewer --------------------------------------------------------------------
 
 
@@ -726,6 +740,15 @@ def _contrast(a: QColor, b: QColor) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+def _grab_settled(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+    """A screenshot of what a person would see: the offscreen pointer rests on the Open button,
+    whose hover tip would cover the status line; and the status bar lays out first."""
+    window.statusBar().clearMessage()
+    label = window.request_label
+    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=2000)
+    window.grab().save(str(path))
+
+
 def test_a_dark_desktop_keeps_the_window_readable(
     dark_desktop: QPalette,
     qtbot: QtBot,
@@ -759,7 +782,7 @@ def test_a_dark_desktop_keeps_the_window_readable(
                 )
                 >= 4.5
             )
-    window.grab().save(str(screenshots / "window-dark.png"))
+    _grab_settled(qtbot, window, screenshots / "window-dark.png")
 
     api_server.inject(Fault("stream_error"), path=EDITS)
     window.generate_button.click()
@@ -778,7 +801,7 @@ def test_a_dark_desktop_keeps_the_window_readable(
         )
         >= 4.5
     )
-    window.grab().save(str(screenshots / "window-dark-error.png"))
+    _grab_settled(qtbot, window, screenshots / "window-dark-error.png")
 
 
 # -- a freeze found while writing these tests ----------------------------------------------------
