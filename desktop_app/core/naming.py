@@ -218,7 +218,8 @@ def _numbered(filename: str, n: int) -> str:
     return f"{stem} ({n}).{ext}"
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Makes a new name in ``folder`` durable; folders cannot be opened this way on Windows."""
     if os.name != "posix":
         return
     with contextlib.suppress(OSError):
@@ -300,10 +301,10 @@ def save_new_file(folder: Path, filename: str, data: bytes) -> Path:
                         raise
                     use_links = False
                 else:
-                    _fsync_dir(folder)
+                    fsync_folder(folder)
                     return target
             if _write_exclusive(target, data):
-                _fsync_dir(folder)
+                fsync_folder(folder)
                 return target
         raise FileExistsError(
             errno.EEXIST,

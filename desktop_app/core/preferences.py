@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from desktop_app.core.capabilities import MAX_VARIATIONS, OUTPUT_FORMATS
 from desktop_app.core.config import DEFAULT_BASE_URL, ClientConfig, Timeouts, is_loopback_host
-from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename
+from desktop_app.core.naming import DEFAULT_TEMPLATE, fsync_folder, render_filename
 from desktop_app.core.paths import config_folder, default_output_folder
 from desktop_app.core.prompts import Strength
 from desktop_app.core.variation import Mode
@@ -368,18 +368,6 @@ def _to_document(prefs: Preferences) -> dict[str, Any]:
     return document
 
 
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; folders cannot be opened this way on Windows.
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 class PreferencesStore:
     """Loads and saves :class:`Preferences` as JSON at ``path``."""
 
@@ -436,7 +424,7 @@ class PreferencesStore:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
                 raise
-            _fsync_folder(folder)
+            fsync_folder(folder)
 
     def _keep_bad_copy(self, raw: bytes) -> Path | None:
         """Keeps an unreadable file beside the new one, so a person can still rescue it."""
