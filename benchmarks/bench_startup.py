@@ -11,7 +11,10 @@ covers process start, interpreter start, imports, building the window and the fi
 The app child runs the real entry point (``desktop_app.__main__.main``) with throwaway config and
 data folders and a keyring that fails (the window must not touch the keyring before it shows).
 It also lists which heavy modules (network, keyring, imaging, asyncio) were loaded before the
-first paint. Target: app <= 1.5x bare. Informational only: it asserts nothing.
+first paint. The app's window shows in two steps: its frame (title, remembered geometry,
+status bar) paints first, then the panels are built and painted (``firstPainted``). Both are
+reported against the bare window; the target, app <= 1.5x bare, is for the first. Informational
+only: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -89,15 +92,21 @@ def main(argv: list[str] | None = None) -> int:
             for kind in ("app", "bare"):
                 results[kind].append(run_child(kind, args.platform, home))
 
-    app_totals = [r["total_ms"] for r in results["app"]]
-    bare_totals = [r["total_ms"] for r in results["bare"]]
     print(f"platform: {args.platform}; {runs} runs of each, alternating, after one warm-up each")
-    for label, pick in (("median", statistics.median), ("best", min)):
-        app_ms, bare_ms = pick(app_totals), pick(bare_totals)
-        print(
-            f"first painted window ({label}): app {app_ms:.0f} ms | bare {bare_ms:.0f} ms | "
-            f"ratio {app_ms / bare_ms:.2f}x | target <= {TARGET}x | runs {runs}"
-        )
+    figures = (
+        ("window shown (first paint)", "total_ms"),
+        ("window complete (panels painted)", "complete_ms"),
+    )
+    for title, key in figures:
+        app_times = [r[key] for r in results["app"]]
+        bare_times = [r["total_ms"] for r in results["bare"]]
+        for label, pick in (("median", statistics.median), ("best", min)):
+            app_ms, bare_ms = pick(app_times), pick(bare_times)
+            target = f" | target <= {TARGET}x" if key == "total_ms" else " | informational"
+            print(
+                f"{title} ({label}): app {app_ms:.0f} ms | bare {bare_ms:.0f} ms | "
+                f"ratio {app_ms / bare_ms:.2f}x{target} | runs {runs}"
+            )
     for kind in ("app", "bare"):
         phases = ", ".join(
             f"{name.removesuffix('_ms')} {statistics.median(r[name] for r in results[kind]):.0f}"

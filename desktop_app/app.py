@@ -25,36 +25,52 @@ def run_window(images: Sequence[str] = ()) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setDesktopFileName("image-variations")
-    window = build_window()
-    window.show()
-    if images:
-        from desktop_app.ui.intake import PictureInput
 
-        window.open_inputs([PictureInput(path=Path(image)) for image in images])
-    # The keyring and the network wait until the window is on screen.
-    window.firstPainted.connect(window.session.refresh_models)
+    from desktop_app.ui.main_window import MainWindow
+
+    # The frame paints first; its panels, the session and the settings file come right after.
+    window = MainWindow()
+    window.show()
+
+    def furnish() -> None:
+        _attach(window)
+        if images:
+            from desktop_app.ui.intake import PictureInput
+
+            window.open_inputs([PictureInput(path=Path(image)) for image in images])
+        # The keyring and the network wait until the panels are on screen.
+        window.firstPainted.connect(window.session.refresh_models)
+
+    window.framePainted.connect(furnish)
     return app.exec()
 
 
 def build_window(
     *, store: PreferencesStore | None = None, keystore: KeyStore | None = None
 ) -> MainWindow:
-    """Everything the window needs, made once; tests build it the same way with their own
+    """Everything the window needs, made at once; tests build it the same way with their own
     preferences file and key store."""
-    from desktop_app.core.preferences import PreferencesStore
     from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    _attach(window, store=store, keystore=keystore)
+    return window
+
+
+def _attach(
+    window: MainWindow, *, store: PreferencesStore | None = None, keystore: KeyStore | None = None
+) -> None:
+    """Makes the session, the worker bridge and the preferences, and gives them to the window."""
+    from desktop_app.core.preferences import PreferencesStore
     from desktop_app.ui.session import Session
     from desktop_app.ui.worker import TaskRunner
 
     store = store or PreferencesStore()
     preferences = store.load()
-    runner = TaskRunner()
-    holder: list[MainWindow] = []
-    session = Session(runner, keystore, lambda: holder[0].preferences)
-    window = MainWindow(session, runner, store, preferences)
-    holder.append(window)
-    runner.setParent(window)
+    runner = TaskRunner(window)
+    session = Session(runner, keystore, lambda: window.preferences)
     session.setParent(window)
+    window.attach(session, runner, store, preferences)
 
     def open_settings(focus_key: bool) -> None:
         # Loaded when first asked for: it pulls in the HTTP client (for the key check).
@@ -68,4 +84,3 @@ def build_window(
             session.refresh_models()
 
     window.settingsRequested.connect(open_settings)
-    return window

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,6 +37,9 @@ def make_download_client(verify: object) -> httpx.AsyncClient:
         verify=verify,  # type: ignore[arg-type]
         timeout=httpx.Timeout(30.0),
         event_hooks={"request": [check_hop]},
+        # A jar that takes nothing: a cookie set by one result link (or its redirect) is never
+        # sent with the next download.
+        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
     )
 
 

@@ -6,7 +6,6 @@ broken connection after that point is reported, never silently sent again.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Mapping
@@ -46,6 +45,8 @@ def server_wait(headers: Mapping[str, str], now: float | None = None) -> float |
         return max(float(after), 0.0)
     except ValueError:
         pass
+    import email.utils  # only for the rare HTTP-date form; it costs ~20 ms at start-up
+
     try:
         moment = email.utils.parsedate_to_datetime(after)
     except (TypeError, ValueError, IndexError):

@@ -7,10 +7,11 @@ the network or the disk directly.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -32,84 +33,116 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app import APP_NAME
-from desktop_app.core.results import (
-    ImageArrived,
-    PartialArrived,
-    Phase,
-    PhaseChanged,
-    RetryScheduled,
-    RunEvent,
-    RunResult,
-    UploadProgress,
-)
-from desktop_app.core.variation import Mode, VariationSettings
-from desktop_app.ui.crop_view import CropView
-from desktop_app.ui.drop_hint import DropHint
-from desktop_app.ui.error_banner import MessageBanner
-from desktop_app.ui.intake import PictureInput, can_accept, inputs_from_mime
-from desktop_app.ui.parameters import ParametersPanel
-from desktop_app.ui.results_grid import ResultsGrid
-from desktop_app.ui.session import LoadedPicture, NoApiKey, PreparedUpload, Session
-from desktop_app.ui.upload_preview import UploadPreview
 
+# Start-up: this module is imported before the window first paints, so it imports only what
+# the empty frame needs. The panels, the session types and Qt's enum namespaces (``Qt`` alone
+# costs 30-45 ms to create) are imported in ``attach`` and in the handlers, which run later.
 if TYPE_CHECKING:
     from desktop_app.core.preferences import Preferences, PreferencesStore
+    from desktop_app.core.results import RunEvent, RunResult
+    from desktop_app.core.variation import VariationSettings
+    from desktop_app.ui.crop_view import CropView
+    from desktop_app.ui.drop_hint import DropHint
+    from desktop_app.ui.error_banner import MessageBanner
+    from desktop_app.ui.intake import PictureInput
+    from desktop_app.ui.parameters import ParametersPanel
+    from desktop_app.ui.results_grid import ResultsGrid
+    from desktop_app.ui.session import LoadedPicture, PreparedUpload, Session
+    from desktop_app.ui.upload_preview import UploadPreview
     from desktop_app.ui.worker import TaskRunner
 
 IMAGE_FILTER = (
     "Pictures (*.png *.jpg *.jpeg *.jpe *.mpo *.webp *.gif *.heic *.heif *.bmp *.tif *.tiff);;"
     "All files (*)"
 )
-_PHASE_WORDS = {
-    Phase.PREPARING: "Preparing the picture…",
-    Phase.CONNECTING: "Connecting…",
-    Phase.UPLOADING: "Uploading…",
-    Phase.WAITING: "Waiting for the server to draw…",
-    Phase.RECEIVING: "Receiving…",
-    Phase.DOWNLOADING: "Downloading the results…",
+_PHASE_WORDS = {  # by Phase value
+    "preparing": "Preparing the picture…",
+    "connecting": "Connecting…",
+    "uploading": "Uploading…",
+    "waiting": "Waiting for the server to draw…",
+    "receiving": "Receiving…",
+    "downloading": "Downloading the results…",
 }
 
 
 class MainWindow(QMainWindow):
-    settingsRequested = Signal(bool)  # True: put the focus on the API key field
-    firstPainted = Signal()  # the window is on screen: time for the keyring and the network
+    """Made in two steps so that it shows at once: ``MainWindow()`` is the empty frame (title,
+    remembered geometry, status bar), cheap enough to paint within a few milliseconds of a bare
+    window; ``attach`` then builds the panels and wires them to the session."""
 
-    def __init__(
+    framePainted = Signal()  # the frame is on screen: time to build the panels
+    settingsRequested = Signal(bool)  # True: put the focus on the API key field
+    firstPainted = Signal()  # the panels are on screen: time for the keyring and the network
+
+    session: Session
+    preferences: Preferences
+    banner: MessageBanner
+    drop_hint: DropHint
+    crop_view: CropView
+    parameters: ParametersPanel
+    preview: UploadPreview
+    results: ResultsGrid
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attached = False
+        self._frame_painted = False
+        self._painted = False
+        self._requested = 0
+        self._received = 0
+        self._countdown = 0
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self.resize(1180, 900)
+        geometry = QSettings().value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        self.statusBar().showMessage("Getting ready…")
+
+    def attach(
         self,
         session: Session,
         runner: TaskRunner,
         store: PreferencesStore,
         preferences: Preferences,
     ) -> None:
-        super().__init__()
+        """Build the panels and wire them to the session (once)."""
+        if self.attached:
+            raise RuntimeError("The window is already attached to a session.")
         self.session = session
         self._runner = runner
         self._store = store
         self.preferences = preferences
-        self._requested = 0
-        self._received = 0
-        self._countdown = 0
-        self._painted = False
-        self.setWindowTitle(APP_NAME)
-        self.setAcceptDrops(True)
+        self.statusBar().clearMessage()
         self._build()
         self._build_actions()
         self._connect()
         self.parameters.set_settings(_settings_from(preferences))
         self.session.set_settings(self.parameters.settings())
-        self._restore_geometry()
+        self._restore_splitters()
         self._update_actions()
+        self.attached = True
+        self.update()  # so that firstPainted follows when the frame was already on screen
 
     # -- building -------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QStyle
+
+        from desktop_app.ui.crop_view import CropView
+        from desktop_app.ui.drop_hint import DropHint
+        from desktop_app.ui.error_banner import MessageBanner
+        from desktop_app.ui.parameters import ParametersPanel
+        from desktop_app.ui.results_grid import ResultsGrid
+        from desktop_app.ui.upload_preview import UploadPreview
+
         self.banner = MessageBanner()
         self.drop_hint = DropHint()
         self.crop_view = CropView()
@@ -126,11 +159,34 @@ class MainWindow(QMainWindow):
         queue_layout.addWidget(self.queue_label, 1)
         queue_layout.addWidget(self.next_button)
         self.queue_row.setVisible(False)
-        source_column = QVBoxLayout()
+        source_panel = QWidget()
+        source_column = QVBoxLayout(source_panel)
+        source_column.setContentsMargins(0, 0, 0, 0)
         source_column.addWidget(self.source_stack, 1)
         source_column.addWidget(self.queue_row)
-        source_panel = QWidget()
-        source_panel.setLayout(source_column)
+
+        self.results = ResultsGrid()
+        self.results.setAccessibleName("Results")
+        self.save_all_button = QPushButton("Save all…")
+        self.save_all_button.setToolTip("Save every variation into a folder (Ctrl+Shift+S)")
+        results_header = QHBoxLayout()
+        results_header.addWidget(QLabel("<b>Results</b>"))
+        results_header.addStretch(1)
+        results_header.addWidget(self.save_all_button)
+        results_panel = QWidget()
+        results_layout = QVBoxLayout(results_panel)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addLayout(results_header)
+        results_layout.addWidget(self.results, 1)
+
+        # Left: the picture above its results. The splitter remembers the user's split.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(source_panel)
+        self.splitter.addWidget(results_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([480, 340])
+        self.splitter.setChildrenCollapsible(False)
 
         self.parameters = ParametersPanel()
         self.preview = UploadPreview()
@@ -144,8 +200,9 @@ class MainWindow(QMainWindow):
         settings_layout.addWidget(self.parameters)
         settings_layout.addWidget(self.preview)
         settings_layout.addStretch(1)
-        # The settings scroll on a short screen (a 768 px laptop), so the window never needs to
-        # be taller than the screen; Generate stays in view below them.
+        # Right: the settings and the upload preview over the window's full height. They
+        # scroll on a short screen (a 768 px laptop), so the window never needs to be taller
+        # than the screen; Generate stays in view below them.
         settings_scroll = QScrollArea()
         settings_scroll.setWidget(settings_column)
         settings_scroll.setWidgetResizable(True)
@@ -156,47 +213,24 @@ class MainWindow(QMainWindow):
             settings_column.minimumSizeHint().width()
             + self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         )
-        side = QVBoxLayout()
+        side_panel = QWidget()
+        side = QVBoxLayout(side_panel)
+        side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(settings_scroll, 1)
         side.addWidget(self.generate_button)
-        side_panel = QWidget()
-        side_panel.setLayout(side)
 
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(source_panel)
-        top.addWidget(side_panel)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
-        top.setChildrenCollapsible(False)
-
-        self.results = ResultsGrid()
-        self.results.setAccessibleName("Results")
-        self.save_all_button = QPushButton("Save all…")
-        self.save_all_button.setToolTip("Save every variation into a folder (Ctrl+Shift+S)")
-        results_header = QHBoxLayout()
-        title = QLabel("<b>Results</b>")
-        results_header.addWidget(title)
-        results_header.addStretch(1)
-        results_header.addWidget(self.save_all_button)
-        results_panel = QWidget()
-        results_layout = QVBoxLayout(results_panel)
-        results_layout.setContentsMargins(0, 0, 0, 0)
-        results_layout.addLayout(results_header)
-        results_layout.addWidget(self.results, 1)
-
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(results_panel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        # First run: room for the settings and the upload preview above, one row of results.
-        self.splitter.setSizes([620, 300])
-        self.splitter.setChildrenCollapsible(False)
+        self.side_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.side_splitter.addWidget(self.splitter)
+        self.side_splitter.addWidget(side_panel)
+        self.side_splitter.setStretchFactor(0, 3)
+        self.side_splitter.setStretchFactor(1, 2)
+        self.side_splitter.setSizes([810, 370])
+        self.side_splitter.setChildrenCollapsible(False)
 
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.side_splitter, 1)
         self.setCentralWidget(central)
 
         self.phase_label = QLabel("Ready")
@@ -215,9 +249,11 @@ class MainWindow(QMainWindow):
         status.addWidget(self.progress)
         status.addWidget(self.cancel_button)
         status.addPermanentWidget(self.request_label)
-        self.resize(1180, 900)
 
     def _build_actions(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QStyle
+
         style = self.style()
 
         def action(
@@ -325,18 +361,23 @@ class MainWindow(QMainWindow):
     # -- picture in -----------------------------------------------------------------------------
 
     def open_inputs(self, inputs: list[PictureInput]) -> None:
-        if inputs:
+        if inputs and self.attached:
             self.session.add_inputs(inputs)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if can_accept(event.mimeData()):
+        from desktop_app.ui.intake import can_accept
+
+        if self.attached and can_accept(event.mimeData()):
             event.acceptProposedAction()
             self.drop_hint.set_hovered(True)
 
     def dragLeaveEvent(self, event: object) -> None:
-        self.drop_hint.set_hovered(False)
+        if self.attached:
+            self.drop_hint.set_hovered(False)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        from desktop_app.ui.intake import inputs_from_mime
+
         self.drop_hint.set_hovered(False)
         inputs = inputs_from_mime(event.mimeData())
         if inputs:
@@ -352,10 +393,14 @@ class MainWindow(QMainWindow):
         folder = self.preferences.last_open_folder or str(Path.home())
         names, _filter = QFileDialog.getOpenFileNames(self, "Open pictures", folder, IMAGE_FILTER)
         if names:
+            from desktop_app.ui.intake import PictureInput
+
             self.preferences.last_open_folder = str(Path(names[0]).parent)
             self.open_inputs([PictureInput(path=Path(name)) for name in names])
 
     def on_paste(self) -> None:
+        from desktop_app.ui.intake import inputs_from_mime
+
         mime = QGuiApplication.clipboard().mimeData()
         inputs = inputs_from_mime(mime) if mime is not None else []
         if inputs:
@@ -404,6 +449,8 @@ class MainWindow(QMainWindow):
         _store_settings(self.preferences, settings)
 
     def on_key_missing(self, reason: Exception) -> None:
+        from desktop_app.ui.session import NoApiKey
+
         if isinstance(reason, NoApiKey):
             self.banner.show_message(
                 "Welcome! To make variations, add your OpenAI API key in Settings. It is kept "
@@ -444,10 +491,19 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
-        self.phase_label.setText(_PHASE_WORDS[Phase.PREPARING])
+        self.phase_label.setText(_PHASE_WORDS["preparing"])
         self._update_actions()
 
     def on_run_event(self, event: RunEvent) -> None:
+        from desktop_app.core.results import (
+            ImageArrived,
+            PartialArrived,
+            Phase,
+            PhaseChanged,
+            RetryScheduled,
+            UploadProgress,
+        )
+
         if isinstance(event, PhaseChanged):
             self._countdown_timer.stop()
             if event.phase is Phase.RECEIVING and self._requested:
@@ -456,7 +512,7 @@ class MainWindow(QMainWindow):
                     f"{self._requested}…"
                 )
             else:
-                self.phase_label.setText(_PHASE_WORDS[event.phase])
+                self.phase_label.setText(_PHASE_WORDS[event.phase.value])
             if event.phase is not Phase.UPLOADING:
                 self.progress.setRange(0, 0)
         elif isinstance(event, UploadProgress) and event.total:
@@ -503,6 +559,8 @@ class MainWindow(QMainWindow):
 
     def on_run_failed(self, error: Exception) -> None:
         from desktop_app.core.errors import ApiError, ApiErrorKind, VariationError
+        from desktop_app.core.variation import Mode
+        from desktop_app.ui.session import NoApiKey
 
         kept = set(self.session.results)
         missing = [i for i in range(self._requested) if i not in kept]
@@ -544,8 +602,11 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _switch_to_edit_mode(self) -> None:
-        settings = self.parameters.settings()
         from dataclasses import replace
+
+        from desktop_app.core.variation import Mode
+
+        settings = self.parameters.settings()
 
         self.parameters.set_settings(replace(settings, mode=Mode.EDIT, model=None, size=None))
         self.banner.on_dismiss()
@@ -590,11 +651,31 @@ class MainWindow(QMainWindow):
             self.on_copy(index)
 
     def on_copy(self, index: int) -> None:
+        def copy(picture: QImage) -> None:
+            QGuiApplication.clipboard().setImage(picture)
+            self.phase_label.setText(f"Copied variation {index + 1}.")
+
+        self._with_full_image(index, copy)
+
+    def _with_full_image(self, index: int, use: Callable[[QImage], None]) -> None:
+        """Decodes result ``index`` off the GUI thread (a large PNG takes ~40 ms), then ``use``s
+        it on the GUI thread."""
         image = self.session.results.get(index)
         if image is None:
             return
-        QGuiApplication.clipboard().setImage(QImage.fromData(image.data))
-        self.phase_label.setText(f"Copied variation {index + 1}.")
+        data = image.data
+
+        async def decode(_sink: object) -> QImage:
+            from desktop_app.ui.qimage import decode_image
+
+            return decode_image(data)
+
+        handle = self._runner.submit(f"decode variation {index + 1}", decode)
+        def deliver(picture: QImage) -> None:
+            if not picture.isNull():
+                use(picture)
+
+        handle.succeeded.connect(deliver)
 
     def on_vary(self, index: int) -> None:
         if self.session.vary_result(index):
@@ -606,14 +687,14 @@ class MainWindow(QMainWindow):
         picture = self.session.picture
         source = picture.preview if picture is not None else None
         if index < 0:
-            if source is not None:
-                ImageViewer.show_for(self, source, None, picture.label if picture else "")
+            if picture is not None:
+                ImageViewer.show_for(self, picture.preview, None, picture.label)
             return
-        image = self.session.results.get(index)
-        if image is not None:
-            ImageViewer.show_for(
-                self, QImage.fromData(image.data), source, f"Variation {index + 1}"
-            )
+
+        def show(result: QImage) -> None:
+            ImageViewer.show_for(self, result, source, f"Variation {index + 1}")
+
+        self._with_full_image(index, show)
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -631,24 +712,38 @@ class MainWindow(QMainWindow):
         self.preferences = preferences
         self._store.save(preferences)
 
-    def _restore_geometry(self) -> None:
-        geometry = QSettings().value("window/geometry")
-        if isinstance(geometry, QByteArray | bytes):
-            self.restoreGeometry(QByteArray(geometry))
-        state = QSettings().value("window/splitter")
-        if isinstance(state, QByteArray | bytes):
-            self.splitter.restoreState(QByteArray(state))
+    def _restore_splitters(self) -> None:
+        settings = QSettings()
+        for key, splitter in self._splitters().items():
+            state = settings.value(key)
+            if isinstance(state, QByteArray | bytes):
+                splitter.restoreState(QByteArray(state))
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        # "-v2": the layout changed (the settings now span the full height); an older saved
+        # split would not fit it.
+        return {
+            "window/results-split-v2": self.splitter,
+            "window/side-split-v2": self.side_splitter,
+        }
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        if not self._painted:
+        if not self._frame_painted:
+            self._frame_painted = True
+            QTimer.singleShot(0, self.framePainted.emit)
+        if self.attached and not self._painted:
             self._painted = True
             QTimer.singleShot(0, self.firstPainted.emit)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/splitter", self.splitter.saveState())
+        if not self.attached:  # closed while starting: nothing else to keep or stop
+            event.accept()
+            return
+        for key, splitter in self._splitters().items():
+            settings.setValue(key, splitter.saveState())
         _store_settings(self.preferences, self.parameters.settings())
         with contextlib.suppress(OSError):  # quitting must not fail over a preference
             self._store.save(self.preferences)
@@ -658,6 +753,7 @@ class MainWindow(QMainWindow):
 
 def _settings_from(prefs: Preferences) -> VariationSettings:
     from desktop_app.core.prompts import Strength
+    from desktop_app.core.variation import Mode, VariationSettings
 
     try:
         mode = Mode(prefs.mode)

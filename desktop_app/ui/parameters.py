@@ -94,9 +94,11 @@ class ParametersPanel(QWidget):
         self.prompt.setFixedHeight(self.prompt.fontMetrics().lineSpacing() * 5 + 12)
         self.reset_prompt = QPushButton("Reset prompt")
         self.reset_prompt.setToolTip("Go back to the wording for the chosen strength")
-        self.previews = QCheckBox("Show previews while generating")
+        self.previews = QCheckBox("Live previews")
         self.previews.setChecked(True)
-        self.previews.setToolTip("Stream partial images as they are drawn (costs a few tokens)")
+        self.previews.setToolTip(
+            "Show partial images while they are drawn (streamed; costs a few tokens more)"
+        )
         self._prompt_edited = False
 
         self._name_parts()

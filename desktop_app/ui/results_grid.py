@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFocusEvent, QImage, QKeyEvent, QPalette, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.results_cell import SOURCE, ResultCell
 from desktop_app.ui.thumbnails import ThumbnailLoader
+
+_CELLS_PER_TURN = 3  # ~8 ms of building per turn of the event loop
 
 _SOURCE_KEY = "source"
 
@@ -50,6 +52,8 @@ class ResultsGrid(QWidget):
         self._source_generation = 0
         self._source: ResultCell | None = None
         self._cells: list[ResultCell] = []
+        self._planned = 0  # cells of this run, built or about to be
+        self._adding = False  # more cells are due on the next turn of the event loop
         self._finished: set[int] = set()
         self._failed: set[int] = set()
         self._selected: int | None = None
@@ -107,20 +111,40 @@ class ResultsGrid(QWidget):
         self._sync_hint()
 
     def start_run(self, count: int) -> None:
-        """Replaces the result cells with ``count`` placeholders ("Waiting…")."""
+        """Replaces the result cells with ``count`` placeholders ("Waiting…").
+
+        A cell takes ~2.5 ms to build; ten at once would freeze the window for a frame or two,
+        so a few are built now and the rest over the next turns of the event loop (long before
+        any image can arrive; one that does anyway gets its cell built on the spot)."""
         self._drop_results()
-        for index in range(count):
+        self._planned = count
+        self._add_cells(_CELLS_PER_TURN)
+        self._sync_hint()
+        if count and self._selected != SOURCE:
+            self.select(0)  # the frame waits where the first picture will land
+
+    def _add_cells(self, most: int) -> None:
+        for index in range(len(self._cells), min(self._planned, len(self._cells) + most)):
             cell = self._new_cell(index, str(index + 1))
             cell.set_waiting()
             self._cells.append(cell)
             self._flow.addWidget(cell)
             cell.show()
-        self._sync_hint()
-        if count and self._selected != SOURCE:
-            self.select(0)  # the frame waits where the first picture will land
+        if len(self._cells) < self._planned and not self._adding:
+            self._adding = True
+            QTimer.singleShot(0, self, self._add_next_cells)
+
+    def _add_next_cells(self) -> None:
+        self._adding = False
+        self._add_cells(_CELLS_PER_TURN)
+
+    def _ensure_cell(self, index: int) -> None:
+        if len(self._cells) <= index < self._planned:
+            self._add_cells(index + 1 - len(self._cells))
 
     def set_partial(self, index: int, data: bytes) -> None:
         """A streamed preview, shown faded and blurred; ignored once the result is in."""
+        self._ensure_cell(index)
         if self._is_open(index):
             self._loader.request(
                 self._key(index), data, self._thumbnail_px(self._cells[index]), blurred=True
@@ -128,6 +152,7 @@ class ResultsGrid(QWidget):
 
     def set_result(self, index: int, data: bytes) -> None:
         """The finished image: its actions work at once, its thumbnail follows when decoded."""
+        self._ensure_cell(index)
         if not 0 <= index < len(self._cells):
             return
         self._finished.add(index)
@@ -137,6 +162,8 @@ class ResultsGrid(QWidget):
 
     def mark_failed(self, indexes: list[int], text: str) -> None:
         """Cells whose image will never come (cancelled, failed) say so with ``text``."""
+        if indexes:
+            self._ensure_cell(max(indexes))
         for index in indexes:
             if self._is_open(index):
                 self._failed.add(index)
@@ -145,7 +172,7 @@ class ResultsGrid(QWidget):
         self._describe_selection()
 
     def result_count(self) -> int:
-        return len(self._cells)
+        return self._planned
 
     def has_result(self, index: int) -> bool:
         """Whether ``set_result`` delivered this result (its thumbnail may still be decoding)."""
@@ -161,6 +188,8 @@ class ResultsGrid(QWidget):
 
     def select(self, index: int) -> None:
         """Selects a cell (-1 = source); an index that is not shown is ignored."""
+        if index >= 0:
+            self._ensure_cell(index)
         cell = self._cell(index)
         if cell is None or index == self._selected:
             return
@@ -297,6 +326,7 @@ class ResultsGrid(QWidget):
         for cell in self._cells:
             self._remove_cell(cell)
         self._cells = []
+        self._planned = 0
         self._finished.clear()
         self._failed.clear()
 

@@ -43,13 +43,6 @@ def picture(width: int, height: int) -> QImage:
 
 
 @pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("IMAGE_VARIATIONS_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
 def view(qtbot: QtBot) -> CropView:
     widget = CropView()
     qtbot.addWidget(widget)

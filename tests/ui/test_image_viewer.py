@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -33,13 +32,6 @@ def picture(width: int, height: int, colour: str, text: str) -> QImage:
     painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, text)
     painter.end()
     return image
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("IMAGE_VARIATIONS_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

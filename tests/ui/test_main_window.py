@@ -167,6 +167,8 @@ def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) ->
     window.results.setFocus()
     QGuiApplication.clipboard().clear()
     window.copy_action.trigger()
+    # Decoded off the GUI thread, then copied.
+    qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=5000)
     copied = QGuiApplication.clipboard().image()
     assert not copied.isNull() and copied.width() == 1024
 
@@ -179,6 +181,25 @@ def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) ->
         timeout=10_000,
     )
     assert window.session.picture.full_size == (1024, 1024)
+
+
+def test_opening_a_result_shows_it_full_size_beside_the_source(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from desktop_app.ui.image_viewer import ImageViewer
+
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    _generate(qtbot, window, 2)
+    window.results.openRequested.emit(1)
+
+    def viewers() -> list[ImageViewer]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, ImageViewer)]
+
+    qtbot.waitUntil(lambda: len(viewers()) == 1, timeout=5000)
+    viewer = viewers()[0]
+    assert viewer.windowTitle().startswith("Variation 2")
+    assert viewer.shown_images() == ["variation"]
+    viewer.close()
 
 
 def test_cancel_stops_within_a_second_and_says_it_may_have_been_billed(

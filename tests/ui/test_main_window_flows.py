@@ -605,6 +605,7 @@ def test_arrow_keys_ctrl_c_and_tab_reach_the_results(
     grid.select(2)
     QGuiApplication.clipboard().clear()
     qtbot.keyClick(grid, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=5000)
     copied = QGuiApplication.clipboard().image()
     assert not copied.isNull() and copied.width() == 1024 and copied.height() == 1024
     assert "Copied variation 3" in window.phase_label.text()

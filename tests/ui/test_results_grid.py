@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,13 +47,6 @@ def png(image: QImage) -> bytes:
 
 def result_png(index: int) -> bytes:
     return png(picture(1024, 1024, COLOURS[index % len(COLOURS)]))
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("IMAGE_VARIATIONS_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -229,6 +221,7 @@ def test_a_new_run_shows_placeholders_and_selects_the_first(
     with qtbot.waitSignal(grid.selectionChanged, timeout=1000) as blocker:
         grid.start_run(4)
     assert blocker.args == [0]
+    qtbot.waitUntil(lambda: len(grid.findChildren(ResultCell)) == 5, timeout=2000)  # + source
     assert [status(grid, i) for i in range(4)] == ["Waiting…"] * 4
     assert not button(grid, "Save variation 1").isVisible()
     grid.set_partial(1, png(picture(1024, 1024, COLOURS[1])))
@@ -351,3 +344,18 @@ def test_accessible_names(qtbot: QtBot, grid: ResultsGrid) -> None:
     assert {"Copy variation 1", "Vary variation 2"} <= names
     assert "Ctrl+S" in button(grid, "Save variation 1").toolTip()
     assert "Ctrl+C" in button(grid, "Copy variation 1").toolTip()
+
+
+def test_ten_placeholders_are_built_a_few_per_turn_and_early_images_still_land(
+    qtbot: QtBot, grid: ResultsGrid
+) -> None:
+    grid.start_run(10)
+    built_at_once = len(grid.findChildren(ResultCell))
+    assert 1 <= built_at_once <= 3  # the rest follow on the next turns of the event loop
+    assert grid.result_count() == 10
+    grid.set_result(8, result_png(8))  # an image for a cell not built yet gets its cell now
+    assert len(grid.findChildren(ResultCell)) == 9
+    qtbot.waitUntil(lambda: len(grid.findChildren(ResultCell)) == 10, timeout=2000)
+    wait_ready(qtbot, grid, [8])
+    grid.select(9)
+    assert grid.selected_index() == 9

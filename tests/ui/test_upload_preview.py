@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -30,13 +29,6 @@ def upload_image(side: int = 1024) -> QImage:
     painter.fillRect(0, int(side * 0.8), side, side - int(side * 0.8), QColor("#2e7d32"))
     painter.end()
     return image
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("IMAGE_VARIATIONS_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

@@ -1,0 +1,53 @@
+"""Runs the real ``run_window`` in a fresh process for ``test_app``; prints what it saw as JSON.
+
+A separate process because ``run_window`` runs (and quits) the application's event loop, which
+a test process that goes on using Qt must never do.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.app import run_window
+from desktop_app.ui.main_window import MainWindow
+
+
+def main() -> None:
+    app = QApplication(sys.argv[:1])
+    seen: dict[str, object] = {}
+    real_attach = MainWindow.attach
+
+    def attach(self: MainWindow, *args: object) -> None:
+        seen["frame painted before attach"] = self._frame_painted
+        seen["visible before attach"] = self.isVisible()
+        real_attach(self, *args)  # type: ignore[arg-type]
+
+    MainWindow.attach = attach  # type: ignore[method-assign]
+
+    def check() -> None:
+        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
+        if not windows or not windows[0].attached:
+            return
+        window = windows[0]
+        picture = window.session.picture
+        if picture is None or window.parameters.model.count() < 2:
+            return
+        seen["picture"] = picture.label
+        seen["title"] = window.windowTitle()
+        poll.stop()
+        window.close()
+
+    poll = QTimer()
+    poll.timeout.connect(check)
+    poll.start(20)
+    QTimer.singleShot(20_000, app.quit)  # a broken start-up fails the test instead of hanging
+    seen["exit code"] = run_window(sys.argv[1:])
+    print(json.dumps(seen))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The real start-up path (``run_window``): the frame paints first, then the panels are built,
+then the picture from the command line opens and the models load."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from desktop_app.ui.main_window import MainWindow
+from tests.conftest import CANARY_KEY
+from tests.fake_openai import FakeOpenAI
+from tests.ui.conftest import _jpeg
+
+
+def test_run_window_paints_the_frame_before_building_the_panels(
+    tmp_path: Path, api_server: FakeOpenAI
+) -> None:
+    photo = _jpeg(tmp_path / "photo.jpg")
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": CANARY_KEY,
+        "OPENAI_BASE_URL": api_server.base_url,
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.ui.run_window_child", str(photo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert child.returncode == 0, child.stderr
+    seen = json.loads(child.stdout.strip().splitlines()[-1])
+    assert seen == {
+        "frame painted before attach": True,
+        "visible before attach": True,
+        "picture": "photo.jpg",
+        "title": "Image Variations",
+        "exit code": 0,
+    }
+    assert api_server.count("/v1/models") >= 1
+    assert "Traceback" not in child.stderr
+
+
+def test_the_frame_alone_ignores_drops_and_closes_cleanly(qtbot: QtBot) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.attached
+    assert window.statusBar().currentMessage() == "Getting ready…"
+    window.open_inputs([])  # before the panels exist nothing is opened, and nothing fails
+    assert window.close()
