@@ -1,7 +1,7 @@
 """``python -m desktop_app`` and the ``image-variations`` launcher.
 
-With no command (or only picture paths) the window opens; ``vary``, ``models`` and ``key`` run
-on the command line without loading Qt.
+With no command (or only picture paths) the window opens; ``vary``, ``models``, ``key`` and
+``history`` run on the command line without loading Qt.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-COMMANDS = {"vary", "models", "key"}
+COMMANDS = {"vary", "models", "key", "history"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

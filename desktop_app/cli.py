@@ -7,21 +7,25 @@ import asyncio
 import datetime as dt
 import getpass
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_NAME, __version__, cli_history
 from desktop_app.core.capabilities import CLASSIC_MODEL, MAX_VARIATIONS
 from desktop_app.core.client import ImagesClient
 from desktop_app.core.config import ClientConfig, Timeouts
+from desktop_app.core.cost import PriceTable, format_usd
 from desktop_app.core.errors import ApiError, RunCancelled, VariationError
 from desktop_app.core.imaging import ImageRejected, SourceImage, Square, open_image
 from desktop_app.core.keystore import ApiKey, KeyStore, KeyStoreError
+from desktop_app.core.library import Library
 from desktop_app.core.models import ModelInfo, choose_default_model, suggest_replacement
 from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename, save_new_file
 from desktop_app.core.paths import default_output_folder
+from desktop_app.core.recording import RunLog, draft_for
 from desktop_app.core.requests import InvalidRequest
 from desktop_app.core.results import (
     GeneratedImage,
@@ -110,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list the server's image models")
     models.add_argument("--profile", default=DEFAULT_PROFILE, help=argparse.SUPPRESS)
 
+    cli_history.add_parser(commands)
+
     key = commands.add_parser("key", help="store or remove the API key in the system keyring")
     key.add_argument("action", choices=["set", "delete", "status"])
     key.add_argument("--profile", default=DEFAULT_PROFILE, help="connection profile name")
@@ -138,6 +144,8 @@ def main(argv: Sequence[str] | None = None, *, keystore: KeyStore | None = None)
             return _models(args, store, sys.stdout, sys.stderr)
         if args.command == "key":
             return _key(args, store, sys.stdout, sys.stderr)
+        if args.command == "history":
+            return cli_history.run(args, sys.stdout)
     except UsageError as exc:
         print(f"image-variations: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -180,16 +188,35 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
 
     folder = args.out or default_output_folder()
     recorder = RunRecorder(_progress_printer(err, settings.n))
+    library = _open_library(err)
+    records: list[RunLog] = []
 
     async def work() -> RunResult:
         async with ImagesClient(config, key) as client:
             model = settings.model or await _default_model(client, settings.mode, err)
             request = build_request(upload, settings, model)
-            return await send(client, request, recorder)
+            if library is None:
+                return await send(client, request, recorder)
+            # Into the library first, like the window: every image is on disk before it is
+            # printed or saved anywhere else.
+            prices = PriceTable.load()
+            draft = draft_for(source, args.crop, request, prices=prices)
+            records.append(RunLog(library, draft, recorder, prices=prices))
+            return await send(client, request, records[0])
 
     run: CancellableRun[RunResult] = CancellableRun(work)
     try:
-        result = run.run()
+        try:
+            result = run.run()
+        except (KeyboardInterrupt, asyncio.CancelledError, RunCancelled) as exc:
+            for record in records:
+                record.failed(exc, cancelled=True)
+            raise
+        except Exception as exc:
+            for record in records:
+                record.failed(exc)
+            raise
+        cost = records[0].succeeded(result) if records else None
     except InvalidRequest as exc:
         raise UsageError(str(exc)) from None
     except (KeyboardInterrupt, asyncio.CancelledError, RunCancelled):
@@ -202,11 +229,25 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         _save_all(exc.results or recorder.images, source, folder, out, err)
         _report(exc, err)
         return EXIT_API_REFUSED if isinstance(exc, ApiError) else EXIT_NETWORK
+    finally:
+        if library is not None:
+            library.close()
 
     saved = _save_all(result.images, source, folder, out, err)
     if result.request_id:
         print(f"request id: {result.request_id}", file=err)
+    if cost is not None:
+        print(f"cost: {format_usd(cost)}", file=err)
     return EXIT_OK if saved == len(result.images) else EXIT_NETWORK
+
+
+def _open_library(err: TextIO) -> Library | None:
+    """The app's library, shared with the window; a run still works when it cannot open."""
+    try:
+        return Library.open()
+    except (OSError, sqlite3.Error) as exc:
+        print(f"warning: the library cannot record this run ({exc})", file=err)
+        return None
 
 
 async def _default_model(client: ImagesClient, mode: Mode, err: TextIO) -> str:

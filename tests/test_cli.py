@@ -251,3 +251,37 @@ def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
 def test_no_arguments_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([]) == 0
     assert "vary" in capsys.readouterr().out
+
+
+def test_vary_records_into_the_library_and_history_lists_it(
+    api_server: FakeOpenAI,
+    env: dict[str, str],
+    photo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    assert vary(env, str(photo), "-n", "2", "--out", str(tmp_path / "out")) == cli.EXIT_OK
+    assert "cost: $" in capsys.readouterr().err
+    api_server.inject(Fault("moderation_blocked"), path="/v1/images/edits")
+    assert vary(env, str(photo), "--out", str(tmp_path / "out")) == cli.EXIT_API_REFUSED
+    capsys.readouterr()
+
+    assert cli.main(["history", "--json", "--limit", "5"]) == cli.EXIT_OK
+    document = json.loads(capsys.readouterr().out)
+    refused, made = document["runs"]  # newest first
+    assert document["total_runs"] == 2
+    assert refused["outcome"] == "failed" and refused["results"] == []
+    assert "safety" in refused["error"] and refused["request_id"].startswith("req_")
+    assert made["outcome"] == "succeeded" and made["source"]["name"] == "photo.jpg"
+    assert made["parameters"]["n"] == 2 and made["model"] == "gpt-image-2.6-sunburst"
+    assert made["cost_usd"] > 0 and made["usage"]["output_tokens"] > 0
+    assert [Path(r["path"]).is_file() for r in made["results"]] == [True, True]
+    saved = sorted((tmp_path / "out").iterdir())
+    kept = [Path(r["path"]).read_bytes() for r in made["results"]]
+    assert sorted(p.read_bytes() for p in saved) == sorted(kept)  # the same bytes, twice kept
+
+    assert cli.main(["history", "--limit", "1"]) == cli.EXIT_OK
+    text = capsys.readouterr().out
+    assert "failed" in text and "1 of 2 run(s)" in text

@@ -30,6 +30,7 @@ class PictureInput:
     url: str | None = None
     data: bytes | None = field(default=None, repr=False)
     name: str = ""
+    parent_result_id: str | None = None  # "Vary this": the library result it is a copy of
 
     @property
     def label(self) -> str:

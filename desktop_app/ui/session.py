@@ -25,10 +25,14 @@ from desktop_app.ui.worker import TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
     from desktop_app.core.config import ClientConfig
+    from desktop_app.core.cost import PriceTable
     from desktop_app.core.imaging import SourceImage, Square, Upload
     from desktop_app.core.keystore import ApiKey, KeyStore
+    from desktop_app.core.library import RunDraft
     from desktop_app.core.models import ModelInfo
     from desktop_app.core.preferences import Preferences
+    from desktop_app.core.recording import RunLog
+    from desktop_app.core.shared_library import SharedLibrary
 
 log = logging.getLogger(__name__)
 PREVIEW_MAX_SIDE = 2048  # the picture shown for cropping; the upload is made from the original
@@ -41,6 +45,7 @@ class LoadedPicture:
     source: SourceImage
     preview: QImage
     label: str
+    parent_result_id: str | None = None  # set when the picture is a result being varied
 
     @property
     def full_size(self) -> tuple[int, int]:
@@ -85,8 +90,13 @@ class Session(QObject):
         keystore: KeyStore | None,
         preferences: Callable[[], Preferences],
         parent: QObject | None = None,
+        *,
+        library: SharedLibrary | None = None,
     ) -> None:
         super().__init__(parent)
+        from desktop_app.core.shared_library import SharedLibrary
+
+        self.library = library or SharedLibrary()
         self._runner = runner
         self._keystore = keystore  # None: made on first need, after the window is on screen
         self._preferences = preferences
@@ -100,6 +110,8 @@ class Session(QObject):
         self.results_source = ""
         self.models: list[ModelInfo] = []
         self.last_model = ""
+        self.last_cost: float | None = None  # USD, of the last run that finished
+        self.result_ids: dict[int, str] = {}  # image index -> its id in the library
         self._loading: TaskHandle | None = None
         self._preparing: TaskHandle | None = None
         self._run: TaskHandle | None = None
@@ -252,10 +264,13 @@ class Session(QObject):
         self.results = {}
         self.results_source = picture.label  # results keep their source's name for saving
         keystore, models = self.keystore, list(self.models)
+        self.result_ids = {}
+        self.last_cost = None
+        run = _RunContext(self.library, picture.parent_result_id, self._note_model, self._note_run)
 
         async def work(sink: Callable[[RunEvent], None]) -> RunResult:
             return await _run_variation(
-                keystore, prefs, picture.source, square, settings, models, sink, self._note_model
+                keystore, prefs, picture.source, square, settings, models, sink, run
             )
 
         handle = self._runner.submit("run", work)
@@ -270,6 +285,11 @@ class Session(QObject):
 
     def _note_model(self, model: str) -> None:
         self.last_model = model  # called on the worker thread: a plain assignment only
+
+    def _note_run(self, stored: dict[int, str], cost: float | None) -> None:
+        # Called on the worker thread before the run's last signal: plain assignments only.
+        self.result_ids = dict(stored)
+        self.last_cost = cost
 
     def cancel(self) -> bool:
         if self._run is None:
@@ -320,7 +340,10 @@ class Session(QObject):
             return False
         stem = Path(self.results_source).stem
         name = f"{stem}-variation-{index + 1}.{image.format}"
-        self.add_inputs([PictureInput(data=image.data, name=name)], first=True)
+        parent = self.result_ids.get(index)
+        self.add_inputs(
+            [PictureInput(data=image.data, name=name, parent_result_id=parent)], first=True
+        )
         return True
 
 
@@ -347,7 +370,12 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
     else:
         source = open_image(item.data or b"", name=item.name or "pasted image")
     preview = pil_to_qimage(source.upright(max_side=PREVIEW_MAX_SIDE))
-    return LoadedPicture(source=source, preview=preview, label=source.name or item.label)
+    return LoadedPicture(
+        source=source,
+        preview=preview,
+        label=source.name or item.label,
+        parent_result_id=item.parent_result_id,
+    )
 
 
 async def _prepare(
@@ -395,6 +423,16 @@ async def _list_models(keystore: KeyStore, prefs: Preferences) -> list[ModelInfo
         return await client.list_models()
 
 
+@dataclass
+class _RunContext:
+    """What a run needs besides its settings: where it is recorded and whom to tell."""
+
+    library: SharedLibrary
+    parent_result_id: str | None
+    note_model: Callable[[str], None]
+    note_run: Callable[[dict[int, str], float | None], None]
+
+
 async def _run_variation(
     keystore: KeyStore,
     prefs: Preferences,
@@ -403,10 +441,14 @@ async def _run_variation(
     settings: VariationSettings,
     models: list[ModelInfo],
     sink: Callable[[RunEvent], None],
-    note_model: Callable[[str], None],
+    run: _RunContext,
 ) -> RunResult:
+    import asyncio
+
     from desktop_app.core.client import ImagesClient
+    from desktop_app.core.cost import PriceTable
     from desktop_app.core.models import choose_default_model
+    from desktop_app.core.recording import draft_for
     from desktop_app.core.results import Phase, PhaseChanged
     from desktop_app.core.variation import build_request, prepare_upload, send
 
@@ -419,5 +461,36 @@ async def _run_variation(
             listed = models or await client.list_models()
             model = choose_default_model(listed, dt.date.today()) or "gpt-image-2"
         request = build_request(upload, settings, model)
-        note_model(model)
-        return await send(client, request, sink)
+        run.note_model(model)
+        prices = PriceTable.load()
+        draft = draft_for(
+            source, square, request, parent_result_id=run.parent_result_id, prices=prices
+        )
+        record = _start_record(run, draft, sink, prices)
+        if record is None:  # no library (disk full, unwritable): the run still works
+            return await send(client, request, sink)
+        try:
+            result = await send(client, request, record)
+        except (asyncio.CancelledError, Exception) as exc:
+            record.failed(exc, cancelled=isinstance(exc, asyncio.CancelledError))
+            run.note_run(record.stored, None)
+            raise
+        cost = record.succeeded(result)
+        run.note_run(record.stored, cost)
+        return result
+
+
+def _start_record(
+    run: _RunContext, draft: RunDraft, sink: Callable[[RunEvent], None], prices: PriceTable
+) -> RunLog | None:
+    """The run's library record, made before the request is sent (a run that dies mid-way
+    is still in the history); None when the library cannot be written."""
+    import sqlite3
+
+    from desktop_app.core.recording import RunLog
+
+    try:
+        return RunLog(run.library.get(), draft, sink, prices=prices)
+    except (OSError, sqlite3.Error):
+        log.warning("the library cannot record this run", exc_info=True)
+        return None

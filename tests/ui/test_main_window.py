@@ -217,6 +217,9 @@ def test_cancel_stops_within_a_second_and_says_it_may_have_been_billed(
     qtbot.waitUntil(lambda: not window.session.running, timeout=2000)
     assert time.monotonic() - started < 1.0
     assert "may have been billed" in window.banner.message()
+    from desktop_app.core.library import Outcome
+
+    assert window.session.library.get().runs()[0].outcome is Outcome.CANCELLED
     assert api_server.count(EDITS) == 1
     window.grab().save(str(screenshots / "window-cancelled.png"))
 

@@ -669,6 +669,10 @@ def test_a_stream_that_breaks_after_a_preview_ends_calmly(
     assert not window.cancel_button.isVisible() and not window.progress.isVisible()
     assert api_server.count(EDITS) == 1  # the upload was sent: not silently paid for twice
     assert not window.results.has_result(0) and not window.results.has_result(1)
+    from desktop_app.core.library import Outcome
+
+    failed = window.session.library.get().runs()[0]  # the failure is in the history too
+    assert failed.outcome is Outcome.FAILED and failed.error and not failed.results
 
     _generate(qtbot, window, 1)  # and the next run works
     assert window.results.has_result(0)
@@ -856,3 +860,36 @@ def test_a_banner_while_previews_decode_does_not_freeze_the_window(tmp_path: Pat
         pytest.fail("the GUI thread and a thumbnail decode deadlocked")
     assert done.returncode == 0, done.stderr
     assert "finished" in done.stdout
+
+
+def test_every_result_is_in_the_library_and_vary_this_keeps_the_lineage(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from desktop_app.core.library import Outcome
+
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    _generate(qtbot, window, 2)
+    library = window.session.library.get()
+    first = library.runs()[0]
+    assert first.outcome is Outcome.SUCCEEDED and first.source_name == "photo.jpg"
+    assert [r.path.read_bytes() for r in first.results] == [
+        window.session.results[i].data for i in range(2)
+    ]
+    assert first.request_id and first.usage and first.cost is not None and first.cost > 0
+
+    window.results.varyRequested.emit(1)
+    qtbot.waitUntil(
+        lambda: window.session.picture is not None
+        and window.session.picture.parent_result_id is not None,
+        timeout=10_000,
+    )
+    _generate(qtbot, window, 1)
+    child = library.runs()[0]
+    assert child.id != first.id
+    assert child.parent_result_id == first.results[1].id
+    family = library.lineage(child.results[0].id)
+    assert [node.result.id for _depth, node in family.walk() if node.result is not None] == [
+        first.results[0].id,
+        first.results[1].id,
+        child.results[0].id,
+    ]

@@ -105,6 +105,11 @@ class SourceImage:
             f"size={self.width}x{self.height}, orientation={self._orientation})"
         )
 
+    @property
+    def original_bytes(self) -> bytes:
+        """The file's bytes exactly as opened (the library keeps them as the run's source)."""
+        return self._data
+
     @functools.cached_property
     def data_sha256(self) -> str:
         """SHA-256 of the original bytes (computed on first use: ~2 ms per MB)."""

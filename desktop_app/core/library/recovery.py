@@ -1,0 +1,78 @@
+"""Finishing the records of runs that were still running when their process died."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from desktop_app.core.library.files import (
+    SIDECAR_NAME,
+    Layout,
+    parse_result_file_name,
+    remove_file,
+    sha256_hex,
+)
+from desktop_app.core.library.models import Outcome
+from desktop_app.core.library.sidecar import from_document
+from desktop_app.core.results import sniff_format
+
+Row = dict[str, Any]
+
+INTERRUPTED_MESSAGE: Final = "The app stopped before this run finished."
+# What finish_run writes: found in a sidecar whose index row was not yet committed.
+FINISH_FIELDS: Final = ("outcome", "request_id", "usage", "cost", "error")
+
+
+def recover_run(layout: Layout, run: Row, results: list[Row]) -> tuple[Row, list[Row]]:
+    """The record of an abandoned run, from its index rows and its folder.
+
+    Every image file in the folder was renamed into place complete (files go through staging),
+    so each one that the index or the sidecar lists with the same hash is kept, and one that
+    neither lists (the process died between the rename and the commit) is adopted when its
+    content is the format its name says: it arrived whole and was paid for. Anything else in the
+    folder that looks like a result is removed, so it can never be listed.
+    """
+    folder = layout.run_folder(run["id"])
+    listed: dict[int, Row] = {}
+    recovered = dict(run, session=None, outcome=Outcome.INTERRUPTED.value)
+    recovered["error"] = run["error"] or INTERRUPTED_MESSAGE
+    try:
+        side_run, side_results = from_document((folder / SIDECAR_NAME).read_bytes())
+    except (OSError, ValueError):
+        pass
+    else:
+        listed.update((r["idx"], r) for r in side_results)
+        if side_run["outcome"] != Outcome.RUNNING.value:  # finished, but not yet committed
+            recovered.update((name, side_run[name]) for name in FINISH_FIELDS)
+    listed.update((r["idx"], r) for r in results)
+
+    kept: list[Row] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except FileNotFoundError:
+        entries = []
+    for entry in entries:
+        parsed = parse_result_file_name(entry.name)
+        if parsed is None or not entry.is_file(follow_symlinks=False):
+            continue
+        index, fmt = parsed
+        path = Path(entry.path)
+        data = path.read_bytes()
+        digest = sha256_hex(data)
+        known = listed.get(index)
+        if known is not None and known["sha256"] == digest and known["format"] == fmt:
+            kept.append(known)
+        elif known is None and sniff_format(data) == fmt:
+            kept.append(
+                {
+                    "idx": index,
+                    "format": fmt,
+                    "size": len(data),
+                    "sha256": digest,
+                    "revised_prompt": None,
+                }
+            )
+        else:
+            remove_file(path)
+    return recovered, kept

@@ -1,0 +1,171 @@
+"""Every run goes into the library while it happens, from the window and the command line alike.
+
+``RunLog`` wraps a run's event sink: a finished image is written to the library (and flushed to
+disk) *before* the event travels on to whoever shows it, so nothing on screen or printed can be
+lost by a crash a moment later. The run's row is made before the request is sent and closed with
+its outcome, usage and cost whatever happens, failures and cancellations included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.core.results import ImageArrived, RunEvent, RunResult
+
+if TYPE_CHECKING:
+    from desktop_app.core.cost import PriceTable
+    from desktop_app.core.imaging import SourceImage, Square
+    from desktop_app.core.library import Library, RunDraft
+    from desktop_app.core.requests import ClassicRequest, EditRequest
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[RunEvent], None]
+
+
+def draft_for(
+    source: SourceImage,
+    square: Square | None,
+    request: EditRequest | ClassicRequest,
+    *,
+    parent_result_id: str | None = None,
+    prices: PriceTable | None = None,
+) -> RunDraft:
+    """The library's record of a run about to be sent: every parameter but the upload bytes."""
+    from desktop_app.core.library import RunDraft
+    from desktop_app.core.requests import EditRequest
+
+    parameters = _parameters(request)
+    is_edit = isinstance(request, EditRequest)
+    prompt = request.prompt if isinstance(request, EditRequest) else None
+    estimate = None
+    if prices is not None:
+        estimated = prices.estimate(
+            request.model,
+            mode="edit" if is_edit else "classic",
+            n=request.n,
+            size=request.size,
+            quality=str(parameters.get("quality", "auto")),
+            prompt=prompt or "",
+            input_fidelity=parameters.get("input_fidelity"),
+            partial_images=int(parameters.get("partial_images", 0)),
+        )
+        estimate = estimated.usd if estimated is not None else None
+    return RunDraft(
+        source_bytes=source.original_bytes,
+        source_name=source.name,
+        crop=(square.x, square.y, square.side) if square is not None else None,
+        mode="edit" if is_edit else "classic",
+        model=request.model,
+        parameters=parameters,
+        prompt=prompt,
+        parent_result_id=parent_result_id,
+        estimated_cost=estimate,
+    )
+
+
+def _parameters(request: EditRequest | ClassicRequest) -> dict[str, Any]:
+    values = {
+        field.name: getattr(request, field.name)
+        for field in dataclasses.fields(request)
+        if field.name not in ("image", "prompt")
+    }
+    values["upload"] = {
+        "format": request.image.format,
+        "width": request.image.width,
+        "height": request.image.height,
+        "bytes": len(request.image.data),
+    }
+    return values
+
+
+class RunLog:
+    """One run's record in the library; use it as the run's event sink."""
+
+    def __init__(
+        self,
+        library: Library,
+        draft: RunDraft,
+        forward: EventSink,
+        *,
+        prices: PriceTable | None = None,
+    ) -> None:
+        self._library = library
+        self._forward = forward
+        self._prices = prices
+        self._draft = draft
+        self.run_id = library.begin_run(draft)
+        self.stored: dict[int, str] = {}  # image index -> result id
+        self.unsaved: list[int] = []  # indexes the library could not keep
+
+    def __call__(self, event: RunEvent) -> None:
+        if isinstance(event, ImageArrived) and event.image.index not in self.stored:
+            image = event.image
+            try:
+                stored = self._library.add_result(
+                    self.run_id, image.index, image.data, image.format, image.revised_prompt
+                )
+            except (OSError, sqlite3.Error):
+                # The disk is full or gone: the image still reaches the window (to be saved
+                # by hand) rather than being dropped with the run.
+                log.warning("result %d could not be kept in the library", image.index + 1)
+                self.unsaved.append(image.index)
+            else:
+                self.stored[image.index] = stored.id
+        self._forward(event)
+
+    def succeeded(self, result: RunResult) -> float | None:
+        """Closes the run; returns its cost in USD when the price table knows the model."""
+        from desktop_app.core.library import Outcome
+
+        for image in result.images:  # a result whose event was not seen is still kept
+            if image.index not in self.stored and image.index not in self.unsaved:
+                self(ImageArrived(image))
+        cost = self.cost(result)
+        wanted = int(self._draft.parameters.get("n", len(result.images)))
+        outcome = Outcome.SUCCEEDED if len(result.images) >= wanted else Outcome.PARTIAL
+        self._library.finish_run(
+            self.run_id,
+            outcome,
+            request_id=result.request_id,
+            usage=_usage(result),
+            cost=cost,
+        )
+        return cost
+
+    def failed(self, error: BaseException, *, cancelled: bool = False) -> None:
+        from desktop_app.core.library import Outcome
+
+        if cancelled:
+            outcome = Outcome.PARTIAL if self.stored else Outcome.CANCELLED
+        else:
+            outcome = Outcome.PARTIAL if self.stored else Outcome.FAILED
+        details = getattr(error, "details", None)
+        request_id = details().get("request id") if callable(details) else None
+        self._library.finish_run(
+            self.run_id, outcome, request_id=request_id or None, error=str(error) or None
+        )
+
+    def cost(self, result: RunResult) -> float | None:
+        if self._prices is None:
+            return None
+        return self._prices.actual(
+            self._draft.model or "",
+            mode="classic" if self._draft.mode == "classic" else "edit",
+            usage=result.usage,
+            n=len(result.images),
+            size=result.size or str(self._draft.parameters.get("size", "1024x1024")),
+        )
+
+
+def _usage(result: RunResult) -> dict[str, int] | None:
+    if result.usage is None:
+        return None
+    return {
+        field.name: int(getattr(result.usage, field.name))
+        for field in dataclasses.fields(result.usage)
+    }
