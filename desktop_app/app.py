@@ -38,8 +38,9 @@ def run_window(images: Sequence[str] = ()) -> int:
             from desktop_app.ui.intake import PictureInput
 
             window.open_inputs([PictureInput(path=Path(image)) for image in images])
-        # The keyring and the network wait until the panels are on screen.
+        # The keyring, the network and the library wait until the panels are on screen.
         window.firstPainted.connect(window.session.refresh_models)
+        window.firstPainted.connect(window.session.tidy_library)
 
     window.framePainted.connect(furnish)
     return app.exec()
@@ -61,6 +62,7 @@ def _attach(
     window: MainWindow, *, store: PreferencesStore | None = None, keystore: KeyStore | None = None
 ) -> None:
     """Makes the session, the worker bridge and the preferences, and gives them to the window."""
+    from desktop_app.core.library.queue import QueueStore
     from desktop_app.core.preferences import PreferencesStore
     from desktop_app.ui.session import Session
     from desktop_app.ui.worker import TaskRunner
@@ -68,9 +70,11 @@ def _attach(
     store = store or PreferencesStore()
     preferences = store.load()
     runner = TaskRunner(window)
-    session = Session(runner, keystore, lambda: window.preferences)
+    queue = QueueStore(store.path.parent / "queue.json")
+    session = Session(runner, keystore, lambda: window.preferences, queue_store=queue)
     session.setParent(window)
     window.attach(session, runner, store, preferences)
+    session.restore_queue()
 
     def open_settings(focus_key: bool) -> None:
         # Loaded when first asked for: it pulls in the HTTP client (for the key check).

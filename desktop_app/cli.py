@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import getpass
 import logging
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from desktop_app import APP_NAME, __version__, cli_history
+from desktop_app.core import metadata
 from desktop_app.core.capabilities import CLASSIC_MODEL, MAX_VARIATIONS
 from desktop_app.core.client import ImagesClient
 from desktop_app.core.config import ClientConfig, Timeouts
@@ -25,7 +27,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.models import ModelInfo, choose_default_model, suggest_replacement
 from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename, save_new_file
 from desktop_app.core.paths import default_output_folder
-from desktop_app.core.recording import RunLog, draft_for
+from desktop_app.core.recording import RunLog, draft_for, story_of
 from desktop_app.core.requests import InvalidRequest
 from desktop_app.core.results import (
     GeneratedImage,
@@ -108,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help="folder for the results (default: Pictures/Image Variations)",
+    )
+    vary.add_argument(
+        "--no-metadata",
+        action="store_true",
+        help="save files without the model, prompt and parameters written into them",
     )
     vary.add_argument("--profile", default=DEFAULT_PROFILE, help=argparse.SUPPRESS)
 
@@ -217,6 +224,10 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
                 record.failed(exc)
             raise
         cost = records[0].succeeded(result) if records else None
+        story = None
+        if records and library is not None and not args.no_metadata:
+            kept = library.run(records[0].run_id)
+            story = story_of(kept) if kept is not None else None
     except InvalidRequest as exc:
         raise UsageError(str(exc)) from None
     except (KeyboardInterrupt, asyncio.CancelledError, RunCancelled):
@@ -233,7 +244,7 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         if library is not None:
             library.close()
 
-    saved = _save_all(result.images, source, folder, out, err)
+    saved = _save_all(result.images, source, folder, out, err, story=story)
     if result.request_id:
         print(f"request id: {result.request_id}", file=err)
     if cost is not None:
@@ -271,7 +282,13 @@ def _warn_if_retiring(models: Sequence[ModelInfo], model: str, err: TextIO) -> N
 
 
 def _save_all(
-    images: Sequence[GeneratedImage], source: SourceImage, folder: Path, out: TextIO, err: TextIO
+    images: Sequence[GeneratedImage],
+    source: SourceImage,
+    folder: Path,
+    out: TextIO,
+    err: TextIO,
+    *,
+    story: Mapping[str, str] | None = None,
 ) -> int:
     now = dt.datetime.now()
     stem = Path(source.name).stem or "image"
@@ -280,8 +297,13 @@ def _save_all(
         name = render_filename(
             DEFAULT_TEMPLATE, source=stem, index=image.index + 1, when=now, ext=image.format
         )
+        data = image.data
+        if story and image.format in ("png", "jpeg", "webp"):
+            # The picture matters more than its label: unlabelled, it is still saved.
+            with contextlib.suppress(metadata.MalformedImageError):
+                data = metadata.embed(data, image.format, story)
         try:
-            path = save_new_file(folder, name, image.data)
+            path = save_new_file(folder, name, data)
         except OSError as exc:
             print(f"image-variations: could not save {name} in {folder}: {exc.strerror}", file=err)
             continue

@@ -278,9 +278,16 @@ def test_vary_records_into_the_library_and_history_lists_it(
     assert made["parameters"]["n"] == 2 and made["model"] == "gpt-image-2.6-sunburst"
     assert made["cost_usd"] > 0 and made["usage"]["output_tokens"] > 0
     assert [Path(r["path"]).is_file() for r in made["results"]] == [True, True]
+    from desktop_app.core import metadata
+
     saved = sorted((tmp_path / "out").iterdir())
-    kept = [Path(r["path"]).read_bytes() for r in made["results"]]
-    assert sorted(p.read_bytes() for p in saved) == sorted(kept)  # the same bytes, twice kept
+    stories = [metadata.read(p.read_bytes()) for p in saved]  # saved files tell their story
+    assert [s["request_id"] for s in stories] == [made["request_id"]] * 2
+    assert {s["source_sha256"] for s in stories} == {made["source"]["sha256"]}
+    kept = [Path(r["path"]).read_bytes() for r in made["results"]]  # the library: as received
+    assert sorted(metadata.strip(p.read_bytes(), "png") for p in saved) == sorted(
+        metadata.strip(k, "png") for k in kept
+    )
 
     assert cli.main(["history", "--limit", "1"]) == cli.EXIT_OK
     text = capsys.readouterr().out

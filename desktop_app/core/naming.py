@@ -230,6 +230,27 @@ def fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Writes ``path`` whole or not at all: after a crash it holds the old bytes or the new.
+
+    The bytes go to a temporary file beside it, are flushed to disk, and replace it in one
+    rename; the folder is flushed too, so the new name survives a power cut."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    fsync_folder(folder)
+
+
 def _write_exclusive(target: Path, data: bytes) -> bool:
     """Create ``target`` (never an existing one) and write ``data``; False when it exists."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

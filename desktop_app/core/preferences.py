@@ -10,7 +10,6 @@ leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import json
@@ -18,7 +17,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +27,7 @@ from urllib.parse import urlsplit
 
 from desktop_app.core.capabilities import MAX_VARIATIONS, OUTPUT_FORMATS
 from desktop_app.core.config import DEFAULT_BASE_URL, ClientConfig, Timeouts, is_loopback_host
-from desktop_app.core.naming import DEFAULT_TEMPLATE, fsync_folder, render_filename
+from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename, replace_atomically
 from desktop_app.core.paths import config_folder, default_output_folder
 from desktop_app.core.prompts import Strength
 from desktop_app.core.variation import Mode
@@ -137,6 +135,11 @@ class Preferences:
     strength: str = Strength.BALANCED.value
     prompt: str = ""  # "" = the wording of the chosen strength
     last_open_folder: str = ""
+    # The library and costs.
+    strip_metadata: bool = False  # True: saved files carry no model, prompt or parameters
+    monthly_budget: float = 0.0  # USD; 0 = no cap. Above it, a run asks first.
+    keep_days: int = 0  # 0 = keep every run; else unstarred runs older than this are pruned
+    keep_gb: float = 0.0  # 0 = no size limit; else the oldest unstarred runs go above it
 
     def __post_init__(self) -> None:
         if not self.profiles:
@@ -277,6 +280,10 @@ _CHECKS: Final[Mapping[str, Callable[[object], bool]]] = {
     "strength": _str_check(tuple(s.value for s in Strength)),
     "prompt": _str_check(),
     "last_open_folder": _str_check(),
+    "strip_metadata": lambda v: isinstance(v, bool),
+    "monthly_budget": lambda v: _is_number(v) and 0 <= float(v) <= 1_000_000,  # type: ignore[arg-type]
+    "keep_days": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 36_500,
+    "keep_gb": lambda v: _is_number(v) and 0 <= float(v) <= 100_000,  # type: ignore[arg-type]
 }
 
 
@@ -327,7 +334,8 @@ def _from_document(document: Mapping[str, Any]) -> tuple[Preferences, list[str]]
             continue
         value = document[name]
         if check(value):
-            setattr(prefs, name, float(value) if name in TIMEOUT_LIMITS else value)
+            as_float = name in TIMEOUT_LIMITS or name in ("monthly_budget", "keep_gb")
+            setattr(prefs, name, float(value) if as_float else value)
         else:
             bad.append(name)
     if prefs.active_profile not in {p.name for p in prefs.profiles}:
@@ -410,21 +418,8 @@ class PreferencesStore:
     def save(self, prefs: Preferences) -> None:
         """Writes ``prefs`` atomically; raises ``OSError`` when the folder cannot be written."""
         text = json.dumps(_to_document(prefs), indent=2, ensure_ascii=False) + "\n"
-        folder = self.path.parent
         with self._lock:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp_name, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
-                raise
-            fsync_folder(folder)
+            replace_atomically(self.path, text.encode("utf-8"))
 
     def _keep_bad_copy(self, raw: bytes) -> Path | None:
         """Keeps an unreadable file beside the new one, so a person can still rescue it."""

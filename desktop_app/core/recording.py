@@ -19,7 +19,7 @@ from desktop_app.core.results import ImageArrived, RunEvent, RunResult
 if TYPE_CHECKING:
     from desktop_app.core.cost import PriceTable
     from desktop_app.core.imaging import SourceImage, Square
-    from desktop_app.core.library import Library, RunDraft
+    from desktop_app.core.library import Library, RunDraft, RunRecord
     from desktop_app.core.requests import ClassicRequest, EditRequest
 
 log = logging.getLogger(__name__)
@@ -169,3 +169,22 @@ def _usage(result: RunResult) -> dict[str, int] | None:
         field.name: int(getattr(result.usage, field.name))
         for field in dataclasses.fields(result.usage)
     }
+
+
+def story_of(record: RunRecord) -> dict[str, str]:
+    """What a saved file tells about itself (``metadata.embed``): how it was made."""
+    import json
+
+    from desktop_app import APP_NAME, __version__
+
+    story = {
+        "app": APP_NAME,
+        "app_version": __version__,
+        "model": record.model or "",
+        "prompt": record.prompt or "",
+        "parameters": json.dumps(record.parameters, sort_keys=True, default=str),
+        "request_id": record.request_id or "",
+        "time": record.created.isoformat(timespec="seconds"),
+        "source_sha256": record.source_hash,
+    }
+    return {key: value for key, value in story.items() if value}

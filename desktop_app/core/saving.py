@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from desktop_app.core.naming import render_filename, save_new_file
@@ -45,9 +45,12 @@ def save_result(
     save_format: str,
     when: dt.datetime | None = None,
     model: str = "",
+    story: Mapping[str, str] | None = None,
 ) -> Path:
+    """Writes ``image`` as a new file; ``story`` (how it was made) goes into the file, and with
+    ``story=None`` whatever metadata the bytes carried is stripped (the privacy setting)."""
     wanted = save_format if image.format in SAVE_FORMATS or save_format != "png" else "png"
-    data = encode_as(image.data, image.format, wanted)
+    data = _with_story(encode_as(image.data, image.format, wanted), wanted, story)
     name = render_filename(
         template,
         source=Path(source_name).stem or "image",
@@ -67,6 +70,7 @@ def save_results(
     source_name: str,
     save_format: str,
     model: str = "",
+    story: Mapping[str, str] | None = None,
 ) -> list[Path]:
     when = dt.datetime.now()
     return [
@@ -78,6 +82,16 @@ def save_results(
             save_format=save_format,
             when=when,
             model=model,
+            story=story,
         )
         for image in images
     ]
+
+
+def _with_story(data: bytes, fmt: str, story: Mapping[str, str] | None) -> bytes:
+    from desktop_app.core import metadata
+
+    try:
+        return metadata.embed(data, fmt, story) if story else metadata.strip(data, fmt)
+    except metadata.MalformedImageError:
+        return data  # the picture itself matters more than its label: save it as it came

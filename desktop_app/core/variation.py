@@ -20,6 +20,7 @@ from desktop_app.core.results import RunResult
 
 if TYPE_CHECKING:  # the window imports this module at start-up: keep httpx and Pillow out
     from desktop_app.core.client import EventSink, ImagesClient
+    from desktop_app.core.cost import CostEstimate, PriceTable
     from desktop_app.core.imaging import SourceImage, Square, Upload
 
 MAX_EDIT_UPLOAD_SIDE = 2048  # the edits endpoint works from a square; more pixels only cost time
@@ -115,3 +116,28 @@ async def send(
     if isinstance(request, ClassicRequest):
         return await client.classic_variations(request, sink)
     return await client.edit(request, sink)
+
+
+def estimate_cost(
+    settings: VariationSettings, model: str, prices: PriceTable
+) -> CostEstimate | None:
+    """What a run with ``settings`` will likely cost (None: the price table cannot tell)."""
+    if settings.mode is Mode.CLASSIC:
+        return prices.estimate(
+            CLASSIC_MODEL,
+            mode="classic",
+            n=settings.n,
+            size=settings.effective_size,
+            quality="standard",
+            prompt="",
+        )
+    return prices.estimate(
+        model,
+        mode="edit",
+        n=settings.n,
+        size=settings.effective_size,
+        quality=settings.quality,
+        prompt=settings.effective_prompt,
+        input_fidelity=input_fidelity(settings.strength),
+        partial_images=settings.partial_images if settings.stream else 0,
+    )

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.core.imaging import Square, clamp_square, largest_centred_square
+from desktop_app.ui.thumbnails import ThumbnailLoader
 
 CONTROLS_HELP = (
     "Drag to move, drag a corner to resize, scroll or press + and − to resize around the centre, "
@@ -78,6 +79,8 @@ class CropView(QWidget):
         self._drag: _Drag | None = None
         self._wheel: tuple[Square, float] | None = None  # the square the wheel made, unrounded side
         self._pixmap: tuple[tuple[int, int, float], QPixmap] | None = None  # (size, dpr): pixmap
+        self._smoother = ThumbnailLoader(self)
+        self._smoother.ready.connect(self._on_smooth)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)  # hover cursors over handles
         self.setAccessibleName("Crop square")
@@ -90,6 +93,7 @@ class CropView(QWidget):
         square = largest_centred_square(width, height)  # also refuses an empty size
         self._image, self._full, self._square = image, (width, height), square
         self._pixmap = self._drag = self._wheel = None
+        self._smoother.forget_all()
         self.update()
         self.squareChanged.emit(square)
 
@@ -350,17 +354,31 @@ class CropView(QWidget):
             painter.drawRect(QRectF(corner.x() - half, corner.y() - half, HANDLE_SIZE, HANDLE_SIZE))
 
     def _scaled_pixmap(self, picture: QRectF) -> QPixmap:
-        """The picture at exactly the painted size in device pixels, made once per size."""
+        """The picture at exactly the painted size in device pixels, made once per size.
+
+        Smooth scaling of a 2048 px preview takes 20-30 ms, a visible hitch; so a fast (rough)
+        scale is painted at once and the smooth one is made on the thread pool and swapped in.
+        """
         assert self._image is not None
         dpr = self.devicePixelRatioF()
         key = (round(picture.width() * dpr), round(picture.height() * dpr), dpr)
         if self._pixmap is None or self._pixmap[0] != key:
             size = QSize(key[0], key[1])
-            smooth = Qt.TransformationMode.SmoothTransformation
-            pixmap = QPixmap.fromImage(self._image.scaled(size, mode=smooth))
+            fast = Qt.TransformationMode.FastTransformation
+            pixmap = QPixmap.fromImage(self._image.scaled(size, mode=fast))
             pixmap.setDevicePixelRatio(dpr)
             self._pixmap = (key, pixmap)
+            self._smoother.request(key, self._image, max(key[0], key[1]))
         return self._pixmap[1]
+
+    def _on_smooth(self, key: object, image: QImage | None) -> None:
+        if image is None or self._pixmap is None or self._pixmap[0] != key:
+            return  # the size changed (or the picture) while it was being made
+        assert isinstance(key, tuple)
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(key[2])
+        self._pixmap = (key, pixmap)
+        self.update()
 
 
 def _corners(rect: QRectF) -> dict[_Corner, QPointF]:

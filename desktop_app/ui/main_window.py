@@ -44,6 +44,8 @@ from desktop_app import APP_NAME
 # the empty frame needs. The panels, the session types and Qt's enum namespaces (``Qt`` alone
 # costs 30-45 ms to create) are imported in ``attach`` and in the handlers, which run later.
 if TYPE_CHECKING:
+    from desktop_app.core.cost import CostEstimate, PriceTable
+    from desktop_app.core.library import RunRecord
     from desktop_app.core.preferences import Preferences, PreferencesStore
     from desktop_app.core.results import RunEvent, RunResult
     from desktop_app.core.variation import VariationSettings
@@ -97,6 +99,7 @@ class MainWindow(QMainWindow):
         self._requested = 0
         self._received = 0
         self._countdown = 0
+        self._prices: PriceTable | None = None  # loaded with the first estimate
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         self.resize(1180, 900)
@@ -127,6 +130,7 @@ class MainWindow(QMainWindow):
         self.session.set_settings(self.parameters.settings())
         self._restore_splitters()
         self._update_actions()
+        self._show_estimate()
         self.attached = True
         self.update()  # so that firstPainted follows when the frame was already on screen
 
@@ -213,10 +217,14 @@ class MainWindow(QMainWindow):
             settings_column.minimumSizeHint().width()
             + self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         )
+        self.cost_label = QLabel()
+        self.cost_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.cost_label.setAccessibleName("Estimated cost")
         side_panel = QWidget()
         side = QVBoxLayout(side_panel)
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(settings_scroll, 1)
+        side.addWidget(self.cost_label)
         side.addWidget(self.generate_button)
 
         self.side_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -226,6 +234,12 @@ class MainWindow(QMainWindow):
         self.side_splitter.setStretchFactor(1, 2)
         self.side_splitter.setSizes([810, 370])
         self.side_splitter.setChildrenCollapsible(False)
+
+        from desktop_app.ui.history_dock import HistoryDock
+
+        self.history_dock = HistoryDock(self.session, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history_dock)
+        self.history_dock.hide()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -300,6 +314,12 @@ class MainWindow(QMainWindow):
         self.settings_action = action(
             "Se&ttings…", "Ctrl+,", "Connection profiles, API keys, folders"
         )
+        self.history_action = self.history_dock.toggleViewAction()
+        self.history_action.setText("&History")
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.history_action.setToolTip("Every run kept in the library (Ctrl+H)")
+        self.history_action.setStatusTip("Every run kept in the library: reopen, save, vary")
+        self.addAction(self.history_action)
         self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Quit Image Variations")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -310,6 +330,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.open_action)
         toolbar.addAction(self.paste_action)
         toolbar.addSeparator()
+        toolbar.addAction(self.history_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
 
@@ -344,6 +365,7 @@ class MainWindow(QMainWindow):
         s.uploadReady.connect(self.on_upload_ready)
         s.uploadFailed.connect(self.on_upload_failed)
         s.modelsLoaded.connect(self.parameters.set_models)
+        s.modelsLoaded.connect(lambda _models: self._show_estimate())
         s.keyMissing.connect(self.on_key_missing)
         s.runStarted.connect(self.on_run_started)
         s.runEvent.connect(self.on_run_event)
@@ -353,6 +375,8 @@ class MainWindow(QMainWindow):
         s.runFinished.connect(self.on_run_finished)
         s.saved.connect(self.on_saved)
         s.saveFailed.connect(lambda text: self.banner.show_message(text))
+        s.problem.connect(lambda text: self.banner.show_message(text, level="warning"))
+        s.runReopened.connect(self.on_run_reopened)
         self.parameters.switchModelRequested.connect(lambda _m: self.banner.on_dismiss())
         self._countdown_timer = QTimer(self)
         self._countdown_timer.setInterval(1000)
@@ -447,6 +471,70 @@ class MainWindow(QMainWindow):
     def on_settings_changed(self, settings: VariationSettings) -> None:
         self.session.set_settings(settings)
         _store_settings(self.preferences, settings)
+        self._show_estimate()
+
+    def _estimate(self) -> CostEstimate | None:
+        """The likely cost of a run with the current settings; None when it cannot be told."""
+        import datetime as dt
+
+        from desktop_app.core.cost import PriceFileError, PriceTable
+        from desktop_app.core.models import choose_default_model
+        from desktop_app.core.variation import estimate_cost
+
+        if self._prices is None:
+            try:
+                self._prices = PriceTable.load()
+            except (OSError, PriceFileError):
+                return None
+        settings = self.parameters.settings()
+        model = settings.model or choose_default_model(self.session.models, dt.date.today())
+        return estimate_cost(settings, model or "", self._prices)
+
+    def _show_estimate(self) -> None:
+        from desktop_app.core.variation import Mode
+
+        estimate = self._estimate()
+        settings = self.parameters.settings()
+        if estimate is None and settings.mode is not Mode.CLASSIC and not (
+            settings.model or self.session.models
+        ):
+            self.cost_label.setText("Cost: shown once the server's models are listed")
+            self.cost_label.setToolTip("")
+            return
+        if estimate is None:
+            self.cost_label.setText("Cost: not known for this model")
+            self.cost_label.setToolTip("The app's price table has no prices for this model yet.")
+            return
+        self.cost_label.setText(f"Estimated cost: {estimate.label}")
+        notes = "\n".join(estimate.assumptions)
+        self.cost_label.setToolTip(estimate.breakdown + (f"\n{notes}" if notes else ""))
+
+    def _within_budget(self) -> bool:
+        """Asks first when this run would take the month past the budget (if one is set)."""
+        import sqlite3
+
+        from PySide6.QtWidgets import QMessageBox
+
+        from desktop_app.core.cost import check_budget
+
+        cap = self.preferences.monthly_budget
+        if cap <= 0:
+            return True
+        try:
+            spent = self.session.library.get().month_total()
+        except (OSError, sqlite3.Error):
+            spent = 0.0
+        check = check_budget(spent, self._estimate(), cap)
+        if not check.would_exceed:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Over the monthly budget",
+            f"{check.message} Make the variations anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def on_key_missing(self, reason: Exception) -> None:
         from desktop_app.ui.session import NoApiKey
@@ -475,6 +563,9 @@ class MainWindow(QMainWindow):
             return
         self.banner.on_dismiss()
         self.session.set_settings(self.parameters.settings())
+        if not self._within_budget():
+            self.phase_label.setText("Not started: over the monthly budget.")
+            return
         self.session.generate()
 
     def on_cancel(self) -> None:
@@ -546,9 +637,14 @@ class MainWindow(QMainWindow):
             self._countdown_timer.start()
 
     def on_run_succeeded(self, result: RunResult) -> None:
+        from desktop_app.core.cost import format_usd
+
         count = len(result.images)
+        cost = self.session.last_cost
+        paid = f" · {format_usd(cost)}" if cost is not None else ""
         self.phase_label.setText(
-            f"Done: {count} variation{'s' if count != 1 else ''}. Select one to save it (Ctrl+S)."
+            f"Done: {count} variation{'s' if count != 1 else ''}{paid}. "
+            "Select one to save it (Ctrl+S)."
         )
         self.request_label.setText(result.request_id or "")
         if count < self._requested:
@@ -594,6 +690,25 @@ class MainWindow(QMainWindow):
         self.results.mark_failed([i for i in range(self._requested) if i not in kept], "Cancelled")
         self.banner.show_message(str(outcome), level="info", topic="run")
         self.phase_label.setText("Cancelled.")
+
+    def on_run_reopened(self, record: RunRecord) -> None:
+        from desktop_app.core.cost import format_usd
+
+        results = self.session.results
+        self._requested = self._received = len(results)
+        self.results.start_run(len(results))
+        for index, image in sorted(results.items()):
+            self.results.set_result(index, image.data)
+        self.request_label.setText(record.request_id or "")
+        when = record.created.astimezone().strftime("%d %b %Y, %H:%M")
+        cost = f" · {format_usd(record.cost)}" if record.cost is not None else ""
+        # In the banner: the status line is about to say the picture is opening.
+        self.banner.show_message(
+            f"Reopened the run of {when}: {len(results)} variation(s){cost}.",
+            level="info",
+            topic="reopened",  # stays while the source picture opens
+        )
+        self._update_actions()
 
     def on_run_finished(self) -> None:
         self._countdown_timer.stop()
@@ -714,6 +829,8 @@ class MainWindow(QMainWindow):
 
     def _restore_splitters(self) -> None:
         settings = QSettings()
+        if settings.value("window/history-shown") in (True, "true"):
+            self.history_dock.show()
         for key, splitter in self._splitters().items():
             state = settings.value(key)
             if isinstance(state, QByteArray | bytes):
@@ -744,6 +861,8 @@ class MainWindow(QMainWindow):
             return
         for key, splitter in self._splitters().items():
             settings.setValue(key, splitter.saveState())
+        settings.setValue("window/history-shown", self.history_dock.isVisible())
+        self.history_dock.shutdown()
         _store_settings(self.preferences, self.parameters.settings())
         with contextlib.suppress(OSError):  # quitting must not fail over a preference
             self._store.save(self.preferences)

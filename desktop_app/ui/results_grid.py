@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.results_cell import SOURCE, ResultCell
 from desktop_app.ui.thumbnails import ThumbnailLoader
 
-_CELLS_PER_TURN = 3  # ~8 ms of building per turn of the event loop
+_CELLS_PER_TURN = 1  # ~3 ms of building per turn of the event loop
+_TURN_GAP_MS = 2  # not 0: other timers (an animation, a countdown) get their turn in between
 
 _SOURCE_KEY = "source"
 
@@ -114,8 +115,8 @@ class ResultsGrid(QWidget):
         """Replaces the result cells with ``count`` placeholders ("Waiting…").
 
         A cell takes ~2.5 ms to build; ten at once would freeze the window for a frame or two,
-        so a few are built now and the rest over the next turns of the event loop (long before
-        any image can arrive; one that does anyway gets its cell built on the spot)."""
+        so one is built now and the rest one per turn of the event loop (long before any image
+        can arrive; one that does anyway gets its cell built on the spot)."""
         self._drop_results()
         self._planned = count
         self._add_cells(_CELLS_PER_TURN)
@@ -132,7 +133,7 @@ class ResultsGrid(QWidget):
             cell.show()
         if len(self._cells) < self._planned and not self._adding:
             self._adding = True
-            QTimer.singleShot(0, self, self._add_next_cells)
+            QTimer.singleShot(_TURN_GAP_MS, self, self._add_next_cells)
 
     def _add_next_cells(self) -> None:
         self._adding = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from desktop_app.core.cost import PriceTable
     from desktop_app.core.imaging import SourceImage, Square, Upload
     from desktop_app.core.keystore import ApiKey, KeyStore
-    from desktop_app.core.library import RunDraft
+    from desktop_app.core.library import RunDraft, RunRecord
+    from desktop_app.core.library.queue import QueueStore
     from desktop_app.core.models import ModelInfo
     from desktop_app.core.preferences import Preferences
     from desktop_app.core.recording import RunLog
@@ -83,6 +85,9 @@ class Session(QObject):
     runFinished = Signal()
     saved = Signal(list)  # list[Path]
     saveFailed = Signal(str)
+    libraryReady = Signal()  # opened and tidied: the history can show it
+    runReopened = Signal(object)  # RunRecord: its results are in ``results`` now
+    problem = Signal(str)  # a plain sentence for the window's message banner
 
     def __init__(
         self,
@@ -92,6 +97,7 @@ class Session(QObject):
         parent: QObject | None = None,
         *,
         library: SharedLibrary | None = None,
+        queue_store: QueueStore | None = None,
     ) -> None:
         super().__init__(parent)
         from desktop_app.core.shared_library import SharedLibrary
@@ -99,8 +105,10 @@ class Session(QObject):
         self.library = library or SharedLibrary()
         self._runner = runner
         self._keystore = keystore  # None: made on first need, after the window is on screen
+        self._keystore_lock = threading.Lock()
         self._preferences = preferences
         self._queue: deque[PictureInput] = deque()
+        self._queue_store = queue_store  # None: the queue lives only as long as the window
         self._next_wanted = False
         self.picture: LoadedPicture | None = None
         self.square: Square | None = None
@@ -112,6 +120,7 @@ class Session(QObject):
         self.last_model = ""
         self.last_cost: float | None = None  # USD, of the last run that finished
         self.result_ids: dict[int, str] = {}  # image index -> its id in the library
+        self.run_id: str | None = None  # the library's id of the results' run
         self._loading: TaskHandle | None = None
         self._preparing: TaskHandle | None = None
         self._run: TaskHandle | None = None
@@ -131,20 +140,46 @@ class Session(QObject):
         if self._loading is None:
             self.load_next()
         else:
-            self.queueChanged.emit(len(self._queue))
+            self._announce_queue()
 
     def waiting(self) -> int:
         return len(self._queue)
+
+    def _announce_queue(self) -> None:
+        self.queueChanged.emit(len(self._queue))
+        if self._queue_store is None:
+            return
+        # Files and links survive a restart; pasted data has nowhere to come back from.
+        kept = [str(i.path) if i.path is not None else i.url for i in self._queue]
+        try:
+            self._queue_store.save([item for item in kept if item])
+        except OSError:
+            log.warning("could not keep the queue for the next start", exc_info=True)
+
+    def restore_queue(self) -> int:
+        """Puts back the pictures that were waiting when the app last closed (not opened yet:
+        "Next picture" continues); returns how many."""
+        if self._queue_store is None:
+            return 0
+        restored = [
+            PictureInput(url=item) if item.startswith(("http://", "https://"))
+            else PictureInput(path=Path(item))
+            for item in self._queue_store.load()
+        ]
+        restored = [i for i in restored if i.path is None or i.path.is_file()]
+        self._queue.extend(restored)
+        self._announce_queue()
+        return len(restored)
 
     def load_next(self) -> bool:
         if self._loading is not None and self._queue:
             self._next_wanted = True  # "Next" while a picture still opens: it follows, not lost
         if not self._queue or self._loading is not None:
-            self.queueChanged.emit(len(self._queue))
+            self._announce_queue()
             return False
         self._next_wanted = False
         item = self._queue.popleft()
-        self.queueChanged.emit(len(self._queue))
+        self._announce_queue()
         self.loadingChanged.emit(True)
         handle = self._runner.submit("load", lambda _sink: _load_picture(item))
         self._loading = handle
@@ -221,18 +256,44 @@ class Session(QObject):
 
     @property
     def keystore(self) -> KeyStore:
-        """The key store, made when first needed: loading keyring costs start-up time."""
-        if self._keystore is None:
-            from desktop_app.core.keystore import KeyStore
+        """The key store, made when first needed, on whichever thread needs it first: loading
+        keyring (and its D-Bus libraries) takes ~250 ms, so runs make it on their worker."""
+        with self._keystore_lock:
+            if self._keystore is None:
+                from desktop_app.core.keystore import KeyStore
 
-            self._keystore = KeyStore()
-        return self._keystore
+                self._keystore = KeyStore()
+            return self._keystore
+
+    def _get_keystore(self) -> KeyStore:
+        return self.keystore
 
     def refresh_models(self) -> TaskHandle:
-        prefs, keystore = self._preferences(), self.keystore
+        prefs, keystore = self._preferences(), self._get_keystore
         handle = self._runner.submit("models", lambda _sink: _list_models(keystore, prefs))
         handle.succeeded.connect(self.on_models)
         handle.failed.connect(self.on_models_failed)
+        return handle
+
+    def tidy_library(self) -> TaskHandle:
+        """At start-up, off the GUI thread: opens the library (cleaning up after a crash),
+        empties its trash and applies the retention settings."""
+        prefs, library = self._preferences(), self.library
+
+        async def work(_sink: Callable[[RunEvent], None]) -> int:
+            opened = library.get()
+            opened.purge_deleted()
+            if prefs.keep_days <= 0 and prefs.keep_gb <= 0:
+                return 0
+            report = opened.prune(
+                older_than_days=prefs.keep_days or None,
+                max_bytes=int(prefs.keep_gb * 1e9) or None,
+            )
+            return report.runs_removed
+
+        handle = self._runner.submit("library", work)
+        handle.succeeded.connect(lambda _removed: self.libraryReady.emit())
+        handle.failed.connect(lambda exc: log.warning("the library cannot be opened: %s", exc))
         return handle
 
     def on_models(self, models: list[ModelInfo]) -> None:
@@ -263,8 +324,9 @@ class Session(QObject):
         settings, square, prefs = self.settings, self.square, self._preferences()
         self.results = {}
         self.results_source = picture.label  # results keep their source's name for saving
-        keystore, models = self.keystore, list(self.models)
+        keystore, models = self._get_keystore, list(self.models)
         self.result_ids = {}
+        self.run_id = None
         self.last_cost = None
         run = _RunContext(self.library, picture.parent_result_id, self._note_model, self._note_run)
 
@@ -286,8 +348,9 @@ class Session(QObject):
     def _note_model(self, model: str) -> None:
         self.last_model = model  # called on the worker thread: a plain assignment only
 
-    def _note_run(self, stored: dict[int, str], cost: float | None) -> None:
+    def _note_run(self, run_id: str, stored: dict[int, str], cost: float | None) -> None:
         # Called on the worker thread before the run's last signal: plain assignments only.
+        self.run_id = run_id
         self.result_ids = dict(stored)
         self.last_cost = cost
 
@@ -316,10 +379,12 @@ class Session(QObject):
         target = folder or prefs.output_folder()
         name = self.results_source
         model = self.last_model
+        run_id, library = self.run_id, self.library
 
         async def work(_sink: Callable[[RunEvent], None]) -> list[Path]:
             from desktop_app.core.saving import save_results
 
+            story = None if prefs.strip_metadata else _story(library, run_id, model)
             return save_results(
                 images,
                 target,
@@ -327,12 +392,105 @@ class Session(QObject):
                 source_name=name,
                 save_format=prefs.save_format,
                 model=model,
+                story=story,
             )
 
         handle = self._runner.submit("save", work)
         handle.succeeded.connect(self.saved.emit)
         handle.failed.connect(lambda exc: self.saveFailed.emit(_save_failure(exc, target)))
         return handle
+
+    # -- the library ------------------------------------------------------------------------------
+
+    def reopen_run(self, run_id: str) -> TaskHandle:
+        """Brings a past run back: its source picture and its results, as if just made."""
+        library = self.library
+
+        async def work(_sink: Callable[[RunEvent], None]) -> tuple[RunRecord, dict[int, bytes]]:
+            record = library.get().run(run_id)
+            if record is None:
+                raise LookupError("That run is no longer in the library.")
+            return record, {r.index: r.path.read_bytes() for r in record.results}
+
+        handle = self._runner.submit("reopen", work)
+        handle.succeeded.connect(self._on_reopened)
+        handle.failed.connect(lambda exc: self.problem.emit(f"Could not reopen the run: {exc}"))
+        return handle
+
+    def _on_reopened(self, loaded: tuple[RunRecord, dict[int, bytes]]) -> None:
+        record, data = loaded
+        if self.running:
+            self.problem.emit("Wait for the current run to finish before reopening another.")
+            return
+        formats = {r.index: r.format for r in record.results}
+        self.results = {i: GeneratedImage(i, blob, formats[i]) for i, blob in data.items()}
+        self.result_ids = {r.index: r.id for r in record.results}
+        self.run_id = record.id
+        self.results_source = record.source_name or "image"
+        self.last_model = record.model or ""
+        self.last_cost = record.cost
+        source = PictureInput(
+            path=record.source_path,
+            name=record.source_name,
+            parent_result_id=record.parent_result_id,
+        )
+        self.add_inputs([source], first=True)
+        self.runReopened.emit(record)
+
+    def save_stored(self, result_ids: list[str], folder: Path | None = None) -> TaskHandle:
+        """Saves results kept in the library (from the history), each with its run's story."""
+        prefs, library = self._preferences(), self.library
+        target = folder or prefs.output_folder()
+
+        async def work(_sink: Callable[[RunEvent], None]) -> list[Path]:
+            from desktop_app.core.recording import story_of
+            from desktop_app.core.saving import save_result
+
+            opened = library.get()
+            paths = []
+            for result_id in result_ids:
+                stored = opened.result(result_id)
+                record = opened.run(stored.run_id) if stored is not None else None
+                if stored is None or record is None:
+                    continue
+                image = GeneratedImage(stored.index, stored.path.read_bytes(), stored.format)
+                paths.append(
+                    save_result(
+                        image,
+                        target,
+                        template=prefs.filename_template,
+                        source_name=record.source_name or "image",
+                        save_format=prefs.save_format,
+                        model=record.model or "",
+                        story=None if prefs.strip_metadata else story_of(record),
+                    )
+                )
+            return paths
+
+        handle = self._runner.submit("save", work)
+        handle.succeeded.connect(self.saved.emit)
+        handle.failed.connect(lambda exc: self.saveFailed.emit(_save_failure(exc, target)))
+        return handle
+
+    def vary_stored(self, result_id: str) -> bool:
+        """"Vary this" from the history: the kept result becomes the new source picture."""
+        import sqlite3
+
+        try:
+            library = self.library.get()
+            stored = library.result(result_id)
+            record = library.run(stored.run_id) if stored is not None else None
+        except (OSError, sqlite3.Error):
+            stored = record = None
+        if stored is None or record is None:
+            self.problem.emit("That picture is no longer in the library.")
+            return False
+        stem = Path(record.source_name).stem or "image"
+        name = f"{stem}-variation-{stored.index + 1}.{stored.format}"
+        self.add_inputs(
+            [PictureInput(path=stored.path, name=name, parent_result_id=result_id)], first=True
+        )
+        return True
 
     def vary_result(self, index: int) -> bool:
         image = self.results.get(index)
@@ -345,6 +503,20 @@ class Session(QObject):
             [PictureInput(data=image.data, name=name, parent_result_id=parent)], first=True
         )
         return True
+
+
+def _story(library: SharedLibrary, run_id: str | None, model: str) -> dict[str, str]:
+    """How the results were made, for the saved files (on a worker thread)."""
+    import sqlite3
+
+    from desktop_app import APP_NAME
+    from desktop_app.core.recording import story_of
+
+    try:
+        record = library.get().run(run_id) if run_id else None
+    except (OSError, sqlite3.Error):
+        record = None
+    return story_of(record) if record is not None else {"app": APP_NAME, "model": model}
 
 
 def _save_failure(exc: Exception, folder: Path) -> str:
@@ -370,10 +542,12 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
     else:
         source = open_image(item.data or b"", name=item.name or "pasted image")
     preview = pil_to_qimage(source.upright(max_side=PREVIEW_MAX_SIDE))
+    # A library file (a reopened source, a kept result) is shown by the name it was known by.
+    named = item.path is not None and item.name
     return LoadedPicture(
         source=source,
         preview=preview,
-        label=source.name or item.label,
+        label=item.name if named else source.name or item.label,
         parent_result_id=item.parent_result_id,
     )
 
@@ -407,15 +581,17 @@ async def _prepare(
     return PreparedUpload(upload, preview, description, warnings)
 
 
-async def _key_and_config(keystore: KeyStore, prefs: Preferences) -> tuple[ApiKey, ClientConfig]:
+async def _key_and_config(
+    keystore: Callable[[], KeyStore], prefs: Preferences
+) -> tuple[ApiKey, ClientConfig]:
     profile = prefs.profile()
-    key = keystore.get(profile.name)
+    key = keystore().get(profile.name)
     if key is None:
         raise NoApiKey
     return key, profile.client_config(prefs.timeouts())
 
 
-async def _list_models(keystore: KeyStore, prefs: Preferences) -> list[ModelInfo]:
+async def _list_models(keystore: Callable[[], KeyStore], prefs: Preferences) -> list[ModelInfo]:
     from desktop_app.core.client import ImagesClient
 
     key, config = await _key_and_config(keystore, prefs)
@@ -430,11 +606,11 @@ class _RunContext:
     library: SharedLibrary
     parent_result_id: str | None
     note_model: Callable[[str], None]
-    note_run: Callable[[dict[int, str], float | None], None]
+    note_run: Callable[[str, dict[int, str], float | None], None]
 
 
 async def _run_variation(
-    keystore: KeyStore,
+    keystore: Callable[[], KeyStore],
     prefs: Preferences,
     source: SourceImage,
     square: Square | None,
@@ -473,10 +649,10 @@ async def _run_variation(
             result = await send(client, request, record)
         except (asyncio.CancelledError, Exception) as exc:
             record.failed(exc, cancelled=isinstance(exc, asyncio.CancelledError))
-            run.note_run(record.stored, None)
+            run.note_run(record.run_id, record.stored, None)
             raise
         cost = record.succeeded(result)
-        run.note_run(record.stored, cost)
+        run.note_run(record.run_id, record.stored, cost)
         return result
 
 

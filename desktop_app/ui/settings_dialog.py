@@ -25,6 +25,7 @@ from desktop_app.core.keystore import KeyStore, KeyStoreError
 from desktop_app.core.preferences import Preferences
 from desktop_app.ui.settings_common import InlineMessage
 from desktop_app.ui.settings_drafts import carry_keys, forget_new_keys
+from desktop_app.ui.settings_library import LibraryPage
 from desktop_app.ui.settings_profiles import ConnectionPage
 from desktop_app.ui.settings_saving import NetworkPage, SavingPage
 from desktop_app.ui.worker import TaskRunner
@@ -55,9 +56,11 @@ class SettingsDialog(QDialog):
             self._prefs, keystore, runner, self.network.timeouts(), environ
         )
         self.saving = SavingPage(self._prefs)
+        self.library = LibraryPage(self._prefs)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.connection, "&Connection")
         self.tabs.addTab(self.saving, "&Saving")
+        self.tabs.addTab(self.library, "&Library")
         self.tabs.addTab(self.network, "&Network")
         self.problem = InlineMessage("Why OK is unavailable")
         self.buttons = QDialogButtonBox(
@@ -94,6 +97,7 @@ class SettingsDialog(QDialog):
         prefs.active_profile = self.connection.active_name()
         prefs.save_folder, prefs.filename_template, prefs.save_format = self.saving.values()
         prefs.connect_timeout, prefs.read_timeout, prefs.deadline = self.network.values()
+        self.library.apply_to(prefs)
         return prefs
 
     def _problems(self) -> list[tuple[QWidget, str, bool]]:

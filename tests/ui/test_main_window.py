@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop_app.core import metadata
 from desktop_app.core.imaging import Square
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings_dialog import SettingsDialog
@@ -154,10 +156,21 @@ def test_a_streamed_run_fills_the_grid_and_is_saved_without_overwriting(
     (first,) = saved()
     original = first.read_bytes()
     assert first.name.startswith("photo-02-") and first.suffix == ".png"
+    story = metadata.read(original)  # the saved file tells how it was made
+    assert story["model"] == "gpt-image-2.6-sunburst"
+    assert story["request_id"] == window.request_label.text()
+    assert story["prompt"] == window.parameters.prompt.toPlainText()
+    assert json.loads(story["parameters"])["n"] == 4
     window.results.select(1)
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(saved()) == 2 and not any(folder.glob(".*")), timeout=5000)
     assert first.read_bytes() == original
+
+    window.preferences.strip_metadata = True  # the privacy setting: no story at all
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(saved()) == 3 and not any(folder.glob(".*")), timeout=5000)
+    (stripped,) = [p for p in saved() if p.read_bytes() != original and p != first][-1:]
+    assert metadata.read(stripped.read_bytes()) == {}
 
 
 def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:

@@ -253,8 +253,13 @@ def test_save_all_never_overwrites_and_follows_the_save_format(
     assert len(first) == 3
     assert sorted(p.name[:9] for p in first) == ["photo-01-", "photo-02-", "photo-03-"]
     assert all(p.suffix == ".png" for p in first)
-    saved_bytes = sorted(first.values())
-    assert saved_bytes == sorted(window.session.results[i].data for i in range(3))
+    from desktop_app.core import metadata
+
+    # The same pictures, each now telling how it was made.
+    saved_bytes = sorted(metadata.strip(data, "png") for data in first.values())
+    made = (window.session.results[i].data for i in range(3))
+    assert saved_bytes == sorted(metadata.strip(data, "png") for data in made)
+    assert all(metadata.read(data)["request_id"].startswith("req_") for data in first.values())
     qtbot.waitUntil(lambda: "Saved 3 variations" in window.phase_label.text(), timeout=5000)
 
     with qtbot.waitSignal(window.session.saved, timeout=10_000):
@@ -893,3 +898,107 @@ def test_every_result_is_in_the_library_and_vary_this_keeps_the_lineage(
         first.results[1].id,
         child.results[0].id,
     ]
+
+
+def test_the_cost_is_estimated_before_shown_after_and_the_budget_asks_first(
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    api_server: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    assert "once the server's models are listed" in window.cost_label.text()
+    with qtbot.waitSignal(window.session.modelsLoaded, timeout=10_000):
+        window.session.refresh_models()
+    window.parameters.count.setValue(2)
+    two = window.cost_label.text()
+    window.parameters.count.setValue(4)
+    four = window.cost_label.text()
+    assert two.startswith("Estimated cost: ≈ $") and four != two  # follows the settings
+    _generate(qtbot, window, 1)
+    assert "· $" in window.phase_label.text()  # the actual cost, from the returned usage
+    runs_before = api_server.count(EDITS)
+
+    asked: list[str] = []
+
+    def refuse(*args: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", refuse)
+    window.preferences.monthly_budget = 0.001  # already spent more than that this month
+    window.generate_button.click()
+    assert asked and "over this month's budget" in asked[0]
+    assert not window.session.running and api_server.count(EDITS) == runs_before
+    assert "over the monthly budget" in window.phase_label.text()
+
+
+def test_the_waiting_queue_survives_a_restart(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    settings = tmp_path / "settings.json"
+    first = make_window(api_server, settings=settings)
+    photos = [_jpeg(tmp_path / f"photo{i}.jpg") for i in range(3)]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in photos])
+    _drop(first, mime)
+    qtbot.waitUntil(lambda: first.session.picture is not None, timeout=10_000)
+    assert first.session.waiting() == 2
+    first.close()
+
+    second = make_window(api_server, settings=settings)
+    assert second.session.picture is None and second.session.waiting() == 2
+    assert second.queue_row.isVisibleTo(second) and "2 more pictures" in second.queue_label.text()
+    second.next_button.click()
+    qtbot.waitUntil(lambda: second.session.picture is not None, timeout=10_000)
+    assert second.session.picture.label == "photo1.jpg" and second.session.waiting() == 1
+
+
+def test_history_reopens_saves_and_varies_kept_runs(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, screenshots: Path
+) -> None:
+    from desktop_app.core import metadata
+
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    _generate(qtbot, window, 2)
+    first_id = window.session.run_id
+    window.history_action.trigger()
+    assert window.history_dock.isVisible()
+    panel = window.history_dock.panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.model().rowCount() == 1, timeout=5000)
+    _generate(qtbot, window, 1)
+    qtbot.waitUntil(lambda: panel.model().rowCount() == 2, timeout=5000)
+    qtbot.wait(300)  # thumbnails
+    window.grab().save(str(screenshots / "window-history.png"))
+
+    assert first_id is not None
+    panel.reopenRequested.emit(first_id)
+    qtbot.waitUntil(lambda: window.session.run_id == first_id, timeout=5000)
+    assert sorted(window.session.results) == [0, 1]
+    assert window.results.result_count() == 2 and "Reopened" in window.banner.message()
+    qtbot.waitUntil(
+        lambda: window.session.picture is not None
+        and window.session.picture.label == "photo.jpg"
+        and window.session.waiting() == 0,
+        timeout=10_000,
+    )
+
+    kept = window.session.library.get().run(first_id)
+    assert kept is not None
+    with qtbot.waitSignal(window.session.saved, timeout=10_000) as saved:
+        panel.saveRequested.emit([r.id for r in kept.results])
+    paths = saved.args[0]
+    assert len(paths) == 2
+    assert {metadata.read(p.read_bytes())["request_id"] for p in paths} == {kept.request_id}
+
+    panel.varyRequested.emit(kept.results[1].id)
+    qtbot.waitUntil(
+        lambda: window.session.picture is not None
+        and window.session.picture.parent_result_id == kept.results[1].id,
+        timeout=10_000,
+    )
+    assert window.session.picture.label == "photo-variation-2.png"

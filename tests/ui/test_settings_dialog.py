@@ -754,7 +754,7 @@ def test_fields_have_accessible_names(make_dialog: Callable[..., SettingsDialog]
     for field in dialog.findChildren(QLineEdit) + dialog.findChildren(QComboBox):
         if field.parent() is not None and isinstance(field.parent(), QComboBox | QAbstractButton):
             continue  # the line edit inside a spin box or combo box
-        if type(field.parent()).__name__ in {"QAbstractSpinBox", "QDoubleSpinBox"}:
+        if type(field.parent()).__name__ in {"QAbstractSpinBox", "QDoubleSpinBox", "QSpinBox"}:
             continue
         assert field.accessibleName(), field
 
@@ -805,3 +805,21 @@ def test_the_common_confirm_defaults_to_cancel(qtbot: QtBot) -> None:
 
     QTimer.singleShot(0, press_enter)
     assert settings_common.Confirm.ask(parent, "Remove", "Remove it?", "Remove") is False
+
+
+def test_library_page_edits_metadata_budget_and_retention(
+    make_dialog: Callable[..., SettingsDialog], shots: Path
+) -> None:
+    dialog = make_dialog()
+    page = dialog.library
+    dialog.tabs.setCurrentWidget(page)
+    assert page.story.isChecked() and page.budget.text() == "No cap"
+    assert page.keep_days.text() == "Keep every run"
+    page.story.setChecked(False)
+    page.budget.setValue(25)
+    page.keep_days.setValue(90)
+    page.keep_gb.setValue(2.5)
+    _shot(dialog, shots / "settings-library.png")
+    edited = dialog.result_preferences()
+    assert edited.strip_metadata is True
+    assert (edited.monthly_budget, edited.keep_days, edited.keep_gb) == (25.0, 90, 2.5)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from desktop_app.core.naming import fsync_folder
+from desktop_app.core.naming import replace_atomically
 
 FORMAT: Final = "image-variations-queue"
 
@@ -30,21 +28,8 @@ class QueueStore:
         """Replaces the saved queue atomically: after a crash it is the old one or the new one."""
         document = {"format": FORMAT, "version": 1, "items": [str(item) for item in items]}
         data = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-        folder = self.path.parent
         with self._lock:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp_name, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
-                raise
-            fsync_folder(folder)
+            replace_atomically(self.path, data)
 
     def load(self) -> list[str]:
         """The saved queue; empty when there is none or it cannot be read (never raises)."""

@@ -1,0 +1,289 @@
+"""The history as a Qt list model: the library's runs, newest first, a page at a time.
+
+The first page is read at once (the list must not open empty); later pages are read on a
+background thread when the view nears the end, because a page deep in a large library costs tens
+of milliseconds. A search or the starred filter starts over from the first page; every start
+bumps a generation number so a page that arrives after it is dropped.
+
+Thumbnails are not roles: the delegate asks :meth:`thumbnail` for the size it paints, gets a
+pixmap from the cache or None (it paints a placeholder), and the row is repainted when the
+decode arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QPixmap
+
+from desktop_app.core.library import Library, RunRecord
+from desktop_app.ui.history_loading import Courier, ThumbnailCache
+
+PAGE_SIZE = 100
+PREFETCH_ROWS = 40  # start reading the next page when a row this close to the end is shown
+RUN_ROLE = Qt.ItemDataRole.UserRole + 1
+
+LibrarySource = Library | Callable[[], Library]
+Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryModel(QAbstractListModel):
+    """Runs of a :class:`Library` for a list view; one row per run (``RUN_ROLE``)."""
+
+    totalChanged = Signal(int)
+    """How many runs match the search and filter; after :meth:`refresh` and every change."""
+
+    def __init__(self, library: LibrarySource, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = library
+        self._library: Library | None = library if isinstance(library, Library) else None
+        self._search = ""
+        self._favourites_only = False
+        self._runs: list[RunRecord] = []
+        self._row_of: dict[str, int] = {}
+        self._total = 0
+        self._generation = 0
+        self._page_ticket: int | None = None
+        self._loaded = False
+        self._pages = Courier(1, self)
+        self.thumbnails = ThumbnailCache(parent=self)
+        self.thumbnails.ready.connect(self.on_thumbnail_ready)
+        self._waiting: dict[Path, set[str]] = {}  # picture -> runs whose row shows it
+        self._repaint_span: tuple[int, int] | None = None
+        self._repaint_timer = QTimer(self)
+        self._repaint_timer.setSingleShot(True)
+        self._repaint_timer.setInterval(0)
+        self._repaint_timer.timeout.connect(self._repaint_rows)
+
+    # --- what the view reads -------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._runs)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._runs):
+            return None
+        run = self._runs[index.row()]
+        if index.row() >= len(self._runs) - PREFETCH_ROWS and self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())  # only starts a background read: safe while painting
+        if role == RUN_ROLE:
+            return run
+        if role == Qt.ItemDataRole.DisplayRole:
+            return run.prompt or run.source_name or "Untitled run"
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return describe_run(run)
+        return None
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and len(self._runs) < self._total
+
+    def fetchMore(self, parent: Index) -> None:
+        if parent.isValid() or self._page_ticket is not None or not self.canFetchMore(parent):
+            return
+        library, search, starred = self.library(), self._search, self._favourites_only
+        offset, generation = len(self._runs), self._generation
+        self._page_ticket = self._pages.send(
+            lambda: library.runs(
+                search=search, favourites_only=starred, limit=PAGE_SIZE, offset=offset
+            ),
+            lambda page: self._on_page(generation, offset, page),
+        )
+
+    # --- what the panel calls ------------------------------------------------------------
+
+    def library(self) -> Library:
+        """The library, opened on first need when the model was given a function for it."""
+        if self._library is None:
+            assert callable(self._source)
+            self._library = self._source()
+        return self._library
+
+    def is_loaded(self) -> bool:
+        """Whether the first page has been read (by :meth:`refresh`)."""
+        return self._loaded
+
+    def total(self) -> int:
+        return self._total
+
+    def search(self) -> str:
+        return self._search
+
+    def favourites_only(self) -> bool:
+        return self._favourites_only
+
+    def set_filter(self, search: str, favourites_only: bool) -> None:
+        """Shows only the runs matching every word of ``search`` (prompt, model, file name)."""
+        self._search = search.strip()
+        self._favourites_only = favourites_only
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Starts over from the newest run (after a new run, or a change made elsewhere)."""
+        library = self.library()
+        self._generation += 1
+        if self._page_ticket is not None:
+            self._pages.cancel(self._page_ticket)
+            self._page_ticket = None
+        search, starred = self._search, self._favourites_only
+        first = library.runs(search=search, favourites_only=starred, limit=PAGE_SIZE)
+        total = len(first)
+        if total == PAGE_SIZE:
+            total = library.count_runs(search=search, favourites_only=starred)
+        self.beginResetModel()
+        self._runs = first
+        self._total = total
+        self._waiting.clear()
+        self._reindex()
+        self._loaded = True
+        self.endResetModel()
+        self.totalChanged.emit(self._total)
+
+    def run_at(self, row: int) -> RunRecord | None:
+        return self._runs[row] if 0 <= row < len(self._runs) else None
+
+    def row_of(self, run_id: str) -> int | None:
+        return self._row_of.get(run_id)
+
+    def set_favourite(self, run_id: str, favourite: bool) -> None:
+        """Stars or unstars a run. It stays listed under the starred filter until the next
+        refresh, so that an unstar by mistake is one click to take back."""
+        self.library().set_favourite(run_id, favourite)
+        row = self._row_of.get(run_id)
+        if row is not None:
+            self._runs[row] = replace(self._runs[row], favourite=favourite)
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [RUN_ROLE])
+
+    def delete_run(self, run_id: str) -> None:
+        """Moves a run to the library's trash and takes its row away at once."""
+        self.library().delete_run(run_id)
+        row = self._row_of.get(run_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._runs[row]
+        self._total -= 1
+        self._reindex()
+        self.endRemoveRows()
+        self.totalChanged.emit(self._total)
+
+    def restore_run(self, run_id: str) -> int | None:
+        """Undoes :meth:`delete_run`; returns the row the run is back in, if it is loaded."""
+        library = self.library()
+        library.restore_run(run_id)
+        run = library.run(run_id)
+        if run is None or not self._matches(run):
+            return None
+        row = self._insertion_row(run)
+        self._total += 1
+        if row is None:  # older than every loaded run: a later page brings it
+            self.totalChanged.emit(self._total)
+            return None
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._runs.insert(row, run)
+        self._reindex()
+        self.endInsertRows()
+        self.totalChanged.emit(self._total)
+        return row
+
+    def thumbnail(self, run_id: str, path: Path, side_px: int) -> QPixmap | None:
+        """The thumbnail of ``path`` for the row of ``run_id``, or None while it is decoded:
+        the row is repainted when it arrives. A null pixmap means "could not be read"."""
+        pixmap = self.thumbnails.get(path, side_px)
+        if pixmap is None:
+            self._waiting.setdefault(path, set()).add(run_id)
+        return pixmap
+
+    def wait_idle(self, msecs: int = 5000) -> bool:
+        """Drops queued background work and waits for the running jobs (shutdown, tests)."""
+        self._page_ticket = None
+        pages_done = self._pages.wait(msecs)
+        return self.thumbnails.wait(msecs) and pages_done
+
+    def on_thumbnail_ready(self, path: Path) -> None:
+        # A source is shared by many runs, so one picture can stand in hundreds of rows: one
+        # dataChanged over their span per turn of the event loop, not one per row and picture.
+        rows = [row for run_id in self._waiting.pop(path, ()) if (row := self._row_of.get(run_id))
+                is not None]
+        if not rows:
+            return
+        low, high = min(rows), max(rows)
+        if self._repaint_span is not None:
+            low, high = min(low, self._repaint_span[0]), max(high, self._repaint_span[1])
+        self._repaint_span = (low, high)
+        if not self._repaint_timer.isActive():
+            self._repaint_timer.start()
+
+    def _repaint_rows(self) -> None:
+        span, self._repaint_span = self._repaint_span, None
+        if span is not None and span[1] < len(self._runs):
+            roles = [Qt.ItemDataRole.DecorationRole]
+            self.dataChanged.emit(self.index(span[0]), self.index(span[1]), roles)
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _on_page(self, generation: int, offset: int, page: list[RunRecord] | None) -> None:
+        self._page_ticket = None
+        if generation != self._generation or page is None:
+            return
+        if offset != len(self._runs):  # rows were deleted or restored meanwhile: read again
+            self.fetchMore(QModelIndex())
+            return
+        fresh = [run for run in page if run.id not in self._row_of]
+        if not page:  # the library holds fewer than counted (deleted elsewhere): stop here
+            self._total = len(self._runs)
+            self.totalChanged.emit(self._total)
+            return
+        if not fresh:
+            return
+        first = len(self._runs)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        self._runs.extend(fresh)
+        for row, run in enumerate(fresh, start=first):
+            self._row_of[run.id] = row
+        self.endInsertRows()
+
+    def _reindex(self) -> None:
+        self._row_of = {run.id: row for row, run in enumerate(self._runs)}
+
+    def _matches(self, run: RunRecord) -> bool:
+        if self._favourites_only and not run.favourite:
+            return False
+        haystack = "\x1f".join((run.prompt or "", run.model or "", run.source_name)).casefold()
+        return all(word in haystack for word in self._search.casefold().split())
+
+    def _insertion_row(self, run: RunRecord) -> int | None:
+        """Where ``run`` goes among the loaded rows (newest first, like the library's order)."""
+        key = (run.created, run.id)
+        for row, other in enumerate(self._runs):
+            if (other.created, other.id) < key:
+                return row
+        return len(self._runs) if len(self._runs) >= self._total else None
+
+
+def describe_run(run: RunRecord) -> str:
+    """One sentence for a tooltip or a screen reader."""
+    pictures = len(run.results)
+    parts = [
+        run.prompt or "No prompt",
+        f"{run.model or run.mode}",
+        f"{pictures} picture{'s' if pictures != 1 else ''} from {run.source_name or 'a paste'}",
+        run.created.astimezone().strftime("%d %b %Y %H:%M"),
+    ]
+    if run.outcome.value != "succeeded":
+        parts.append(run.outcome.value)
+    if run.favourite:
+        parts.append("starred")
+    return " · ".join(parts)
