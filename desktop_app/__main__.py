@@ -12,8 +12,15 @@ from collections.abc import Sequence
 COMMANDS = {"vary", "models", "key", "history"}
 
 
+DESKTOP_FLAGS = {"--install-desktop-entry", "--uninstall-desktop-entry"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in DESKTOP_FLAGS:
+        from desktop_app import desktop_entry
+
+        return desktop_entry.main(args)
     if args and (args[0] in COMMANDS or args[0].startswith("-")):
         from desktop_app import cli
 

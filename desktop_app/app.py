@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,7 +44,21 @@ def run_window(images: Sequence[str] = ()) -> int:
         window.firstPainted.connect(window.session.tidy_library)
 
     window.framePainted.connect(furnish)
+    if os.environ.get("IMAGE_VARIATIONS_SMOKE_TEST"):
+        _smoke_test(window)
     return app.exec()
+
+
+def _smoke_test(window: MainWindow) -> None:
+    """For the standalone build's check in CI: say so once the panels are on screen, then quit
+    the normal way (workers stopped, settings written)."""
+    from PySide6.QtCore import QTimer
+
+    def shown() -> None:
+        print("smoke: main window shown", flush=True)
+        QTimer.singleShot(0, window.close)
+
+    window.firstPainted.connect(shown)
 
 
 def build_window(

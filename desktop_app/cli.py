@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME}: AI variations of the square of a picture that matters.",
         epilog="Without a command, the window opens. The API key comes from OPENAI_API_KEY or "
         "the system keyring ('image-variations key set'); OPENAI_BASE_URL points the app at a "
-        "compatible server.",
+        "compatible server. --install-desktop-entry (and --uninstall-desktop-entry) add the app "
+        "to the desktop's menu and to 'Open with' for pictures (Linux).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -292,3 +292,45 @@ def test_vary_records_into_the_library_and_history_lists_it(
     assert cli.main(["history", "--limit", "1"]) == cli.EXIT_OK
     text = capsys.readouterr().out
     assert "failed" in text and "1 of 2 run(s)" in text
+
+
+def test_killing_vary_mid_stream_keeps_every_image_that_had_arrived(
+    api_server: FakeOpenAI, photo: Path, tmp_path: Path
+) -> None:
+    """The app killed outright (SIGKILL) while images stream in: each image that had fully
+    arrived is in the library, intact; the run is marked interrupted at the next open."""
+    import hashlib
+
+    from desktop_app.core.library import Library, Outcome
+
+    api_server.stream_delay = 0.4  # between streamed events: time to kill it half-way
+    env = _subprocess_env(api_server, tmp_path)
+    data = tmp_path / "data"
+    env["XDG_DATA_HOME"] = str(data)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "vary", str(photo), "-n", "4", "--stream",
+         "--out", str(tmp_path / "out")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    folder = data / "Image Variations" / "library"
+    seen = 0
+    try:
+        deadline = time.monotonic() + 30
+        while seen < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if (folder / "index.sqlite3").exists() or any(folder.glob("*.sqlite*")):
+                with Library.open(folder) as peek:  # another process may read it meanwhile
+                    runs = peek.runs()
+                    seen = len(runs[0].results) if runs else 0
+        assert seen >= 2, "images should have been kept while the stream went on"
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+
+    with Library.open(folder) as library:
+        (run,) = library.runs()
+        assert run.outcome is Outcome.INTERRUPTED
+        assert len(run.results) >= seen
+        for result in run.results:
+            assert hashlib.sha256(result.path.read_bytes()).hexdigest() == result.sha256

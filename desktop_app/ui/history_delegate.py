@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from PySide6.QtCore import (
     QEvent,
@@ -38,8 +37,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.core.cost import format_usd
-from desktop_app.core.library import Outcome, RunRecord
-from desktop_app.ui.history_model import RUN_ROLE, HistoryModel
+from desktop_app.core.library import Outcome
+from desktop_app.ui.history_model import RUN_ROLE, HistoryModel, RunRow
 
 THUMB = 56  # logical pixels: the side of every thumbnail square in a row
 RESULT_SLOTS = 4
@@ -103,7 +102,7 @@ def format_when(created: datetime, now: datetime | None = None) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
-def format_cost(run: RunRecord) -> str:
+def format_cost(run: RunRow) -> str:
     if run.cost is not None:
         return format_usd(run.cost)
     if run.outcome is Outcome.RUNNING and run.estimated_cost is not None:
@@ -123,16 +122,18 @@ class RunDelegate(QStyledItemDelegate):
         self.chosen: dict[str, int] = {}  # run id -> the result "Vary this" and the tree use
         self._text_cache: dict[tuple[str, bool, int, str], _RowTexts] = {}
         self._star: QPainterPath | None = None
+        self._bold: dict[str, QFont] = {}  # font key -> that font in bold, for the prompts
 
-    def chosen_result(self, run: RunRecord) -> int:
-        return min(self.chosen.get(run.id, 0), max(0, len(run.results) - 1))
+    def chosen_result(self, run_id: str, pictures: int) -> int:
+        """The chosen result of a run of ``pictures`` results (the first until one is chosen)."""
+        return min(self.chosen.get(run_id, 0), max(0, pictures - 1))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return QSize(max(option.rect.width(), 200), row_height())
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         # Straight from the model, not through data(): painting is the hot path of scrolling.
-        run = self._model.run_at(index.row())
+        run = self._model.row_at(index.row())
         if run is None:
             return
         opt = option
@@ -157,20 +158,21 @@ class RunDelegate(QStyledItemDelegate):
         rule_x = geometry.source.right() + 1 + _SOURCE_GAP // 2
         painter.setPen(palette.color(QPalette.ColorRole.Mid))
         painter.drawLine(rule_x, geometry.source.top() + 8, rule_x, geometry.source.bottom() - 8)
-        if not run.results:
+        results = run.result_paths
+        if not results:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
             spread = geometry.results[0].united(geometry.results[-1])
             painter.drawText(spread, Qt.AlignmentFlag.AlignCenter, "No pictures")
         for slot, rect in enumerate(geometry.results):
-            if slot >= len(run.results):
+            if slot >= len(results):
                 break
-            result = run.results[slot]
-            self._draw_thumb(painter, palette, rect, run.id, result.path, side_px)
-            hidden = len(run.results) - RESULT_SLOTS
+            self._draw_thumb(painter, palette, rect, run.id, results[slot], side_px)
+            hidden = len(results) - RESULT_SLOTS
             if slot == RESULT_SLOTS - 1 and hidden > 0:
                 self._draw_more(painter, rect, hidden + 1)
-        if selected and run.results:
-            frame = geometry.results[min(self.chosen_result(run), RESULT_SLOTS - 1)]
+        if selected and results:
+            chosen = self.chosen_result(run.id, len(results))
+            frame = geometry.results[min(chosen, RESULT_SLOTS - 1)]
             pen_colour = palette.color(QPalette.ColorRole.HighlightedText)
             painter.setPen(pen_colour)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -187,7 +189,7 @@ class RunDelegate(QStyledItemDelegate):
         index: Index,
     ) -> bool:
         run = index.data(RUN_ROLE)
-        if not isinstance(run, RunRecord) or not isinstance(event, QMouseEvent):
+        if not isinstance(run, RunRow) or not isinstance(event, QMouseEvent):
             return False
         if event.button() != Qt.MouseButton.LeftButton:
             return False
@@ -197,7 +199,7 @@ class RunDelegate(QStyledItemDelegate):
             self.starClicked.emit(run.id)
             return True
         if event.type() == QEvent.Type.MouseButtonPress:
-            for slot, rect in enumerate(geometry.results[: len(run.results)]):
+            for slot, rect in enumerate(geometry.results[: len(run.result_paths)]):
                 if rect.contains(point):
                     self.chosen[run.id] = slot
                     self.resultClicked.emit(run.id, slot)
@@ -211,7 +213,7 @@ class RunDelegate(QStyledItemDelegate):
         palette: QPalette,
         square: QRect,
         run_id: str,
-        path: Path,
+        path: str,
         side_px: int,
     ) -> None:
         pixmap = self._model.thumbnail(run_id, path, side_px)
@@ -236,10 +238,15 @@ class RunDelegate(QStyledItemDelegate):
         painter: QPainter,
         opt: QStyleOptionViewItem,
         rect: QRect,
-        run: RunRecord,
+        run: RunRow,
         selected: bool,
     ) -> None:
         texts = self._texts_for(run, opt.font, rect.width())
+        bold = self._bold.get(opt.font.key())
+        if bold is None:
+            bold = QFont(opt.font)
+            bold.setBold(True)
+            self._bold[opt.font.key()] = bold
         palette = opt.palette
         main = palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
@@ -248,7 +255,7 @@ class RunDelegate(QStyledItemDelegate):
         line = texts.line_height
         top = rect.top() + max(0, (rect.height() - 3 * line) // 2)
         left_middle = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        painter.setFont(texts.bold)
+        painter.setFont(bold)
         painter.setPen(main)
         painter.drawText(QRect(rect.left(), top, rect.width(), line), left_middle, texts.prompt)
         painter.setFont(opt.font)
@@ -262,7 +269,7 @@ class RunDelegate(QStyledItemDelegate):
             outcome_rect = third.adjusted(texts.outcome_left, 0, 0, 0)
             painter.drawText(outcome_rect, left_middle, texts.outcome)
 
-    def _texts_for(self, run: RunRecord, font: QFont, width: int) -> _RowTexts:
+    def _texts_for(self, run: RunRow, font: QFont, width: int) -> _RowTexts:
         """Elided lines of a row, made once per run and width: measuring text is slow."""
         key = (run.id, run.favourite, width, font.key())
         texts = self._text_cache.get(key)
@@ -323,9 +330,8 @@ def _fit(pixmap: QPixmap, square: QRect) -> QRect:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands are cached: one object each, no QFont
 class _RowTexts:
-    bold: QFont
     line_height: int
     prompt: str
     meta: str
@@ -334,7 +340,7 @@ class _RowTexts:
     outcome_left: int
 
     @classmethod
-    def make(cls, run: RunRecord, font: QFont, width: int) -> _RowTexts:
+    def make(cls, run: RunRow, font: QFont, width: int) -> _RowTexts:
         bold = QFont(font)
         bold.setBold(True)
         metrics = QFontMetrics(font)
@@ -343,7 +349,6 @@ class _RowTexts:
         outcome = OUTCOME_LABELS.get(run.outcome)
         outcome_left = metrics.horizontalAdvance(cost + " ")
         return cls(
-            bold=bold,
             line_height=metrics.height(),
             prompt=QFontMetrics(bold).elidedText(run.prompt or "No prompt", elide, width),
             meta=metrics.elidedText(

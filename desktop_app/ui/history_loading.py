@@ -137,7 +137,7 @@ class Courier(QObject):
         entry[1](value)
 
 
-def read_thumbnail(path: Path, side_px: int) -> QImage | None:
+def read_thumbnail(path: str | Path, side_px: int) -> QImage | None:
     """The picture in ``path``, upright and fitted into a ``side_px`` square; None when it is
     missing or no picture. Safe on any thread: Pillow and ``QImage`` only.
 
@@ -147,6 +147,7 @@ def read_thumbnail(path: Path, side_px: int) -> QImage | None:
 
     from desktop_app.ui.qimage import pil_to_qimage
 
+    path = Path(path)
     if path.suffix.lower() in _HEIF_SUFFIXES:
         import pillow_heif
 
@@ -164,11 +165,14 @@ def read_thumbnail(path: Path, side_px: int) -> QImage | None:
 class ThumbnailCache(QObject):
     """Thumbnails of picture files, decoded on a pool, kept as pixmaps, least recently used out.
 
-    Create and use it on the GUI thread (pixmaps are made there, from the pool's QImages).
+    Create and use it on the GUI thread (pixmaps are made there, from the pool's QImages). A
+    file is named by a ``Path`` or a ``str`` (the history keeps strings: they cost the garbage
+    collector nothing); ``ready`` gives back the name as it was asked for.
     """
 
     ready = Signal(object)
-    """(path): the thumbnail of ``path`` is now in the cache (or known to be unreadable)."""
+    """(path, str or Path): the thumbnail of ``path`` is now in the cache (or known to be
+    unreadable)."""
 
     def __init__(
         self,
@@ -181,18 +185,18 @@ class ThumbnailCache(QObject):
         self._capacity = capacity
         # One thread by default: decoding holds the GIL in parts, and the GUI thread needs it.
         self._courier = Courier(threads, self)
-        self._pixmaps: OrderedDict[tuple[Path, int], QPixmap] = OrderedDict()
-        self._pending: OrderedDict[tuple[Path, int], int] = OrderedDict()  # key -> ticket
+        self._pixmaps: OrderedDict[tuple[str | Path, int], QPixmap] = OrderedDict()
+        self._pending: OrderedDict[tuple[str | Path, int], int] = OrderedDict()  # key -> ticket
         self._priority = itertools.count()
         # While the list moves fast, decoding waits: a decoding thread takes the GIL from the
         # GUI thread in 5 ms slices, which turns a 5 ms repaint into 40 ms. Rows scrolled past
         # in the meantime are never decoded at all.
-        self._held: OrderedDict[tuple[Path, int], None] = OrderedDict()
+        self._held: OrderedDict[tuple[str | Path, int], None] = OrderedDict()
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.timeout.connect(self._start_held)
 
-    def get(self, path: Path, side_px: int) -> QPixmap | None:
+    def get(self, path: str | Path, side_px: int) -> QPixmap | None:
         """The cached thumbnail (a null pixmap when the file is unreadable), or None: then it
         is decoded in the background and ``ready`` says when it is here."""
         key = (path, side_px)
@@ -222,7 +226,7 @@ class ThumbnailCache(QObject):
             if key not in self._pixmaps and key not in self._pending:
                 self._start(key)
 
-    def _start(self, key: tuple[Path, int]) -> None:
+    def _start(self, key: tuple[str | Path, int]) -> None:
         path, side_px = key
         if len(self._pending) >= MAX_PENDING_THUMBNAILS:
             _oldest, ticket = self._pending.popitem(last=False)
@@ -238,6 +242,10 @@ class ThumbnailCache(QObject):
         """How many thumbnails are asked for and not here yet (decoding or held back)."""
         return len(self._pending) + len(self._held)
 
+    def wanted(self) -> set[str | Path]:
+        """The files whose thumbnails are on their way (decoding or held back)."""
+        return {path for path, _side in self._pending} | {path for path, _side in self._held}
+
     def cached(self) -> int:
         return len(self._pixmaps)
 
@@ -248,7 +256,7 @@ class ThumbnailCache(QObject):
         self._settle.stop()
         return self._courier.wait(msecs)
 
-    def _on_decoded(self, key: tuple[Path, int], image: QImage | None) -> None:
+    def _on_decoded(self, key: tuple[str | Path, int], image: QImage | None) -> None:
         self._pending.pop(key, None)
         self._pixmaps[key] = QPixmap.fromImage(image) if image is not None else QPixmap()
         while len(self._pixmaps) > self._capacity:

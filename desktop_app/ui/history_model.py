@@ -13,9 +13,8 @@ decode arrives.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
-from typing import Any
+from datetime import datetime
+from typing import Any, Final, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -28,19 +27,95 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPixmap
 
-from desktop_app.core.library import Library, RunRecord
+from desktop_app.core.library import Library, Outcome, RunRecord
 from desktop_app.ui.history_loading import Courier, ThumbnailCache
 
 PAGE_SIZE = 100
 PREFETCH_ROWS = 40  # start reading the next page when a row this close to the end is shown
 RUN_ROLE = Qt.ItemDataRole.UserRole + 1
+WAITING_LIMIT = 400  # pictures whose rows wait for a thumbnail, before the stale are forgotten
 
 LibrarySource = Library | Callable[[], Library]
 Index = QModelIndex | QPersistentModelIndex
 
 
+Packed = tuple[
+    str, datetime, str | None, str | None, str, str, str, tuple[str, ...], float | None,
+    float | None, str, bool,
+]
+"""A :class:`RunRow` as the model keeps it: a plain tuple of strings, numbers and a datetime."""
+
+_ID: Final = 0  # where the id and the time are in a Packed
+_CREATED: Final = 1
+_OUTCOMES = {outcome.value: outcome for outcome in Outcome}
+
+
+class RunRow(NamedTuple):
+    """What a row of the list shows of a run.
+
+    The model keeps no :class:`RunRecord`: one is ~110 objects the garbage collector walks
+    (paths, dicts, results), and with thousands loaded a full collection (which any thread
+    may start, holding the GIL) stalled the GUI thread for 50-140 ms. It keeps each row
+    :meth:`packed` in an exact tuple of atoms, which the collector stops tracking after its
+    first pass (a named tuple would stay tracked). The whole record is read again, by id, for
+    the run the user acts on (:meth:`HistoryModel.run_at`).
+    """
+
+    id: str
+    created: datetime
+    prompt: str | None
+    model: str | None
+    mode: str
+    source_name: str
+    source_path: str
+    result_paths: tuple[str, ...]  # every result, in order (the delegate shows the first few)
+    cost: float | None
+    estimated_cost: float | None
+    outcome: Outcome
+    favourite: bool
+
+    @classmethod
+    def of(cls, run: RunRecord) -> RunRow:
+        return cls(
+            id=run.id,
+            created=run.created,
+            prompt=run.prompt,
+            model=run.model,
+            mode=run.mode,
+            source_name=run.source_name,
+            source_path=str(run.source_path),
+            result_paths=tuple(str(result.path) for result in run.results),
+            cost=run.cost,
+            estimated_cost=run.estimated_cost,
+            outcome=run.outcome,
+            favourite=run.favourite,
+        )
+
+    def packed(self) -> Packed:
+        return (
+            self.id, self.created, self.prompt, self.model, self.mode, self.source_name,
+            self.source_path, self.result_paths, self.cost, self.estimated_cost,
+            self.outcome.value, self.favourite,
+        )
+
+    @classmethod
+    def unpacked(cls, packed: Packed) -> RunRow:
+        return cls(*packed[:10], _OUTCOMES[packed[10]], packed[11])
+
+
+def read_rows(
+    library: Library, search: str, favourites_only: bool, offset: int = 0
+) -> list[Packed]:
+    """One page of packed rows (safe on any thread: the library is)."""
+    page = library.runs(
+        search=search, favourites_only=favourites_only, limit=PAGE_SIZE, offset=offset
+    )
+    return [RunRow.of(run).packed() for run in page]
+
+
 class HistoryModel(QAbstractListModel):
-    """Runs of a :class:`Library` for a list view; one row per run (``RUN_ROLE``)."""
+    """Runs of a :class:`Library` for a list view; one row per run (``RUN_ROLE``: a
+    :class:`RunRow`)."""
 
     totalChanged = Signal(int)
     """How many runs match the search and filter; after :meth:`refresh` and every change."""
@@ -51,7 +126,7 @@ class HistoryModel(QAbstractListModel):
         self._library: Library | None = library if isinstance(library, Library) else None
         self._search = ""
         self._favourites_only = False
-        self._runs: list[RunRecord] = []
+        self._runs: list[Packed] = []
         self._row_of: dict[str, int] = {}
         self._total = 0
         self._generation = 0
@@ -60,7 +135,7 @@ class HistoryModel(QAbstractListModel):
         self._pages = Courier(1, self)
         self.thumbnails = ThumbnailCache(parent=self)
         self.thumbnails.ready.connect(self.on_thumbnail_ready)
-        self._waiting: dict[Path, set[str]] = {}  # picture -> runs whose row shows it
+        self._waiting: dict[str, set[str]] = {}  # picture -> runs whose row shows it
         self._repaint_span: tuple[int, int] | None = None
         self._repaint_timer = QTimer(self)
         self._repaint_timer.setSingleShot(True)
@@ -75,7 +150,7 @@ class HistoryModel(QAbstractListModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._runs):
             return None
-        run = self._runs[index.row()]
+        run = RunRow.unpacked(self._runs[index.row()])
         if index.row() >= len(self._runs) - PREFETCH_ROWS and self.canFetchMore(QModelIndex()):
             self.fetchMore(QModelIndex())  # only starts a background read: safe while painting
         if role == RUN_ROLE:
@@ -95,9 +170,7 @@ class HistoryModel(QAbstractListModel):
         library, search, starred = self.library(), self._search, self._favourites_only
         offset, generation = len(self._runs), self._generation
         self._page_ticket = self._pages.send(
-            lambda: library.runs(
-                search=search, favourites_only=starred, limit=PAGE_SIZE, offset=offset
-            ),
+            lambda: read_rows(library, search, starred, offset),
             lambda page: self._on_page(generation, offset, page),
         )
 
@@ -137,7 +210,7 @@ class HistoryModel(QAbstractListModel):
             self._pages.cancel(self._page_ticket)
             self._page_ticket = None
         search, starred = self._search, self._favourites_only
-        first = library.runs(search=search, favourites_only=starred, limit=PAGE_SIZE)
+        first = read_rows(library, search, starred)
         total = len(first)
         if total == PAGE_SIZE:
             total = library.count_runs(search=search, favourites_only=starred)
@@ -150,8 +223,15 @@ class HistoryModel(QAbstractListModel):
         self.endResetModel()
         self.totalChanged.emit(self._total)
 
+    def row_at(self, row: int) -> RunRow | None:
+        """What the list shows of the run at ``row`` (cheap: painting calls it)."""
+        return RunRow.unpacked(self._runs[row]) if 0 <= row < len(self._runs) else None
+
     def run_at(self, row: int) -> RunRecord | None:
-        return self._runs[row] if 0 <= row < len(self._runs) else None
+        """The whole record of the run at ``row``, read from the library (a query: for the
+        run the user acts on, not for painting)."""
+        shown = self.row_at(row)
+        return None if shown is None else self.library().run(shown.id)
 
     def row_of(self, run_id: str) -> int | None:
         return self._row_of.get(run_id)
@@ -162,7 +242,8 @@ class HistoryModel(QAbstractListModel):
         self.library().set_favourite(run_id, favourite)
         row = self._row_of.get(run_id)
         if row is not None:
-            self._runs[row] = replace(self._runs[row], favourite=favourite)
+            shown = RunRow.unpacked(self._runs[row])
+            self._runs[row] = shown._replace(favourite=favourite).packed()
             index = self.index(row)
             self.dataChanged.emit(index, index, [RUN_ROLE])
 
@@ -183,8 +264,11 @@ class HistoryModel(QAbstractListModel):
         """Undoes :meth:`delete_run`; returns the row the run is back in, if it is loaded."""
         library = self.library()
         library.restore_run(run_id)
-        run = library.run(run_id)
-        if run is None or not self._matches(run):
+        record = library.run(run_id)
+        if record is None:
+            return None
+        run = RunRow.of(record)
+        if not self._matches(run):
             return None
         row = self._insertion_row(run)
         self._total += 1
@@ -192,18 +276,23 @@ class HistoryModel(QAbstractListModel):
             self.totalChanged.emit(self._total)
             return None
         self.beginInsertRows(QModelIndex(), row, row)
-        self._runs.insert(row, run)
+        self._runs.insert(row, run.packed())
         self._reindex()
         self.endInsertRows()
         self.totalChanged.emit(self._total)
         return row
 
-    def thumbnail(self, run_id: str, path: Path, side_px: int) -> QPixmap | None:
+    def thumbnail(self, run_id: str, path: str, side_px: int) -> QPixmap | None:
         """The thumbnail of ``path`` for the row of ``run_id``, or None while it is decoded:
         the row is repainted when it arrives. A null pixmap means "could not be read"."""
         pixmap = self.thumbnails.get(path, side_px)
         if pixmap is None:
             self._waiting.setdefault(path, set()).add(run_id)
+            if len(self._waiting) > WAITING_LIMIT:
+                # Requests for rows scrolled past are dropped by the cache, never answered:
+                # forget them (a row asks again when it is painted again).
+                wanted = self.thumbnails.wanted()
+                self._waiting = {key: ids for key, ids in self._waiting.items() if key in wanted}
         return pixmap
 
     def wait_idle(self, msecs: int = 5000) -> bool:
@@ -212,7 +301,7 @@ class HistoryModel(QAbstractListModel):
         pages_done = self._pages.wait(msecs)
         return self.thumbnails.wait(msecs) and pages_done
 
-    def on_thumbnail_ready(self, path: Path) -> None:
+    def on_thumbnail_ready(self, path: str) -> None:
         # A source is shared by many runs, so one picture can stand in hundreds of rows: one
         # dataChanged over their span per turn of the event loop, not one per row and picture.
         rows = [row for run_id in self._waiting.pop(path, ()) if (row := self._row_of.get(run_id))
@@ -234,14 +323,14 @@ class HistoryModel(QAbstractListModel):
 
     # --- inside ------------------------------------------------------------------------------
 
-    def _on_page(self, generation: int, offset: int, page: list[RunRecord] | None) -> None:
+    def _on_page(self, generation: int, offset: int, page: list[Packed] | None) -> None:
         self._page_ticket = None
         if generation != self._generation or page is None:
             return
         if offset != len(self._runs):  # rows were deleted or restored meanwhile: read again
             self.fetchMore(QModelIndex())
             return
-        fresh = [run for run in page if run.id not in self._row_of]
+        fresh = [run for run in page if run[_ID] not in self._row_of]
         if not page:  # the library holds fewer than counted (deleted elsewhere): stop here
             self._total = len(self._runs)
             self.totalChanged.emit(self._total)
@@ -252,30 +341,30 @@ class HistoryModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
         self._runs.extend(fresh)
         for row, run in enumerate(fresh, start=first):
-            self._row_of[run.id] = row
+            self._row_of[run[_ID]] = row
         self.endInsertRows()
 
     def _reindex(self) -> None:
-        self._row_of = {run.id: row for row, run in enumerate(self._runs)}
+        self._row_of = {run[_ID]: row for row, run in enumerate(self._runs)}
 
-    def _matches(self, run: RunRecord) -> bool:
+    def _matches(self, run: RunRow) -> bool:
         if self._favourites_only and not run.favourite:
             return False
         haystack = "\x1f".join((run.prompt or "", run.model or "", run.source_name)).casefold()
         return all(word in haystack for word in self._search.casefold().split())
 
-    def _insertion_row(self, run: RunRecord) -> int | None:
+    def _insertion_row(self, run: RunRow) -> int | None:
         """Where ``run`` goes among the loaded rows (newest first, like the library's order)."""
         key = (run.created, run.id)
         for row, other in enumerate(self._runs):
-            if (other.created, other.id) < key:
+            if (other[_CREATED], other[_ID]) < key:
                 return row
         return len(self._runs) if len(self._runs) >= self._total else None
 
 
-def describe_run(run: RunRecord) -> str:
+def describe_run(run: RunRow) -> str:
     """One sentence for a tooltip or a screen reader."""
-    pictures = len(run.results)
+    pictures = len(run.result_paths)
     parts = [
         run.prompt or "No prompt",
         f"{run.model or run.mode}",
