@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app import APP_NAME, __version__
@@ -17,6 +16,12 @@ if TYPE_CHECKING:
 
 
 def run_window(images: Sequence[str] = ()) -> int:
+    from desktop_app.ui.single_instance import hand_over
+
+    # A window already runs for this user and settings folder: it takes the pictures.
+    if hand_over(images):
+        return 0
+
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
@@ -35,10 +40,11 @@ def run_window(images: Sequence[str] = ()) -> int:
 
     def furnish() -> None:
         _attach(window)
+        _serve_later_starts(window)
         if images:
-            from desktop_app.ui.intake import PictureInput
+            from desktop_app.ui.single_instance import picture_inputs
 
-            window.open_inputs([PictureInput(path=Path(image)) for image in images])
+            window.open_inputs(picture_inputs(list(images)))
         # The keyring, the network and the library wait until the panels are on screen.
         window.firstPainted.connect(window.session.refresh_models)
         window.firstPainted.connect(window.session.tidy_library)
@@ -59,6 +65,21 @@ def _smoke_test(window: MainWindow) -> None:
         QTimer.singleShot(0, window.close)
 
     window.firstPainted.connect(shown)
+
+
+def _serve_later_starts(window: MainWindow) -> None:
+    """Later starts and "Open with" hand their pictures to this window."""
+    from desktop_app.ui.single_instance import InstanceServer, bring_to_front, picture_inputs
+
+    server = InstanceServer(parent=window)
+    if not server.start():
+        return  # another window started at the same moment owns the name; this one stays alone
+
+    def on_pictures_received(pictures: list[str]) -> None:
+        window.open_inputs(picture_inputs(pictures))
+        bring_to_front(window)
+
+    server.picturesReceived.connect(on_pictures_received)
 
 
 def build_window(

@@ -28,11 +28,16 @@ def main() -> None:
 
     MainWindow.attach = attach  # type: ignore[method-assign]
 
+    announced: list[bool] = []
+
     def check() -> None:
         windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
         if not windows or not windows[0].attached:
             return
         window = windows[0]
+        if not announced:
+            announced.append(True)
+            print("attached", flush=True)  # a test may start a second instance now
         picture = window.session.picture
         if picture is None or window.parameters.model.count() < 2:
             return

@@ -35,7 +35,7 @@ def test_run_window_paints_the_frame_before_building_the_panels(
         timeout=60,
     )
     assert child.returncode == 0, child.stderr
-    seen = json.loads(child.stdout.strip().splitlines()[-1])
+    seen = _result(child.stdout)
     assert seen == {
         "frame painted before attach": True,
         "visible before attach": True,
@@ -55,3 +55,40 @@ def test_the_frame_alone_ignores_drops_and_closes_cleanly(qtbot: QtBot) -> None:
     assert window.statusBar().currentMessage() == "Getting ready…"
     window.open_inputs([])  # before the panels exist nothing is opened, and nothing fails
     assert window.close()
+
+
+def _result(stdout: str) -> dict[str, object]:
+    line = stdout.strip().splitlines()[-1]
+    result: dict[str, object] = json.loads(line)
+    return result
+
+
+def test_a_second_start_hands_its_picture_to_the_running_window(
+    tmp_path: Path, api_server: FakeOpenAI
+) -> None:
+    photo = _jpeg(tmp_path / "photo.jpg")
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": CANARY_KEY,
+        "OPENAI_BASE_URL": api_server.base_url,
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    first = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.run_window_child"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert first.stdout is not None
+        assert first.stdout.readline().strip() == "attached"
+        second = subprocess.run(
+            [sys.executable, "-m", "desktop_app", str(photo)],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 0, second.stderr
+        out, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 0, err
+    assert _result(out)["picture"] == "photo.jpg"  # opened by the first window, not a second
