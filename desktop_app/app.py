@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from desktop_app import APP_NAME, __version__
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
+
     from desktop_app.core.keystore import KeyStore
     from desktop_app.core.preferences import PreferencesStore
     from desktop_app.ui.main_window import MainWindow
@@ -39,6 +41,7 @@ def run_window(images: Sequence[str] = ()) -> int:
     window.show()
 
     def furnish() -> None:
+        app.setWindowIcon(_app_icon())
         _attach(window)
         _serve_later_starts(window)
         if images:
@@ -65,6 +68,19 @@ def _smoke_test(window: MainWindow) -> None:
         QTimer.singleShot(0, window.close)
 
     window.firstPainted.connect(shown)
+
+
+def _app_icon() -> QIcon:
+    """The app's icon at every size it ships (the window, the task bar, Alt+Tab)."""
+    from importlib.resources import files
+
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    icons = files("desktop_app") / "resources" / "icons" / "hicolor"
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        icon.addFile(str(icons / f"{size}x{size}" / "apps" / "image-variations.png"))
+    return icon
 
 
 def _serve_later_starts(window: MainWindow) -> None:

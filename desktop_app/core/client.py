@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import ssl
+import struct
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -365,7 +366,7 @@ class ImagesClient:
         encoded = entry.get("b64_json")
         if isinstance(encoded, str):
             data = _decode_b64(encoded, request_id, so_far)
-            return GeneratedImage(index, data, sniff_format(data), revised)
+            return GeneratedImage(index, data, _picture_format(data, request_id, so_far), revised)
         url = entry.get("url")
         if not isinstance(url, str):
             raise TransportError(
@@ -391,7 +392,8 @@ class ImagesClient:
                 request_id=request_id,
                 results=so_far,
             ) from None
-        return GeneratedImage(index, data, sniff_format(data), revised, source_url=url)
+        fmt = _picture_format(data, request_id, so_far)
+        return GeneratedImage(index, data, fmt, revised, source_url=url)
 
 
 # -- helpers that need no client state ------------------------------------------------------
@@ -529,6 +531,44 @@ def _b64decode_in_slices(encoded: str) -> bytes:
     )
 
 
+def _picture_format(
+    data: bytes, request_id: str | None, so_far: list[GeneratedImage] | tuple[()] = ()
+) -> str:
+    """The format of result bytes that really are a picture.
+
+    A result that is not one (junk behind a PNG signature, a cut-off file) is refused here: it
+    was paid for, so the user must hear of it, not find a broken ".png" saved as a success.
+    Pillow's ``verify`` checks a PNG's chunk checksums and the other formats' headers without
+    decoding the pixels (the window decodes them anyway, for thumbnails).
+    """
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (
+        OSError,  # includes UnidentifiedImageError
+        SyntaxError,  # Pillow's "broken PNG file" and friends
+        ValueError,
+        EOFError,
+        IndexError,
+        KeyError,
+        TypeError,
+        struct.error,
+        Image.DecompressionBombError,
+    ):
+        raise TransportError(
+            TransportErrorKind.BAD_RESPONSE,
+            may_have_been_billed=True,
+            detail="a result is not a readable picture",
+            request_id=request_id,
+            results=tuple(so_far),
+        ) from None
+    return sniff_format(data)
+
+
 def _decode_b64(
     encoded: str, request_id: str | None, so_far: list[GeneratedImage] | tuple[()] = ()
 ) -> bytes:
@@ -580,7 +620,7 @@ async def _read_stream(
                 sink(PartialArrived(partial))
             elif kind.endswith("completed"):
                 data = _decode_b64(encoded, request_id, images)
-                image = GeneratedImage(len(images), data, sniff_format(data))
+                image = GeneratedImage(len(images), data, _picture_format(data, request_id, images))
                 images.append(image)
                 sink(ImageArrived(image))
                 last = payload
