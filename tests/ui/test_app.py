@@ -92,3 +92,45 @@ def test_a_second_start_hands_its_picture_to_the_running_window(
             first.wait()
     assert first.returncode == 0, err
     assert _result(out)["picture"] == "photo.jpg"  # opened by the first window, not a second
+
+
+def test_open_with_from_the_desktop_entry_reaches_the_running_window(
+    tmp_path: Path, api_server: FakeOpenAI
+) -> None:
+    """The installed desktop entry, launched by GLib as a file manager's "Open with" would,
+    hands the picture to the window that is already running."""
+    import shutil
+
+    from desktop_app import desktop_entry
+
+    gio = shutil.which("gio")
+    assert gio, "gio is missing (package libglib2.0-bin): run scripts/install-system-deps test"
+    photo = _jpeg(tmp_path / "holiday photo.jpg")
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": CANARY_KEY,
+        "OPENAI_BASE_URL": api_server.base_url,
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    home = tmp_path / "share"
+    desktop_entry.install(home, command=[sys.executable, "-m", "desktop_app"])
+    installed = home / "applications" / desktop_entry.DESKTOP_FILE
+    first = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.run_window_child"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert first.stdout is not None
+        assert first.stdout.readline().strip() == "attached"
+        launched = subprocess.run(
+            [gio, "launch", str(installed), str(photo)],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert launched.returncode == 0, launched.stderr
+        out, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 0, err
+    assert _result(out)["picture"] == "holiday photo.jpg"
