@@ -1,9 +1,11 @@
 """The history as a Qt list model: the library's runs, newest first, a page at a time.
 
 The first page is read at once (the list must not open empty); later pages are read on a
-background thread when the view nears the end, because a page deep in a large library costs tens
-of milliseconds. A search or the starred filter starts over from the first page; every start
-bumps a generation number so a page that arrives after it is dropped.
+background thread when the view nears the end. A page is read with the library's light query
+(:meth:`Library.run_summaries`: plain tuples, paged by key), a few milliseconds at any depth, so
+that the reading thread holds the GIL the GUI thread needs as briefly as can be. A search or the
+starred filter starts over from the first page; every start bumps a generation number so a page
+that arrives after it is dropped.
 
 Thumbnails are not roles: the delegate asks :meth:`thumbnail` for the size it paints, gets a
 pixmap from the cache or None (it paints a placeholder), and the row is repainted when the
@@ -28,6 +30,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QPixmap
 
 from desktop_app.core.library import Library, Outcome, RunRecord
+from desktop_app.core.library.rows import PageKey, RunSummary
 from desktop_app.ui.history_loading import Courier, ThumbnailCache
 
 PAGE_SIZE = 100
@@ -39,11 +42,9 @@ LibrarySource = Library | Callable[[], Library]
 Index = QModelIndex | QPersistentModelIndex
 
 
-Packed = tuple[
-    str, datetime, str | None, str | None, str, str, str, tuple[str, ...], float | None,
-    float | None, str, bool,
-]
-"""A :class:`RunRow` as the model keeps it: a plain tuple of strings, numbers and a datetime."""
+Packed = RunSummary
+"""A :class:`RunRow` as the model keeps it, and as :meth:`Library.run_summaries` reads it: a
+plain tuple of strings, numbers and a datetime."""
 
 _ID: Final = 0  # where the id and the time are in a Packed
 _CREATED: Final = 1
@@ -104,13 +105,13 @@ class RunRow(NamedTuple):
 
 
 def read_rows(
-    library: Library, search: str, favourites_only: bool, offset: int = 0
+    library: Library, search: str, favourites_only: bool, after: PageKey | None = None
 ) -> list[Packed]:
-    """One page of packed rows (safe on any thread: the library is)."""
-    page = library.runs(
-        search=search, favourites_only=favourites_only, limit=PAGE_SIZE, offset=offset
+    """One page of packed rows, after the run keyed ``after`` (safe on any thread: the library
+    is). Its light query makes no record: a page costs a few milliseconds at any depth."""
+    return library.run_summaries(
+        search=search, favourites_only=favourites_only, limit=PAGE_SIZE, after=after
     )
-    return [RunRow.of(run).packed() for run in page]
 
 
 class HistoryModel(QAbstractListModel):
@@ -168,10 +169,10 @@ class HistoryModel(QAbstractListModel):
         if parent.isValid() or self._page_ticket is not None or not self.canFetchMore(parent):
             return
         library, search, starred = self.library(), self._search, self._favourites_only
-        offset, generation = len(self._runs), self._generation
+        after, generation = self._last_key(), self._generation
         self._page_ticket = self._pages.send(
-            lambda: read_rows(library, search, starred, offset),
-            lambda page: self._on_page(generation, offset, page),
+            lambda: read_rows(library, search, starred, after),
+            lambda page: self._on_page(generation, after, page),
         )
 
     # --- what the panel calls ------------------------------------------------------------
@@ -323,11 +324,11 @@ class HistoryModel(QAbstractListModel):
 
     # --- inside ------------------------------------------------------------------------------
 
-    def _on_page(self, generation: int, offset: int, page: list[Packed] | None) -> None:
+    def _on_page(self, generation: int, after: PageKey | None, page: list[Packed] | None) -> None:
         self._page_ticket = None
         if generation != self._generation or page is None:
             return
-        if offset != len(self._runs):  # rows were deleted or restored meanwhile: read again
+        if after != self._last_key():  # the last row was deleted or restored meanwhile: again
             self.fetchMore(QModelIndex())
             return
         fresh = [run for run in page if run[_ID] not in self._row_of]
@@ -343,6 +344,14 @@ class HistoryModel(QAbstractListModel):
         for row, run in enumerate(fresh, start=first):
             self._row_of[run[_ID]] = row
         self.endInsertRows()
+
+    def _last_key(self) -> PageKey | None:
+        """Where the next page starts: after the last row loaded (by key, so that a row deleted
+        or restored above it moves nothing)."""
+        if not self._runs:
+            return None
+        last = self._runs[-1]
+        return last[_CREATED], last[_ID]
 
     def _reindex(self) -> None:
         self._row_of = {run[_ID]: row for row, run in enumerate(self._runs)}

@@ -80,6 +80,25 @@ def test_a_large_library_is_read_a_page_at_a_time(
     assert prompts(panel) == [f"run {minute:03d}" for minute in reversed(range(250))]
 
 
+def test_pages_follow_the_last_row_through_equal_times_and_an_undone_delete(
+    qtbot: QtBot, make_panel: PanelFactory, library: Library
+) -> None:
+    for n in range(160):
+        add_run(library, prompt=f"run {n:03d}", minute=n // 7)  # seven runs to a minute
+    panel = make_panel(library, size=(660, 300))
+    model = panel.model()
+    assert model.rowCount() == PAGE_SIZE
+    last = model.row_at(PAGE_SIZE - 1)
+    assert last is not None
+    model.delete_run(last.id)  # the run the next page starts after...
+    assert model.restore_run(last.id) is None  # ...comes back with that page
+
+    panel.list.scrollToBottom()
+    qtbot.waitUntil(lambda: model.rowCount() == 160, timeout=5000)
+    listed = [row.id for n in range(model.rowCount()) if (row := model.row_at(n))]
+    assert listed == [run.id for run in library.runs(limit=200)]
+
+
 def test_search_waits_for_a_pause_in_typing_then_filters(
     qtbot: QtBot, make_panel: PanelFactory, library: Library
 ) -> None:

@@ -40,6 +40,7 @@ from desktop_app.core.library.models import (
     StoredResult,
 )
 from desktop_app.core.library.recovery import recover_run
+from desktop_app.core.library.rows import PageKey, RunSummary, summaries
 from desktop_app.core.library.schema import DamagedIndex, connect, transaction
 from desktop_app.core.library.sessions import Session, live_tags
 from desktop_app.core.library.sidecar import from_document, to_document
@@ -365,6 +366,29 @@ class Library:
             ).fetchall()
             by_run = self._results_of([row["id"] for row in rows])
         return [records.run_record(self._layout, row, by_run.get(row["id"], [])) for row in rows]
+
+    def run_summaries(
+        self,
+        *,
+        search: str = "",
+        favourites_only: bool = False,
+        limit: int = 100,
+        after: PageKey | None = None,
+    ) -> list[RunSummary]:
+        """What the history list shows of a page of runs: those :meth:`runs` gives, in its
+        order, as plain tuples (:data:`RunSummary`), cheap to read on any thread. ``after`` is
+        the ``(created, id)`` of the last run already shown: the page starts with the next one
+        (paging by key, not by offset, costs the same at any depth)."""
+        key = None if after is None else (_iso(after[0]), after[1])
+        with self._sql:
+            return summaries(
+                self._conn,
+                self._layout,
+                search=search,
+                favourites_only=favourites_only,
+                limit=limit,
+                after=key,
+            )
 
     def count_runs(self, *, search: str = "", favourites_only: bool = False) -> int:
         where, params = records.filters(search, favourites_only)
