@@ -132,11 +132,21 @@ class ImagesClient:
                 sink=_ignore,
             )
             async with _closing(response):
-                raw = await _read_limited(response, MAX_ERROR_BYTES * 16)
+                try:
+                    raw = await _read_limited(response, MAX_ERROR_BYTES * 16)
+                except httpx.HTTPError as exc:  # cut off mid-body: nothing was billed
+                    raise TransportError(
+                        TransportErrorKind.BAD_RESPONSE,
+                        may_have_been_billed=False,
+                        detail=f"the model list broke off ({type(exc).__name__})",
+                        request_id=response_request_id(response.headers),
+                    ) from None
         try:
             document = json.loads(raw)
             entries = document["data"]
-        except (ValueError, KeyError, TypeError):
+            if not isinstance(entries, list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError, RecursionError):  # deep nesting: not JSON to us
             raise TransportError(
                 TransportErrorKind.BAD_RESPONSE,
                 may_have_been_billed=False,
@@ -322,7 +332,7 @@ class ImagesClient:
             entries = document["data"]
             if not isinstance(entries, list):
                 raise TypeError
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise TransportError(
                 TransportErrorKind.BAD_RESPONSE,
                 may_have_been_billed=True,
@@ -599,13 +609,13 @@ async def _read_stream(
                 continue  # keep-alive
             try:
                 payload = json.loads(event.data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # a line we do not understand is not worth losing the run for
             if not isinstance(payload, Mapping):
                 continue
             if isinstance(payload.get("error"), Mapping) or payload.get("type") == "error":
                 raise _stream_error(payload, request_id, tuple(images))
-            kind = payload.get("type") or event.event
+            kind = _str_or_none(payload.get("type")) or event.event
             encoded = payload.get("b64_json")
             if not isinstance(encoded, str):
                 continue

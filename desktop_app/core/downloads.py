@@ -17,7 +17,11 @@ class DownloadFailed(Exception):
 
 def check_result_url(url: str) -> None:
     """Results come over https; plain http only from this machine (local test servers)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number
+    except ValueError:
+        raise DownloadFailed("The server offered a result at an unusable address.") from None
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and is_loopback_host(parts.hostname):
@@ -52,7 +56,8 @@ async def download(
             return await _fetch(client, url, max_bytes)
     except TimeoutError:
         raise DownloadFailed("Downloading a result took too long.") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:
+        # InvalidURL and UnicodeError: a link with control characters or a lone surrogate.
         raise DownloadFailed(f"Downloading a result failed ({type(exc).__name__}).") from None
 
 

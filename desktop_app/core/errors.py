@@ -70,7 +70,7 @@ def parse_error_body(raw: bytes) -> ErrorBody:
     """Reads OpenAI's error envelope; anything else (an HTML gateway page) gives an empty body."""
     try:
         document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is no envelope
         return ErrorBody()
     error = document.get("error") if isinstance(document, dict) else None
     if not isinstance(error, dict):

@@ -6,6 +6,7 @@ broken connection after that point is reported, never silently sent again.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -36,15 +37,17 @@ def server_wait(headers: Mapping[str, str], now: float | None = None) -> float |
             value = float(millis) / 1000
         except ValueError:
             value = -1
-        if value >= 0:
+        if value >= 0 and math.isfinite(value):  # "nan" and "inf" parse as floats too
             return value
     after = headers.get("retry-after")
     if not after:
         return None
     try:
-        return max(float(after), 0.0)
+        seconds = float(after)
     except ValueError:
         pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     import email.utils  # only for the rare HTTP-date form; it costs ~20 ms at start-up
 
     try:

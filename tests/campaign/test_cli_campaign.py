@@ -42,6 +42,7 @@ def test_cli_campaign(
     code = cli.main(args, keystore=KeyStore(environ={"OPENAI_API_KEY": CANARY_KEY}))
     printed = capsys.readouterr()
     seen = target.seen(case.endpoint)
+    case = case.as_seen(seen)
     first_line = next(
         (line for line in printed.err.splitlines() if "image-variations:" in line), ""
     )

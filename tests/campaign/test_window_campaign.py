@@ -88,6 +88,7 @@ def test_window_campaign(
     with Heartbeat() as heartbeat, qtbot.waitSignal(win.session.runFinished, timeout=60_000):
         qtbot.keyClick(win, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     seen = target.seen(case.endpoint)
+    case = case.as_seen(seen)
     shown = win.banner.message()
     level = win.banner.property("level") if shown else None
     done = f"done: {len(win.session.results)} image(s)"
