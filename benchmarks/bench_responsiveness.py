@@ -221,9 +221,9 @@ class Profiler:
 
     @contextmanager
     def running(self) -> Iterator[None]:
-        from desktop_app.ui import thumbnails, worker
+        from desktop_app.ui import courier, worker
 
-        for cls in (worker._TaskThread, thumbnails._DecodeJob):
+        for cls in (worker._TaskThread, courier._Job):
             original = cls.run
             cls.run = self._traced(original)  # type: ignore[method-assign]
 

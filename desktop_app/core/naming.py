@@ -230,25 +230,38 @@ def fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def replace_atomically(path: Path, data: bytes) -> None:
+def replace_atomically(
+    path: Path,
+    data: bytes,
+    *,
+    staging: Path | None = None,
+    prefix: str | None = None,
+    suffix: str = ".tmp",
+    durable: bool = True,
+) -> None:
     """Writes ``path`` whole or not at all: after a crash it holds the old bytes or the new.
 
-    The bytes go to a temporary file beside it, are flushed to disk, and replace it in one
-    rename; the folder is flushed too, so the new name survives a power cut."""
+    The bytes go to a temporary file (beside it, or in ``staging`` on the same disk, named
+    ``prefix``...``suffix``), are flushed to disk, and replace it in one rename; the folder is
+    flushed too, so the new name survives a power cut. ``durable=False`` skips both flushes."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(
+        dir=staging or folder, prefix=prefix or f".{path.name}.", suffix=suffix
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    fsync_folder(folder)
+    if durable:
+        fsync_folder(folder)
 
 
 def _write_exclusive(target: Path, data: bytes) -> bool:

@@ -2,9 +2,8 @@
 
 A page of 100 runs deep in a 10,000-run library takes ~50 ms of SQLite and Python, and a result
 thumbnail tens of milliseconds of decoding; done on the GUI thread either would stall scrolling.
-A :class:`Courier` runs such a function on its own small thread pool and hands the return value
-back on the GUI thread, through one relay that lives for the whole session (a job must never
-emit through an object its owner may have deleted meanwhile; see ``thumbnails``).
+A :class:`~desktop_app.ui.courier.Courier` runs such a function on its own small thread pool
+and hands the return value back on the GUI thread.
 
 :class:`ThumbnailCache` keeps the decoded thumbnails of files (sources and results), least
 recently used first out, and asks for each missing one at most once at a time.
@@ -14,127 +13,19 @@ from __future__ import annotations
 
 import itertools
 import logging
-import weakref
 from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
+
+from desktop_app.ui.courier import Courier
 
 log = logging.getLogger(__name__)
 
 THUMBNAIL_CACHE_SIZE = 800  # pixmaps: ~200 rows of source + 4 results at 64 px, ~15 MB
 MAX_PENDING_THUMBNAILS = 48  # beyond this the oldest requests (rows scrolled past) are dropped
 _HEIF_SUFFIXES = {".heic", ".heif"}
-
-
-class _Ticket:
-    """One job. ``cancelled`` is set on the GUI thread and only read by the job (a hint)."""
-
-    __slots__ = ("cancelled", "number")
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-        self.cancelled = False
-
-
-class _Relay(QObject):
-    delivered = Signal(int, object, object)  # courier id, _Ticket, return value; from the pool
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.delivered.connect(self.on_delivered, Qt.ConnectionType.QueuedConnection)
-
-    @Slot(int, object, object)
-    def on_delivered(self, courier_id: int, ticket: _Ticket, value: object) -> None:
-        courier = _couriers.get(courier_id)
-        if courier is not None and shiboken6.isValid(courier):
-            courier._deliver(ticket, value)
-
-
-_relay: _Relay | None = None
-_couriers: weakref.WeakValueDictionary[int, Courier] = weakref.WeakValueDictionary()
-_courier_ids = itertools.count(1)
-
-
-class _Job(QRunnable):
-    def __init__(
-        self, relay: _Relay, courier_id: int, ticket: _Ticket, work: Callable[[], object]
-    ) -> None:
-        super().__init__()
-        self._relay = relay
-        self._courier_id = courier_id
-        self._ticket = ticket
-        self._work = work
-
-    def run(self) -> None:
-        if self._ticket.cancelled:
-            return
-        try:
-            value = self._work()
-        except Exception:  # a pool thread must not die silently; the caller gets None
-            log.exception("background work for the history failed")
-            value = None
-        self._relay.delivered.emit(self._courier_id, self._ticket, value)
-
-
-class Courier(QObject):
-    """Runs functions on its own thread pool; their results come back on the GUI thread.
-
-    Create it on the GUI thread. A result is delivered at most once, and never after
-    :meth:`cancel` or once the courier is gone.
-    """
-
-    def __init__(self, threads: int, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        global _relay
-        if _relay is None:
-            _relay = _Relay()  # first courier: we are on the GUI thread, so the relay lives there
-        self._relay = _relay
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(threads)
-        self._id = next(_courier_ids)
-        self._tickets = itertools.count(1)
-        self._callbacks: dict[int, tuple[_Ticket, Callable[[Any], None]]] = {}
-        _couriers[self._id] = self
-
-    def send(
-        self, work: Callable[[], object], deliver: Callable[[Any], None], *, priority: int = 0
-    ) -> int:
-        """Runs ``work()`` on the pool, then ``deliver(value)`` on the GUI thread (None if
-        ``work`` raised). Returns a ticket number for :meth:`cancel`."""
-        ticket = _Ticket(next(self._tickets))
-        self._callbacks[ticket.number] = (ticket, deliver)
-        self._pool.start(_Job(self._relay, self._id, ticket, work), priority)
-        return ticket.number
-
-    def cancel(self, number: int) -> None:
-        entry = self._callbacks.pop(number, None)
-        if entry is not None:
-            entry[0].cancelled = True
-
-    def cancel_all(self) -> None:
-        for number in list(self._callbacks):
-            self.cancel(number)
-
-    def pending(self) -> int:
-        return len(self._callbacks)
-
-    def wait(self, msecs: int = 5000) -> bool:
-        """Drops queued work and waits for the running jobs; True when the pool is idle."""
-        self.cancel_all()
-        self._pool.clear()
-        return self._pool.waitForDone(msecs)
-
-    def _deliver(self, ticket: _Ticket, value: object) -> None:
-        entry = self._callbacks.get(ticket.number)
-        if entry is None or entry[0] is not ticket:
-            return  # cancelled while it ran
-        del self._callbacks[ticket.number]
-        entry[1](value)
 
 
 def read_thumbnail(path: str | Path, side_px: int) -> QImage | None:

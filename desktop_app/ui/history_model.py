@@ -31,7 +31,8 @@ from PySide6.QtGui import QPixmap
 
 from desktop_app.core.library import Library, Outcome, RunRecord
 from desktop_app.core.library.rows import PageKey, RunSummary
-from desktop_app.ui.history_loading import Courier, ThumbnailCache
+from desktop_app.ui.courier import Courier
+from desktop_app.ui.history_loading import ThumbnailCache
 
 PAGE_SIZE = 100
 PREFETCH_ROWS = 40  # start reading the next page when a row this close to the end is shown

@@ -866,6 +866,7 @@ class MainWindow(QMainWindow):
         _store_settings(self.preferences, self.parameters.settings())
         with contextlib.suppress(OSError):  # quitting must not fail over a preference
             self._store.save(self.preferences)
+        self.session.finish_writes()
         self._runner.shutdown(3000)
         event.accept()
 

@@ -2,8 +2,8 @@
 
 A finished variation is a few megabytes of PNG, JPEG or WebP; decoding and scaling one takes tens
 of milliseconds, and a run can bring ten of them plus streamed partials. So the work runs on
-``QThreadPool.globalInstance()`` and only a ``QImage`` comes back, through a queued signal; the
-widget makes the ``QPixmap`` on the GUI thread.
+``QThreadPool.globalInstance()`` (through a :class:`~desktop_app.ui.courier.Courier`) and only a
+``QImage`` comes back, on the GUI thread; the widget makes the ``QPixmap`` there.
 
 Every request names a *key* (a grid cell, say). The newest request for a key wins: an older one is
 skipped if it has not started and its delivery is dropped if it has, so a late partial preview can
@@ -12,21 +12,18 @@ never overwrite the finished image, and ``forget`` drops work for cells that no 
 
 from __future__ import annotations
 
-import itertools
 import logging
-import weakref
 from collections.abc import Hashable
 
-import shiboken6
 from PySide6.QtCore import (
     QObject,
-    QRunnable,
     Qt,
     QThreadPool,
     Signal,
-    Slot,
 )
 from PySide6.QtGui import QImage
+
+from desktop_app.ui.courier import Courier
 
 log = logging.getLogger(__name__)
 
@@ -75,72 +72,6 @@ def _blur(image: QImage) -> QImage:
     )
 
 
-class _Ticket:
-    """One request. ``superseded`` is set on the GUI thread and only read by the job (a hint)."""
-
-    __slots__ = ("key", "superseded")
-
-    def __init__(self, key: Hashable) -> None:
-        self.key = key
-        self.superseded = False
-
-
-class _Relay(QObject):
-    """Carries results from pool threads to the GUI thread.
-
-    One instance lives on the GUI thread for the whole session: a job must never emit through a
-    loader that its owner may have deleted meanwhile, so it emits here and the relay looks the
-    loader up (if it still exists) once back on the GUI thread.
-    """
-
-    delivered = Signal(int, object, object)  # loader id, _Ticket, QImage or None; from the pool
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.delivered.connect(self.on_delivered, Qt.ConnectionType.QueuedConnection)
-
-    @Slot(int, object, object)
-    def on_delivered(self, loader_id: int, ticket: _Ticket, image: QImage | None) -> None:
-        loader = _loaders.get(loader_id)
-        if loader is not None and shiboken6.isValid(loader):
-            loader._deliver(ticket, image)
-
-
-_relay: _Relay | None = None
-_loaders: weakref.WeakValueDictionary[int, ThumbnailLoader] = weakref.WeakValueDictionary()
-_loader_ids = itertools.count(1)
-
-
-class _DecodeJob(QRunnable):
-    def __init__(
-        self,
-        relay: _Relay,
-        loader_id: int,
-        ticket: _Ticket,
-        source: bytes | QImage,
-        side_px: int,
-        blurred: bool,
-    ) -> None:
-        super().__init__()
-        self._relay = relay
-        self._loader_id = loader_id
-        self._ticket = ticket
-        self._source = source
-        self._side_px = side_px
-        self._blurred = blurred
-
-    def run(self) -> None:
-        if self._ticket.superseded:
-            return  # a newer request for the same key is queued: no point decoding this one
-        try:
-            image = decode_thumbnail(self._source, self._side_px, blurred=self._blurred)
-        except Exception:  # a pool thread must not die silently; the cell shows "could not show"
-            log.exception("could not make a thumbnail")
-            image = None
-        self._source = b""  # free the megabytes before the queued delivery is processed
-        self._relay.delivered.emit(self._loader_id, self._ticket, image)
-
-
 class ThumbnailLoader(QObject):
     """Makes thumbnails on a thread pool; results arrive on the GUI thread, newest per key only.
 
@@ -153,29 +84,31 @@ class ThumbnailLoader(QObject):
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
-        global _relay
-        if _relay is None:
-            _relay = _Relay()  # first loader: we are on the GUI thread, so the relay lives there
-        self._relay = _relay
-        self._pool = pool if pool is not None else QThreadPool.globalInstance()
-        self._id = next(_loader_ids)
-        self._tickets: dict[Hashable, _Ticket] = {}
-        _loaders[self._id] = self
+        pool = pool if pool is not None else QThreadPool.globalInstance()
+        self._courier = Courier(parent=self, pool=pool)
+        self._tickets: dict[Hashable, int] = {}  # key -> the courier's ticket of its request
 
     def request(
         self, key: Hashable, source: bytes | QImage, side_px: int, *, blurred: bool = False
     ) -> None:
         """Queues a thumbnail fitting a ``side_px`` square (device pixels); replaces older ones."""
         self.forget(key)
-        ticket = _Ticket(key)
-        self._tickets[key] = ticket
-        self._pool.start(_DecodeJob(self._relay, self._id, ticket, source, side_px, blurred))
+
+        def make() -> QImage | None:
+            # By name at run time: tests replace decode_thumbnail to see which thread calls it.
+            return decode_thumbnail(source, side_px, blurred=blurred)
+
+        def deliver(image: QImage | None) -> None:
+            del self._tickets[key]
+            self.ready.emit(key, image)
+
+        self._tickets[key] = self._courier.send(make, deliver)
 
     def forget(self, key: Hashable) -> None:
         """Drops the pending request for ``key``, if any: ``ready`` will not come for it."""
         ticket = self._tickets.pop(key, None)
         if ticket is not None:
-            ticket.superseded = True
+            self._courier.cancel(ticket)
 
     def forget_all(self) -> None:
         for key in list(self._tickets):
@@ -184,10 +117,3 @@ class ThumbnailLoader(QObject):
     def pending(self) -> int:
         """How many requests have not been delivered yet."""
         return len(self._tickets)
-
-    def _deliver(self, ticket: _Ticket, image: QImage | None) -> None:
-        """Called by the relay on the GUI thread; passes on only the current ticket of its key."""
-        if self._tickets.get(ticket.key) is not ticket:
-            return  # superseded or forgotten while it was decoding
-        del self._tickets[ticket.key]
-        self.ready.emit(ticket.key, image)

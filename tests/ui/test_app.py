@@ -21,12 +21,7 @@ def test_run_window_paints_the_frame_before_building_the_panels(
     tmp_path: Path, api_server: FakeOpenAI
 ) -> None:
     photo = _jpeg(tmp_path / "photo.jpg")
-    env = {
-        **os.environ,
-        "OPENAI_API_KEY": CANARY_KEY,
-        "OPENAI_BASE_URL": api_server.base_url,
-        "QT_QPA_PLATFORM": "offscreen",
-    }
+    env = _app_env(api_server)
     child = subprocess.run(
         [sys.executable, "-m", "tests.ui.run_window_child", str(photo)],
         env=env,
@@ -57,6 +52,23 @@ def test_the_frame_alone_ignores_drops_and_closes_cleanly(qtbot: QtBot) -> None:
     assert window.close()
 
 
+def _app_env(api_server: FakeOpenAI) -> dict[str, str]:
+    return {
+        **os.environ,
+        "OPENAI_API_KEY": CANARY_KEY,
+        "OPENAI_BASE_URL": api_server.base_url,
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+
+
+def _start_first_window(env: dict[str, str]) -> subprocess.Popen[str]:
+    """The running window, in a child that reports when its panels are attached."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.run_window_child"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 def _result(stdout: str) -> dict[str, object]:
     line = stdout.strip().splitlines()[-1]
     result: dict[str, object] = json.loads(line)
@@ -67,16 +79,8 @@ def test_a_second_start_hands_its_picture_to_the_running_window(
     tmp_path: Path, api_server: FakeOpenAI
 ) -> None:
     photo = _jpeg(tmp_path / "photo.jpg")
-    env = {
-        **os.environ,
-        "OPENAI_API_KEY": CANARY_KEY,
-        "OPENAI_BASE_URL": api_server.base_url,
-        "QT_QPA_PLATFORM": "offscreen",
-    }
-    first = subprocess.Popen(
-        [sys.executable, "-m", "tests.ui.run_window_child"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    env = _app_env(api_server)
+    first = _start_first_window(env)
     try:
         assert first.stdout is not None
         assert first.stdout.readline().strip() == "attached"
@@ -106,19 +110,11 @@ def test_open_with_from_the_desktop_entry_reaches_the_running_window(
     gio = shutil.which("gio")
     assert gio, "gio is missing (package libglib2.0-bin): run scripts/install-system-deps test"
     photo = _jpeg(tmp_path / "holiday photo.jpg")
-    env = {
-        **os.environ,
-        "OPENAI_API_KEY": CANARY_KEY,
-        "OPENAI_BASE_URL": api_server.base_url,
-        "QT_QPA_PLATFORM": "offscreen",
-    }
+    env = _app_env(api_server)
     home = tmp_path / "share"
     desktop_entry.install(home, command=[sys.executable, "-m", "desktop_app"])
     installed = home / "applications" / desktop_entry.DESKTOP_FILE
-    first = subprocess.Popen(
-        [sys.executable, "-m", "tests.ui.run_window_child"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    first = _start_first_window(env)
     try:
         assert first.stdout is not None
         assert first.stdout.readline().strip() == "attached"

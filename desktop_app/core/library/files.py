@@ -21,12 +21,11 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from desktop_app.core.naming import fsync_folder
+from desktop_app.core.naming import fsync_folder, replace_atomically
 
 INDEX_NAME: Final = "index.sqlite3"
 SIDECAR_NAME: Final = "run.json"
@@ -131,21 +130,14 @@ def write_atomically(
     clears the leftovers of processes that are gone. ``durable=False`` skips the flushes, for
     building test libraries quickly; the app never uses it.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=layout.staging, prefix=f"{tag}-", suffix=STAGING_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    if durable:
-        fsync_folder(target.parent)
+    replace_atomically(
+        target,
+        data,
+        staging=layout.staging,
+        prefix=f"{tag}-",
+        suffix=STAGING_SUFFIX,
+        durable=durable,
+    )
 
 
 def remove_file(path: Path) -> None:
