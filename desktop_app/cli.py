@@ -8,30 +8,36 @@ import contextlib
 import datetime as dt
 import getpass
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from desktop_app import APP_NAME, __version__, cli_history
 from desktop_app.core import metadata
+from desktop_app.core.adaptation import ServerRules, fewer_than_asked
 from desktop_app.core.capabilities import CLASSIC_MODEL, MAX_VARIATIONS
 from desktop_app.core.client import ImagesClient
 from desktop_app.core.config import ClientConfig, Timeouts
 from desktop_app.core.cost import PriceTable, format_usd
+from desktop_app.core.dialects import ServerKind, dialect_for
 from desktop_app.core.errors import ApiError, RunCancelled, VariationError
 from desktop_app.core.imaging import ImageRejected, SourceImage, Square, open_image
 from desktop_app.core.keystore import ApiKey, KeyStore, KeyStoreError
 from desktop_app.core.library import Library
-from desktop_app.core.models import ModelInfo, choose_default_model, suggest_replacement
+from desktop_app.core.models import ModelInfo, suggest_replacement
 from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename, save_new_file
 from desktop_app.core.paths import default_output_folder
+from desktop_app.core.preferences import PreferencesStore
 from desktop_app.core.recording import RunLog, draft_for, story_of
 from desktop_app.core.requests import InvalidRequest
 from desktop_app.core.results import (
     GeneratedImage,
     ImageArrived,
+    ParameterAdjusted,
     Phase,
     PhaseChanged,
     RetryScheduled,
@@ -39,6 +45,7 @@ from desktop_app.core.results import (
     RunResult,
 )
 from desktop_app.core.runner import CancellableRun, RunRecorder
+from desktop_app.core.transparency import resolve_keep, transparency_notes
 from desktop_app.core.variation import Mode, VariationSettings, build_request, prepare_upload, send
 
 EXIT_OK = 0
@@ -88,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["png", "jpeg", "webp"],
         help="output format (edit mode)",
     )
+    vary.add_argument(
+        "--keep-transparency",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ask for a transparent background, as PNG or WebP (edit mode; default: keep it "
+        "when the picture has transparent areas and the model can make them)",
+    )
     vary.add_argument("--prompt", help="the variation prompt (default: a balanced variation)")
     vary.add_argument(
         "--response-format",
@@ -117,10 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="save files without the model, prompt and parameters written into them",
     )
-    vary.add_argument("--profile", default=DEFAULT_PROFILE, help=argparse.SUPPRESS)
+    vary.add_argument("--profile", help=argparse.SUPPRESS)  # default: the active profile
 
     models = commands.add_parser("models", help="list the server's image models")
-    models.add_argument("--profile", default=DEFAULT_PROFILE, help=argparse.SUPPRESS)
+    models.add_argument("--profile", help=argparse.SUPPRESS)
 
     cli_history.add_parser(commands)
 
@@ -184,8 +198,10 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         raise UsageError(f"no such file: {args.image}")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
-    key = _require_key(store, args.profile)
-    config = _config(args.timeout)
+    profile, config = _connection(args.profile, args.timeout)
+    if settings.mode is Mode.CLASSIC and not dialect_for(config).offers_classic:
+        raise UsageError(f"profile {profile!r} has no classic variations; use --mode edit")
+    key = _require_key(store, profile)
 
     try:
         source = open_image(args.image)
@@ -200,9 +216,11 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
     records: list[RunLog] = []
 
     async def work() -> RunResult:
-        async with ImagesClient(config, key) as client:
+        async with ImagesClient(config, key, rules=ServerRules.default()) as client:
             model = settings.model or await _default_model(client, settings.mode, err)
-            request = build_request(upload, settings, model)
+            request = build_request(
+                upload, _with_transparency(settings, args, source, model, err), model
+            )
             if library is None:
                 return await send(client, request, recorder)
             # Into the library first, like the window: every image is on disk before it is
@@ -246,11 +264,31 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
             library.close()
 
     saved = _save_all(result.images, source, folder, out, err, story=story)
+    if len(result.images) < settings.n:
+        print(f"note: {fewer_than_asked(len(result.images), settings.n)}", file=err)
     if result.request_id:
         print(f"request id: {result.request_id}", file=err)
     if cost is not None:
         print(f"cost: {format_usd(cost)}", file=err)
     return EXIT_OK if saved == len(result.images) else EXIT_NETWORK
+
+
+def _with_transparency(
+    settings: VariationSettings,
+    args: argparse.Namespace,
+    source: SourceImage,
+    model: str,
+    err: TextIO,
+) -> VariationSettings:
+    """The settings with the transparency choice made, now that the model is known."""
+    if settings.mode is not Mode.EDIT:
+        return settings
+    wish: bool | None = args.keep_transparency
+    # Only look at the pixels when nothing was said: it may decode the whole picture.
+    keep = resolve_keep(wish, wish is None and source.has_alpha, model)
+    for note in transparency_notes(keep, settings.output_format, model):
+        print(f"note: {note}", file=err)
+    return replace(settings, keep_transparency=keep)
 
 
 def _open_library(err: TextIO) -> Library | None:
@@ -266,7 +304,7 @@ async def _default_model(client: ImagesClient, mode: Mode, err: TextIO) -> str:
     if mode is Mode.CLASSIC:
         return CLASSIC_MODEL
     models = await client.list_models()
-    chosen = choose_default_model(models, dt.date.today())
+    chosen = client.dialect.default_model(models, dt.date.today())
     if chosen is None:
         raise UsageError("the server lists no GPT Image model; name one with --model")
     _warn_if_retiring(models, chosen, err)
@@ -331,6 +369,9 @@ def _progress_printer(err: TextIO, n: int) -> Callable[[RunEvent], None]:
 
     def show(event: RunEvent) -> None:
         nonlocal done
+        if isinstance(event, ParameterAdjusted):  # changes what is made: said even when piped
+            print(f"note: {event.description}", file=err)
+            return
         if not err.isatty():
             return
         if isinstance(event, PhaseChanged) and event.phase in words and event.phase not in shown:
@@ -350,10 +391,11 @@ def _progress_printer(err: TextIO, n: int) -> Callable[[RunEvent], None]:
 
 
 def _models(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -> int:
-    key = _require_key(store, args.profile)
+    profile, config = _connection(args.profile, None)
+    key = _require_key(store, profile)
 
     async def work() -> list[ModelInfo]:
-        async with ImagesClient(_config(None), key) as client:
+        async with ImagesClient(config, key) as client:
             return await client.list_models()
 
     try:
@@ -416,9 +458,26 @@ def _require_key(store: KeyStore, profile: str) -> ApiKey:
     return key
 
 
-def _config(timeout: float | None) -> ClientConfig:
+def _connection(name: str | None, timeout: float | None) -> tuple[str, ClientConfig]:
+    """The named (default: the active) Settings profile and how to reach its server.
+
+    For an OpenAI-kind profile the usual variables still win: ``OPENAI_BASE_URL`` for the
+    "OpenAI" profile (as in the window), ``OPENAI_ORG_ID`` / ``OPENAI_PROJECT_ID`` for any.
+    """
+    prefs = PreferencesStore().load()
+    try:
+        profile = prefs.profile(name)
+    except KeyError:
+        raise UsageError(f"no connection profile called {name!r} (see Settings)") from None
     timeouts = Timeouts(deadline=timeout) if timeout else Timeouts()
     try:
-        return ClientConfig.from_environment(timeouts=timeouts)
+        config = profile.client_config(timeouts, os.environ)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"profile {profile.name!r}: {exc}") from None
+    if config.kind is ServerKind.OPENAI:
+        config = replace(
+            config,
+            organization=os.environ.get("OPENAI_ORG_ID") or config.organization,
+            project=os.environ.get("OPENAI_PROJECT_ID") or config.project,
+        )
+    return profile.name, config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from PIL import Image
 
 from desktop_app import cli
 from desktop_app.core.keystore import KeyStore
+from desktop_app.core.preferences import Preferences, PreferencesStore, Profile
 from tests.conftest import CANARY_KEY
 from tests.core.client_helpers import provenance
 from tests.fake_openai import FakeOpenAI, Fault
@@ -334,3 +336,144 @@ def test_killing_vary_mid_stream_keeps_every_image_that_had_arrived(
         assert len(run.results) >= seen
         for result in run.results:
             assert hashlib.sha256(result.path.read_bytes()).hexdigest() == result.sha256
+
+
+# -- keep transparency (API.md section 4) --------------------------------------------------------
+
+
+@pytest.fixture
+def logo(tmp_path: Path) -> Path:
+    """A red square on a transparent one: the kind of picture whose transparency matters."""
+    path = tmp_path / "logo.png"
+    image = Image.new("RGBA", (600, 600), (0, 0, 0, 0))
+    image.paste((200, 30, 30, 255), (150, 150, 450, 450))
+    image.save(path, "PNG")
+    return path
+
+
+def _alpha_range(data: bytes) -> tuple[int, int]:
+    """(lowest, highest) alpha of a picture; (255, 255) when it has no alpha channel."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
+            return 255, 255
+        low, high = image.convert("RGBA").getchannel("A").getextrema()
+        return int(low), int(high)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected"), [("png", "png"), ("webp", "webp"), ("jpeg", "png")]
+)
+def test_a_transparent_picture_keeps_its_transparency_by_default(
+    api_server: FakeOpenAI,
+    env: dict[str, str],
+    logo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    chosen: str,
+    expected: str,
+) -> None:
+    out = tmp_path / "out"
+    model = "gpt-image-2.5-sunburst"
+    code = vary(env, str(logo), "--model", model, "--format", chosen, "--out", str(out))
+    assert code == cli.EXIT_OK
+    captured = capsys.readouterr()
+    sent = api_server.requests[-1]
+    assert sent.value("model") == model
+    assert sent.value("background") == "transparent"
+    assert sent.value("output_format") == expected
+    (upload,) = sent.files
+    assert upload.content_type in ("image/png", "image/webp")
+    assert _alpha_range(upload.data) == (0, 255)  # transparent corners, an opaque disc
+    (saved,) = (Path(line) for line in captured.out.splitlines())
+    assert saved.suffix == f".{expected}"
+    assert _alpha_range(saved.read_bytes()) == (0, 255)
+    if chosen == "jpeg":
+        assert "JPEG cannot hold transparency" in captured.err
+
+
+def test_gpt_image_2_gets_no_transparent_background(
+    api_server: FakeOpenAI, env: dict[str, str], logo: Path, tmp_path: Path
+) -> None:
+    code = vary(env, str(logo), "--model", "gpt-image-2", "--out", str(tmp_path / "out"))
+    assert code == cli.EXIT_OK
+    sent = api_server.requests[-1]
+    assert sent.value("model") == "gpt-image-2"
+    assert sent.value("background") is None
+
+
+def test_keep_transparency_can_be_turned_off_and_asked_for(
+    api_server: FakeOpenAI,
+    env: dict[str, str],
+    logo: Path,
+    photo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = str(tmp_path / "out")
+    model = "gpt-image-2.5-sunburst"
+    assert vary(env, str(logo), "--model", model, "--no-keep-transparency", "--out", out) == 0
+    assert api_server.requests[-1].value("background") is None
+    # An opaque photo keeps nothing by default, but may ask for a transparent background.
+    assert vary(env, str(photo), "--model", model, "--out", out) == 0
+    assert api_server.requests[-1].value("background") is None
+    assert vary(env, str(photo), "--model", model, "--keep-transparency", "--out", out) == 0
+    assert api_server.requests[-1].value("background") == "transparent"
+    # Asked of a model that cannot: the request still goes, opaque, and the user is told.
+    capsys.readouterr()
+    code = vary(env, str(logo), "--model", "gpt-image-2", "--keep-transparency", "--out", out)
+    assert code == 0
+    assert api_server.requests[-1].value("background") is None
+    assert "gpt-image-2 cannot make transparent backgrounds" in capsys.readouterr().err
+
+
+# -- Settings profiles of other kinds -------------------------------------------------------------
+
+
+def _save_profiles(*profiles: Profile, active: str) -> None:
+    PreferencesStore().save(Preferences(profiles=list(profiles), active_profile=active))
+
+
+def test_vary_and_models_use_an_azure_profile(
+    photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeOpenAI(api_key=CANARY_KEY, dialect="azure") as azure:
+        # The variable names an OpenAI-compatible server: it must not redirect an Azure profile.
+        monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+        azure_profile = Profile(
+            "Work Azure", base_url=azure.base_url, kind="azure", deployment="images-sunburst"
+        )
+        _save_profiles(Profile("OpenAI"), azure_profile, active="OpenAI")
+        env = {"OPENAI_API_KEY": CANARY_KEY}
+        out = tmp_path / "out"
+        args = [str(photo), "-n", "2", "--out", str(out), "--profile", "Work Azure"]
+        assert vary(env, *args) == cli.EXIT_OK
+        assert len(list(out.iterdir())) == 2
+        sent = azure.requests[-1]
+        assert sent.path == "/openai/v1/images/edits" and sent.query["api-version"] == ["preview"]
+        assert sent.headers["api-key"] == CANARY_KEY and "authorization" not in sent.headers
+        assert sent.value("model") == "images-sunburst"
+        assert vary(env, str(photo), "--mode", "classic", "--profile", "Work Azure") == 2
+        capsys.readouterr()
+        assert cli.main(["models", "--profile", "Work Azure"], keystore=KeyStore(environ=env)) == 0
+        assert capsys.readouterr().out.split() == ["images-sunburst"]
+
+
+def test_vary_and_models_use_the_active_openrouter_profile(
+    photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeOpenAI(api_key=CANARY_KEY, dialect="openrouter") as openrouter:
+        router = Profile("Router", base_url=openrouter.base_url, kind="openrouter")
+        _save_profiles(Profile("OpenAI"), router, active="Router")
+        env = {"OPENAI_API_KEY": CANARY_KEY}
+        out = tmp_path / "out"
+        assert vary(env, str(photo), "-n", "2", "--out", str(out)) == cli.EXIT_OK
+        assert len(list(out.iterdir())) == 2
+        sent = openrouter.requests[-1]
+        assert sent.path == "/api/v1/images"
+        assert sent.json["model"] == "openai/gpt-image-2.6-sunburst"
+        assert sent.json["input_references"][0]["image_url"]["url"].startswith("data:image/")
+        capsys.readouterr()
+        assert cli.main(["models"], keystore=KeyStore(environ=env)) == cli.EXIT_OK
+        listed = capsys.readouterr().out.split()
+        assert listed == ["bytedance-seed/seedream-4.5", "openai/gpt-image-2.6-sunburst"]

@@ -27,7 +27,11 @@ EXECUTABLE = "image-variations.exe" if sys.platform == "win32" else "image-varia
 BUILD_SECONDS = 900  # measured: about 70 s on 2 cores; a cold CI machine is slower
 RUN_SECONDS = 60
 
-pytestmark = [pytest.mark.standalone, pytest.mark.timeout(BUILD_SECONDS + 4 * RUN_SECONDS)]
+pytestmark = [
+    pytest.mark.standalone,
+    pytest.mark.slow,
+    pytest.mark.timeout(BUILD_SECONDS + 4 * RUN_SECONDS),
+]
 
 
 @pytest.fixture(scope="module")

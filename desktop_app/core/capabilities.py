@@ -18,6 +18,9 @@ CLASSIC_SIZES = ("256x256", "512x512", "1024x1024")
 OUTPUT_FORMATS = ("png", "jpeg", "webp")
 MAX_VARIATIONS = 10
 MAX_PARTIAL_IMAGES = 3
+MAX_LONG_EDGE = 3840
+MIN_PIXELS = 655_360
+MAX_PIXELS = 8_294_400
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class ModelCapabilities:
     transparent_background: bool = False
     complexity: bool = False
     qualities: tuple[str, ...] = BASE_QUALITIES
-    custom_sizes: bool = False  # any WxH, sides divisible by 16, aspect 1:3..3:1, <= 3840x2160
+    custom_sizes: bool = False  # any WxH within the rules of custom_size_is_valid
     streaming: bool = True
 
     def accepts_size(self, size: str) -> bool:
@@ -39,25 +42,30 @@ class ModelCapabilities:
 CONSERVATIVE = ModelCapabilities(family="unknown GPT Image model")
 
 # Ordered: the first matching prefix wins, so put the longer prefixes first.
+# input_fidelity is documented only for the retired 1.x models: gpt-image-2 refuses it
+# (400 invalid_input_fidelity_model) and nothing says 2.5 / 2.6 accept it, so every 2.x row
+# leaves it out; strength lives in the prompt (and quality / complexity where offered).
 _FAMILIES: tuple[tuple[str, ModelCapabilities], ...] = (
     (
         "gpt-image-2.6-",
         ModelCapabilities(
             family="GPT Image 2.6",
-            input_fidelity=True,
+            transparent_background=True,  # reportedly, as 2.5
             complexity=True,
             qualities=(*BASE_QUALITIES, "xhigh", "max"),
+            custom_sizes=True,  # reportedly; a refusal is learnt per server (adaptation.py)
         ),
     ),
     (
         "gpt-image-2.5-",
         ModelCapabilities(
             family="GPT Image 2.5",
-            input_fidelity=True,
+            transparent_background=True,
             qualities=(*BASE_QUALITIES, "xhigh", "max"),
             custom_sizes=True,
         ),
     ),
+    # gpt-image-2's transparent-background preview was closed: it answers 400.
     ("gpt-image-2", ModelCapabilities(family="GPT Image 2", custom_sizes=True)),
     (
         "gpt-image-1",
@@ -73,6 +81,8 @@ _SIZE = re.compile(r"^([1-9][0-9]{1,4})x([1-9][0-9]{1,4})$")
 
 
 def custom_size_is_valid(size: str) -> bool:
+    """The 2.x rule (API.md section 4): both sides divisible by 16, aspect 1:3..3:1, long edge
+    at most 3840, total pixels 655,360..8,294,400 (so 512x512 is refused, 2880x2880 is not)."""
     match = _SIZE.match(size)
     if not match:
         return False
@@ -81,7 +91,7 @@ def custom_size_is_valid(size: str) -> bool:
         return False
     if max(width, height) > 3 * min(width, height):
         return False
-    return max(width, height) <= 3840 and min(width, height) <= 2160
+    return max(width, height) <= MAX_LONG_EDGE and MIN_PIXELS <= width * height <= MAX_PIXELS
 
 
 def capabilities_for(model: str) -> ModelCapabilities:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -18,7 +19,7 @@ import struct
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import truststore
@@ -26,7 +27,9 @@ from httpx_sse import EventSource, SSEError
 
 from desktop_app import __version__
 from desktop_app.core import downloads
+from desktop_app.core.adaptation import ServerRules, adjustment_for, apply_rules
 from desktop_app.core.config import ClientConfig
+from desktop_app.core.dialects import Dialect, Endpoint, dialect_for
 from desktop_app.core.errors import (
     ApiError,
     ApiErrorKind,
@@ -37,11 +40,12 @@ from desktop_app.core.errors import (
     response_request_id,
 )
 from desktop_app.core.keystore import ApiKey
-from desktop_app.core.models import ModelInfo, image_models, suggest_replacement
-from desktop_app.core.requests import ClassicRequest, EditRequest, FormFields
+from desktop_app.core.models import ModelInfo, suggest_replacement
+from desktop_app.core.requests import ClassicRequest, EditRequest, FormFields, InvalidRequest
 from desktop_app.core.results import (
     GeneratedImage,
     ImageArrived,
+    ParameterAdjusted,
     PartialArrived,
     PartialImage,
     Phase,
@@ -55,12 +59,18 @@ from desktop_app.core.results import (
 )
 from desktop_app.core.retry import server_wait, should_retry_status
 
+if TYPE_CHECKING:
+    from desktop_app.core.imaging import Upload
+
 log = logging.getLogger(__name__)
 
 EventSink = Callable[[RunEvent], None]
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024  # ten 4K PNGs in base64 fit with room to spare
 MAX_ERROR_BYTES = 256 * 1024
 UPLOAD_CHUNK = 64 * 1024
+# Each adjusted retry changes a different parameter, so a server that refuses two things
+# (stream and a custom size) still gets its run; the bound keeps a confused server cheap.
+MAX_ADJUSTMENTS = 3
 
 
 def _ignore(_event: RunEvent) -> None:
@@ -87,8 +97,13 @@ class ImagesClient:
         *,
         verify: ssl.SSLContext | bool | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        rules: ServerRules | None = None,
     ) -> None:
         self._config = config
+        # How this kind of server spells each call (auth header, path, body); see dialects.py.
+        self._dialect = dialect_for(config)
+        # What this server refused before; the caller shares one store between runs.
+        self._rules = rules if rules is not None else ServerRules.in_memory()
         self._key = api_key
         self._today = today
         context = verify if verify is not None else system_ssl_context()
@@ -104,6 +119,10 @@ class ImagesClient:
             headers={"User-Agent": f"ImageVariations/{__version__}"},
         )
         self._downloads = downloads.make_download_client(context)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._dialect
 
     async def __aenter__(self) -> ImagesClient:
         return self
@@ -124,10 +143,13 @@ class ImagesClient:
 
     async def list_models(self) -> list[ModelInfo]:
         """The image models the server lists (listed does not mean allowed)."""
+        endpoint = self._dialect.models_endpoint()
+        if endpoint is None:
+            return self._dialect.models_from(())
         async with asyncio.timeout(self._config.timeouts.deadline):
             response = await self._send_with_retries(
                 lambda attempt: self._http.build_request(
-                    "GET", "models", headers=self._auth_headers()
+                    "GET", endpoint.path, params=endpoint.params, headers=self._auth_headers()
                 ),
                 sink=_ignore,
             )
@@ -153,63 +175,78 @@ class ImagesClient:
                 detail="the model list is not JSON",
                 request_id=response_request_id(response.headers),
             ) from None
-        models = [ModelInfo.from_json(e) for e in entries if isinstance(e, Mapping)]
-        return image_models(m for m in models if m is not None)
+        return self._dialect.models_from(e for e in entries if isinstance(e, Mapping))
 
     async def edit(self, request: EditRequest, sink: EventSink | None = None) -> RunResult:
         """A GPT Image variation through ``/images/edits`` (streamed when asked)."""
-        form = request.form()
-        upload = request.image
-        files = {"image": (upload.filename, upload.data, upload.mime_type)}
-        return await self._images_call(
-            "images/edits",
-            form,
-            files,
-            sink or _ignore,
-            stream=request.stream,
-            model=request.model,
-            n=request.n,
-        )
+        return await self._adapting_call(self._dialect.edit_endpoint(), request, sink or _ignore)
 
     async def classic_variations(
         self, request: ClassicRequest, sink: EventSink | None = None
     ) -> RunResult:
         """The classic ``/images/variations`` endpoint (dall-e-2 on servers that serve it)."""
-        form = request.form()
-        upload = request.image
-        files = {"image": (upload.filename, upload.data, upload.mime_type)}
-        return await self._images_call(
-            "images/variations",
-            form,
-            files,
-            sink or _ignore,
-            stream=False,
-            model=request.model,
-            n=request.n,
-        )
+        endpoint = self._dialect.variations_endpoint()
+        if endpoint is None:
+            raise InvalidRequest(
+                "This kind of server has no classic variations; use GPT Image variation."
+            )
+        return await self._adapting_call(endpoint, request, sink or _ignore)
+
+    async def _adapting_call(
+        self, endpoint: Endpoint, request: EditRequest | ClassicRequest, sink: EventSink
+    ) -> RunResult:
+        """Sends what this server is known to accept; a refused parameter (an unbilled 400) is
+        changed, tried once more and remembered for this server and model."""
+        server, model = self._config.base_url, request.model
+        fields = request.form()
+        if isinstance(request, EditRequest):
+            fields = self._dialect.edit_form(fields)
+        form, known = apply_rules(self._rules.for_request(server, model), fields)
+        said = [change.describe() for change in known]
+        for sentence in said:
+            sink(ParameterAdjusted(sentence, learnt=False))
+        changed: set[str] = set()
+        while True:
+            try:
+                result = await self._images_call(
+                    endpoint,
+                    form,
+                    request.image,
+                    sink,
+                    stream=dict(form).get("stream") == "true",
+                    model=model,
+                    n=request.n,
+                )
+            except ApiError as error:
+                change = adjustment_for(error, form)
+                if change is None or change.parameter in changed or len(changed) >= MAX_ADJUSTMENTS:
+                    raise
+                changed.add(change.parameter)
+                log.info("%s refused %s=%s; trying once more", model, *change.refused_pair())
+                self._rules.learn(server, model, change)
+                said.append(change.describe())
+                sink(ParameterAdjusted(change.describe(), learnt=True))
+                form = change.apply(form)
+                continue
+            return dataclasses.replace(result, adjustments=tuple(said)) if said else result
 
     # -- the request cycle --------------------------------------------------------------------
 
     def _auth_headers(self) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self._key.reveal()}"}
-        if self._config.organization:
-            headers["OpenAI-Organization"] = self._config.organization
-        if self._config.project:
-            headers["OpenAI-Project"] = self._config.project
-        return headers
+        return self._dialect.auth_headers(self._key.reveal())
 
     async def _images_call(
         self,
-        path: str,
+        endpoint: Endpoint,
         form: FormFields,
-        files: Mapping[str, tuple[str, bytes, str]],
+        upload: Upload,
         sink: EventSink,
         *,
         stream: bool,
         model: str,
         n: int,
     ) -> RunResult:
-        body, content_type = _encode_multipart(self._http, path, form, files)
+        body, content_type = self._dialect.encode(self._http, endpoint, form, upload)
         attempt_state = _Attempt()
 
         def build(attempt: _Attempt) -> httpx.Request:
@@ -222,7 +259,8 @@ class ImagesClient:
                 headers["Accept"] = "text/event-stream"
             return self._http.build_request(
                 "POST",
-                path,
+                endpoint.path,
+                params=endpoint.params,
                 headers=headers,
                 content=_upload_chunks(body, sink),
                 extensions={"trace": _tracer(attempt, sink)},
@@ -407,18 +445,6 @@ class ImagesClient:
 
 
 # -- helpers that need no client state ------------------------------------------------------
-
-
-def _encode_multipart(
-    http: httpx.AsyncClient,
-    path: str,
-    form: FormFields,
-    files: Mapping[str, tuple[str, bytes, str]],
-) -> tuple[bytes, str]:
-    """The multipart body, built once so every retry sends the same bytes with progress."""
-    request = http.build_request("POST", path, data=dict(form), files=dict(files))
-    body = request.read()
-    return body, request.headers["Content-Type"]
 
 
 async def _upload_chunks(body: bytes, sink: EventSink) -> AsyncIterator[bytes]:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from desktop_app.core.dialects import ServerKind
 from desktop_app.core.retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -29,6 +30,10 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class ClientConfig:
+    """Where the API lives. For Azure ``base_url`` is the resource URL
+    (``https://<resource>.openai.azure.com``) and ``deployment`` / ``api_version`` say the rest;
+    :mod:`desktop_app.core.dialects` turns these into paths and headers."""
+
     base_url: str = DEFAULT_BASE_URL
     organization: str | None = None
     project: str | None = None
@@ -36,11 +41,17 @@ class ClientConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_download_bytes: int = 64 * 1024 * 1024
     download_deadline: float = 120.0
+    kind: ServerKind = ServerKind.OPENAI
+    deployment: str | None = None  # Azure: the deployment, sent as the model
+    api_version: str | None = None  # Azure: None = dialects.AZURE_DEFAULT_API_VERSION
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"The base URL {self.base_url!r} is not an http(s) address.")
+        object.__setattr__(self, "kind", ServerKind(self.kind))
+        if self.kind is ServerKind.AZURE and not (self.deployment or "").strip():
+            raise ValueError("An Azure OpenAI connection needs the deployment name.")
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
 
     @classmethod

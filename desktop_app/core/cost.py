@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,12 +34,12 @@ __all__ = [
     "check_budget",
     "format_usd",
     "no_price_note",
+    "output_image_tokens",
 ]
 
 CostMode = Literal["edit", "classic"]
 _MODES = ("edit", "classic")
 _MILLION = 1_000_000
-_REFERENCE_PIXELS = 1024 * 1024  # output token figures are quoted for a 1024x1024 image
 _SIZE = re.compile(r"^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$")
 
 
@@ -52,13 +52,15 @@ class PriceFileError(ValueError):
 
 @dataclass(frozen=True)
 class TokenPrices:
-    """US dollars per 1,000,000 tokens."""
+    """US dollars per 1,000,000 tokens; a cached or text-output price of None means "as the
+    full input / image output rate" (overstating is safer for a budget)."""
 
     text_input: float
     image_input: float
     image_output: float
     cached_text_input: float | None = None
     cached_image_input: float | None = None
+    text_output: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ class ModelPrices:
     family: str
     tokens: TokenPrices | None = None
     per_image: Mapping[str, float] | None = None  # classic: size -> US dollars
-    output_image_tokens: Mapping[str, Mapping[str, int]] | None = None  # overrides the default
+    output_q: Mapping[str, int] | None = None  # quality -> q of the output-token formula
+    output_q_from: str | None = None  # the estimates.output_q table it came from, if named
+    output_q_published: bool = True  # False: borrowed from another family until OpenAI says
 
 
 @dataclass(frozen=True)
@@ -76,16 +80,18 @@ class _Assumptions:
     auto_size: str
     prompt_chars_per_token: float
     partial_image_output_tokens: int
-    upload_image_tokens: Mapping[str, int]
-    unset_fidelity: str
-    output_image_tokens: Mapping[str, Mapping[str, int]]
+    input_image_tokens: int  # per input image of an edit
+    output_q: Mapping[str, Mapping[str, int]]  # table name -> quality -> q
 
 
 @dataclass(frozen=True)
 class CostEstimate:
     usd: float
-    breakdown: str  # one line for a tooltip, e.g. "2 images x ~440 output tokens $0.026 + ..."
+    breakdown: str  # one line for a tooltip, e.g. "2 images x ~439 output tokens $0.026 + ..."
     assumptions: tuple[str, ...] = ()  # what was guessed: "quality auto counted as medium"
+    # The model's output tokens are unpublished and borrowed from another family: the UI should
+    # call the figure an estimate (the reason is also among the assumptions).
+    unpublished: bool = False
 
     @property
     def label(self) -> str:
@@ -127,11 +133,15 @@ class PriceTable:
     def from_json(cls, raw: Any) -> PriceTable:
         top = _mapping(raw, "the price file")
         models = _mapping(top.get("models"), "models")
+        assumptions = _assumptions(_mapping(top.get("estimates"), "estimates"))
         return cls(
             updated=_text(top.get("updated"), "updated"),
             source=_text(top.get("source"), "source"),
-            models={name: _model_prices(name, entry) for name, entry in models.items()},
-            assumptions=_assumptions(_mapping(top.get("estimates"), "estimates")),
+            models={
+                name: _model_prices(name, entry, assumptions.output_q)
+                for name, entry in models.items()
+            },
+            assumptions=assumptions,
         )
 
     def prices_for(self, model: str) -> ModelPrices | None:
@@ -150,10 +160,17 @@ class PriceTable:
         size: str,
         quality: str,
         prompt: str,
-        input_fidelity: str | None = None,
+        input_images: int = 1,
         partial_images: int = 0,
+        input_fidelity: str | None = None,
     ) -> CostEstimate | None:
-        """The likely cost of one run, or None when the price is unknown (never a guess)."""
+        """The likely cost of one run, or None when the price is unknown (never a guess).
+
+        ``input_fidelity`` is ignored: a 2.x input image costs the same tokens whatever it is
+        (and the retired 1.x models it mattered for have no prices). It is still accepted so
+        that callers written for the old signature keep working until they drop it.
+        """
+        del input_fidelity
         kind = _mode_name(mode)
         if n < 1:
             raise ValueError(f"A run makes at least one image, not {n}.")
@@ -162,7 +179,9 @@ class PriceTable:
             return None
         if kind == "classic":
             return self._classic_estimate(prices, n, size)
-        return self._edit_estimate(prices, n, size, quality, prompt, input_fidelity, partial_images)
+        if input_images < 1:
+            raise ValueError(f"An edit sends at least one image, not {input_images}.")
+        return self._edit_estimate(prices, n, size, quality, prompt, input_images, partial_images)
 
     def actual(
         self, model: str, *, mode: CostMode | Mode, usage: Usage | None, n: int, size: str
@@ -181,13 +200,7 @@ class PriceTable:
         if prices.tokens is None or usage is None:
             return None
         billed = _billed_tokens(usage)
-        if billed is None:
-            return None
-        text, image, output = billed
-        rates = prices.tokens
-        return (
-            text * rates.text_input + image * rates.image_input + output * rates.image_output
-        ) / _MILLION
+        return None if billed is None else billed.usd(prices.tokens)
 
     # -- estimates, by mode ----------------------------------------------------------------
 
@@ -212,36 +225,49 @@ class PriceTable:
         size: str,
         quality: str,
         prompt: str,
-        input_fidelity: str | None,
+        input_images: int,
         partial_images: int,
     ) -> CostEstimate | None:
-        if prices.tokens is None:
+        if prices.tokens is None or prices.output_q is None:
             return None
         guess = self.assumptions
         notes: list[str] = []
         quality = _settled("quality", quality, guess.auto_quality, notes)
         size = _settled("size", size, guess.auto_size, notes)
-        table = prices.output_image_tokens or guess.output_image_tokens
-        per_image = _output_tokens(table, size, quality)
-        if per_image is None:
+        q = prices.output_q.get(quality)
+        match = _SIZE.match(size)
+        if q is None or match is None:
             return None
+        per_image = output_image_tokens(q, int(match.group(1)), int(match.group(2)))
         per_image += guess.partial_image_output_tokens * max(partial_images, 0)
-        return _token_estimate(
+        if not prices.output_q_published:
+            notes.append(
+                f"{prices.entry} output tokens are unpublished:"
+                f" estimated with the {prices.output_q_from or 'model'} figures"
+            )
+        estimate = _token_estimate(
             prices.tokens,
             output=per_image,
             n=n,
-            upload=self._upload_tokens(input_fidelity, notes),
+            inputs=input_images,
+            upload=guess.input_image_tokens * input_images,
             text=math.ceil(len(prompt) / guess.prompt_chars_per_token),
             notes=tuple(notes),
         )
+        return replace(estimate, unpublished=not prices.output_q_published)
 
-    def _upload_tokens(self, input_fidelity: str | None, notes: list[str]) -> int:
-        figures = self.assumptions.upload_image_tokens
-        if input_fidelity is not None and input_fidelity in figures:
-            return figures[input_fidelity]
-        fallback = self.assumptions.unset_fidelity
-        notes.append(f"input fidelity {input_fidelity or 'unset'} counted as {fallback}")
-        return figures[fallback]
+
+def output_image_tokens(q: int, width: int, height: int) -> int:
+    """Output tokens of one ``width`` x ``height`` image at quality factor ``q`` (API.md §7).
+
+    The formula as reported reproduces every worked example there exactly (2.5: 1024x1024
+    196 / 439 / 1,756 / 3,122 / 7,024, 1536x1024 158 / 343 / 1,372 / 2,459 / 5,488, 3840x2160
+    high 3,336), so no other reading of its floor and ceil was needed. Integer maths: a float
+    could land a hair above a whole number and tip the ceiling.
+    """
+    short, long = sorted((width, height))
+    s = (2 * q * short + long) // (2 * long)  # q scaled by the aspect ratio, rounded half up
+    return -(-q * s * (2_000_000 + width * height) // 4_000_000)
 
 
 def _settled(what: str, value: str, auto_means: str, notes: list[str]) -> str:
@@ -253,15 +279,23 @@ def _settled(what: str, value: str, auto_means: str, notes: list[str]) -> str:
 
 
 def _token_estimate(
-    rates: TokenPrices, *, output: int, n: int, upload: int, text: int, notes: tuple[str, ...]
+    rates: TokenPrices,
+    *,
+    output: int,
+    n: int,
+    inputs: int,
+    upload: int,
+    text: int,
+    notes: tuple[str, ...],
 ) -> CostEstimate:
     # Inputs are billed once per request; every image made is billed its own output tokens.
     output_usd = n * output * rates.image_output / _MILLION
     upload_usd = upload * rates.image_input / _MILLION
     text_usd = text * rates.text_input / _MILLION
+    pictures = "picture" if inputs == 1 else f"{inputs} pictures"
     breakdown = (
         f"{_images(n)} x ~{output:,} output tokens {format_usd(output_usd)}"
-        f" + picture ~{upload:,} tokens {format_usd(upload_usd)}"
+        f" + {pictures} ~{upload:,} tokens {format_usd(upload_usd)}"
         f" + prompt ~{text:,} tokens {format_usd(text_usd)}"
     )
     return CostEstimate(
@@ -269,33 +303,63 @@ def _token_estimate(
     )
 
 
-def _output_tokens(table: Mapping[str, Mapping[str, int]], size: str, quality: str) -> int | None:
-    """Listed sizes as listed; other valid sizes scaled from 1024x1024 by pixel area."""
-    if size in table:
-        return table[size].get(quality)
-    match = _SIZE.match(size)
-    reference = table.get("1024x1024", {}).get(quality)
-    if match is None or reference is None:
-        return None
-    pixels = int(match.group(1)) * int(match.group(2))
-    return round(reference * pixels / _REFERENCE_PIXELS)
+@dataclass(frozen=True)
+class _Billed:
+    """The tokens a usage report bills, by rate."""
+
+    text: int
+    image: int
+    cached: int  # part of text + image
+    output_image: int
+    output_text: int
+
+    def usd(self, rates: TokenPrices) -> float:
+        text_cached = _or(rates.cached_text_input, rates.text_input)
+        image_cached = _or(rates.cached_image_input, rates.image_input)
+        # Usage does not say whether cached tokens were text or picture: discount first the kind
+        # whose cache saves less, so that the figure errs high.
+        cached_text = (
+            min(self.cached, self.text)
+            if rates.text_input - text_cached <= rates.image_input - image_cached
+            else max(self.cached - self.image, 0)
+        )
+        cached_image = min(self.cached - cached_text, self.image)
+        per_million = (
+            (self.text - cached_text) * rates.text_input
+            + cached_text * text_cached
+            + (self.image - cached_image) * rates.image_input
+            + cached_image * image_cached
+            + self.output_image * rates.image_output
+            + self.output_text * _or(rates.text_output, rates.image_output)
+        )
+        return per_million / _MILLION
 
 
-def _billed_tokens(usage: Usage) -> tuple[int, int, int] | None:
-    """(text input, image input, output) tokens, falling back on totals when details are missing.
+def _or(price: float | None, fallback: float) -> float:
+    return fallback if price is None else price
+
+
+def _billed_tokens(usage: Usage) -> _Billed | None:
+    """The billed tokens, falling back on totals when details are missing.
 
     Input tokens the details do not explain are counted at the image-input rate, the dearer one,
-    so a figure built from incomplete usage overstates rather than understates the spend. All
-    output tokens are counted at the image-output rate. None when the usage holds no tokens at
-    all (a server that does not report usage): "unknown" is more honest than "$0".
+    so a figure built from incomplete usage overstates rather than understates the spend. Output
+    tokens count as text only when the details name the image part. None when the usage holds
+    no tokens at all (a server that does not report usage): "unknown" is more honest than "$0".
     """
-    output = max(usage.output_tokens, usage.output_image_tokens)
-    input_total = usage.input_tokens or max(usage.total_tokens - output, 0)
+    split = usage.output_image_tokens > 0
+    image_out = usage.output_image_tokens if split else usage.output_tokens
+    text_out = max(usage.output_tokens - image_out, 0) if split else 0
+    input_total = usage.input_tokens or max(usage.total_tokens - image_out - text_out, 0)
     text = usage.input_text_tokens
     image = usage.input_image_tokens + max(input_total - text - usage.input_image_tokens, 0)
-    if text + image + output == 0:
+    # By name: results.Usage does not parse input_tokens_details.cached_tokens yet (expected as
+    # input_cached_tokens); until it does, all input is priced at the full rate, which errs high.
+    cached = getattr(usage, "input_cached_tokens", 0)
+    cached = min(cached, text + image) if isinstance(cached, int) and cached > 0 else 0
+    if text + image + image_out + text_out == 0:
         return None
-    return text, image, output
+    return _Billed(text, image, cached, image_out, text_out)
 
 
 def _mode_name(mode: CostMode | Mode) -> str:
@@ -319,57 +383,54 @@ def no_price_note(model: str) -> str:
 # -- reading prices.json ---------------------------------------------------------------------
 
 
-def _model_prices(name: str, raw: Any) -> ModelPrices:
+def _model_prices(name: str, raw: Any, q_tables: Mapping[str, Mapping[str, int]]) -> ModelPrices:
     where = f"models.{name}"
     entry = _mapping(raw, where)
     tokens = entry.get("per_million_tokens")
     per_image = entry.get("per_image")
-    output_tokens = entry.get("output_image_tokens")
     if tokens is None and per_image is None:
         raise PriceFileError(f"{where} needs per_million_tokens or per_image prices.")
+    # output_q names a shared table (families that share figures) or is the model's own table.
+    q = entry.get("output_q")
+    if isinstance(q, str) and q not in q_tables:
+        raise PriceFileError(f"{where}.output_q names {q!r}, which estimates.output_q lacks.")
+    own_q = None if q is None or isinstance(q, str) else _q(q, f"{where}.output_q")
+    published = entry.get("output_q_published", True)
+    if not isinstance(published, bool):
+        raise PriceFileError(f"{where}.output_q_published must be true or false.")
     return ModelPrices(
         entry=name,
         family=_text(entry.get("family", name), f"{where}.family"),
         tokens=None if tokens is None else _token_prices(tokens, f"{where}.per_million_tokens"),
         per_image=None if per_image is None else _numbers(per_image, f"{where}.per_image"),
-        output_image_tokens=(
-            None
-            if output_tokens is None
-            else _token_table(output_tokens, f"{where}.output_image_tokens")
-        ),
+        output_q=q_tables[q] if isinstance(q, str) else own_q,
+        output_q_from=q if isinstance(q, str) else None,
+        output_q_published=published,
     )
 
 
 def _token_prices(raw: Any, where: str) -> TokenPrices:
     table = _mapping(raw, where)
+
+    def optional(key: str) -> float | None:
+        return None if table.get(key) is None else _price(table[key], f"{where}.{key}")
+
     return TokenPrices(
         text_input=_price(table.get("text_input"), f"{where}.text_input"),
         image_input=_price(table.get("image_input"), f"{where}.image_input"),
         image_output=_price(table.get("image_output"), f"{where}.image_output"),
-        cached_text_input=_optional_price(
-            table.get("cached_text_input"), f"{where}.cached_text_input"
-        ),
-        cached_image_input=_optional_price(
-            table.get("cached_image_input"), f"{where}.cached_image_input"
-        ),
+        cached_text_input=optional("cached_text_input"),
+        cached_image_input=optional("cached_image_input"),
+        text_output=optional("text_output"),
     )
 
 
 def _assumptions(raw: Mapping[str, Any]) -> _Assumptions:
-    uploads = _mapping(raw.get("upload_image_tokens"), "estimates.upload_image_tokens")
-    upload_tokens = {
-        key: _count(value, f"estimates.upload_image_tokens.{key}")
-        for key, value in uploads.items()
-        if key not in ("about", "unset")
-    }
-    unset = _text(uploads.get("unset"), "estimates.upload_image_tokens.unset")
-    if unset not in upload_tokens:
-        raise PriceFileError(
-            f"estimates.upload_image_tokens.unset names {unset!r}, which has no figure."
-        )
+    inputs = _mapping(raw.get("input_image_tokens"), "estimates.input_image_tokens")
     chars_per_token = _price(raw.get("prompt_chars_per_token"), "estimates.prompt_chars_per_token")
     if chars_per_token == 0:
         raise PriceFileError("estimates.prompt_chars_per_token must be more than 0.")
+    tables = _mapping(raw.get("output_q"), "estimates.output_q")
     return _Assumptions(
         auto_quality=_text(raw.get("auto_quality"), "estimates.auto_quality"),
         auto_size=_text(raw.get("auto_size"), "estimates.auto_size"),
@@ -377,24 +438,20 @@ def _assumptions(raw: Mapping[str, Any]) -> _Assumptions:
         partial_image_output_tokens=_count(
             raw.get("partial_image_output_tokens"), "estimates.partial_image_output_tokens"
         ),
-        upload_image_tokens=upload_tokens,
-        unset_fidelity=unset,
-        output_image_tokens=_token_table(
-            raw.get("output_image_tokens"), "estimates.output_image_tokens"
+        input_image_tokens=_count(
+            inputs.get("per_image"), "estimates.input_image_tokens.per_image"
         ),
+        output_q={
+            name: _q(table, f"estimates.output_q.{name}")
+            for name, table in tables.items()
+            if name != "about"
+        },
     )
 
 
-def _token_table(raw: Any, where: str) -> dict[str, dict[str, int]]:
+def _q(raw: Any, where: str) -> dict[str, int]:
     table = _mapping(raw, where)
-    return {
-        size: {
-            quality: _count(n, f"{where}.{size}.{quality}")
-            for quality, n in _mapping(row, f"{where}.{size}").items()
-        }
-        for size, row in table.items()
-        if size != "about"
-    }
+    return {quality: _count(q, f"{where}.{quality}") for quality, q in table.items()}
 
 
 def _numbers(raw: Any, where: str) -> dict[str, float]:
@@ -422,10 +479,6 @@ def _price(raw: Any, where: str) -> float:
     ):
         raise PriceFileError(f"{where} must be a number of 0 or more, not {raw!r}.")
     return float(raw)
-
-
-def _optional_price(raw: Any, where: str) -> float | None:
-    return None if raw is None else _price(raw, where)
 
 
 def _count(raw: Any, where: str) -> int:

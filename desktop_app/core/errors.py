@@ -26,6 +26,7 @@ class ApiErrorKind(enum.Enum):
     MODERATION = "moderation"
     BAD_UPLOAD = "bad_upload"
     UNKNOWN_PARAMETER = "unknown_parameter"
+    UNSUPPORTED_PARAMETER = "unsupported_parameter"  # a known parameter or value this model refuses
     INVALID_REQUEST = "invalid_request"
     RATE_LIMIT = "rate_limit"
     QUOTA = "quota"
@@ -88,6 +89,21 @@ def parse_error_body(raw: bytes) -> ErrorBody:
     )
 
 
+_MODEL_REFUSALS = ("not supported for this model", "not supported with this model")
+
+
+def refuses_for_this_model(body: ErrorBody) -> bool:
+    """A 400 saying a parameter or value is not for this model (API.md section 6): e.g.
+    ``invalid_input_fidelity_model``, ``unsupported_parameter`` / ``unsupported_value``, or
+    "Transparent background is not supported for this model"."""
+    code = body.code or ""
+    if code.startswith("invalid_") and code.endswith("_model"):
+        return True
+    if code in ("unsupported_parameter", "unsupported_value"):
+        return True
+    return any(phrase in body.message.lower() for phrase in _MODEL_REFUSALS)
+
+
 def classify(status: int, body: ErrorBody) -> ApiErrorKind:
     code = body.code or ""
     if status == 401:
@@ -96,10 +112,16 @@ def classify(status: int, body: ErrorBody) -> ApiErrorKind:
         return ApiErrorKind.ORG_NOT_VERIFIED
     if status == 404 and code in ("model_not_found", ""):
         return ApiErrorKind.MODEL_NOT_FOUND
-    if code == "moderation_blocked" or body.type == "image_generation_user_error":
+    if code == "moderation_blocked":
         return ApiErrorKind.MODERATION
     if code == "unknown_parameter":
         return ApiErrorKind.UNKNOWN_PARAMETER
+    if status == 400 and refuses_for_this_model(body):
+        return ApiErrorKind.UNSUPPORTED_PARAMETER
+    # The safety system's errors share this type with parameter errors (invalid_input_fidelity_
+    # model), so it decides only when no code said otherwise.
+    if body.type == "image_generation_user_error" and not code:
+        return ApiErrorKind.MODERATION
     if code in ("unsupported_file_mimetype", "invalid_image_file", "image_too_large") or (
         status == 400 and (body.param or "").startswith(("image", "mask"))
     ):
@@ -194,8 +216,14 @@ class ApiError(VariationError):
         if kind is ApiErrorKind.UNKNOWN_PARAMETER:
             return (
                 "The server did not understand a setting we sent"
-                f"{f' ({self.param})' if self.param else ''}. This is a bug in Image Variations: "
-                "please report it with the request id."
+                f"{f' ({self.param})' if self.param else ''}. Nothing was billed. Please "
+                "report it with the request id."
+            )
+        if kind is ApiErrorKind.UNSUPPORTED_PARAMETER:
+            setting = f" ({self.param})" if self.param else ""
+            return (
+                f"The server does not accept a setting{setting} for this model. Nothing was "
+                "billed. Change the setting and try again."
             )
         if kind is ApiErrorKind.RATE_LIMIT:
             return "The server is rate-limiting requests. Wait a minute and try again."

@@ -20,6 +20,8 @@ class ModelInfo:
     id: str
     owned_by: str = ""
     shutdown_date: dt.date | None = None
+    # The request fields the server lists for this model (OpenRouter does); () = not said.
+    parameters: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> ModelInfo | None:
@@ -59,8 +61,13 @@ def image_models(models: Iterable[ModelInfo]) -> list[ModelInfo]:
     return sorted((m for m in models if is_image_model(m.id)), key=lambda m: m.id)
 
 
+def _bare(model_id: str) -> str:
+    """OpenRouter's "openai/gpt-image-2" is gpt-image-2."""
+    return model_id.rsplit("/", 1)[-1]
+
+
 def _preference(model: ModelInfo) -> tuple[float, int, int, str]:
-    version = _VERSION.match(model.id)
+    version = _VERSION.match(_bare(model.id))
     number = float(version.group(1)) if version else 0.0
     # Sunburst is described as the choice where editing precision matters: variations are edits.
     flavour = 2 if "sunburst" in model.id else 1 if "flare" not in model.id else 0
@@ -70,9 +77,11 @@ def _preference(model: ModelInfo) -> tuple[float, int, int, str]:
 
 def choose_default_model(models: Iterable[ModelInfo], today: dt.date) -> str | None:
     """The newest live GPT Image model, preferring aliases and precision-oriented variants."""
-    candidates = [m for m in models if is_gpt_image_model(m.id) and not m.shutting_down(today)]
+    models = list(models)
+    gpt_image = [m for m in models if is_gpt_image_model(_bare(m.id))]
+    candidates = [m for m in gpt_image if not m.shutting_down(today)]
     if not candidates:
-        candidates = [m for m in models if is_gpt_image_model(m.id) and not _gone(m, today)]
+        candidates = [m for m in gpt_image if not _gone(m, today)]
     if not candidates:
         return None
     return max(candidates, key=_preference).id

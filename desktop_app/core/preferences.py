@@ -27,6 +27,12 @@ from urllib.parse import urlsplit
 
 from desktop_app.core.capabilities import MAX_VARIATIONS, OUTPUT_FORMATS
 from desktop_app.core.config import DEFAULT_BASE_URL, ClientConfig, Timeouts, is_loopback_host
+from desktop_app.core.dialects import (
+    OPENROUTER_BASE_URL,
+    ServerKind,
+    api_version_problem,
+    deployment_problem,
+)
 from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename, replace_atomically
 from desktop_app.core.paths import config_folder, default_output_folder
 from desktop_app.core.prompts import Strength
@@ -48,6 +54,7 @@ __all__ = [
     "effective_base_url",
     "looks_like_api_key",
     "profile_name_problem",
+    "profile_problem",
     "template_example",
 ]
 
@@ -78,25 +85,49 @@ def looks_like_api_key(text: str) -> bool:
 
 @dataclass
 class Profile:
-    """Where to reach the API; the name is also the keyring username of its key."""
+    """Where to reach the API; the name is also the keyring username of its key.
+
+    ``kind`` is a :class:`ServerKind` value. For "azure", ``base_url`` is the resource URL
+    (``https://<resource>.openai.azure.com``) and ``deployment`` / ``api_version`` say the rest;
+    organisation and project are OpenAI's and unused there. Files written before kinds existed
+    have none and load as "openai", which is what they were.
+    """
 
     name: str
     base_url: str = DEFAULT_BASE_URL
     organization: str = ""
     project: str = ""
+    kind: str = ServerKind.OPENAI.value
+    deployment: str = ""  # azure only
+    api_version: str = ""  # azure only; "" = dialects.AZURE_DEFAULT_API_VERSION
 
     def client_config(
         self, timeouts: Timeouts, environ: Mapping[str, str] | None = None
     ) -> ClientConfig:
         """The client settings for this profile, with ``OPENAI_BASE_URL`` applied (see
-        :func:`effective_base_url`); raises ``ValueError`` for a base URL that is not http(s)."""
+        :func:`effective_base_url`); raises ``ValueError`` for a base URL that is not http(s)
+        or an Azure profile without a deployment."""
         env = os.environ if environ is None else environ
+        kind = ServerKind(self.kind)
+        openai = kind is ServerKind.OPENAI
         return ClientConfig(
             base_url=effective_base_url(self, env),
-            organization=self.organization.strip() or None,
-            project=self.project.strip() or None,
+            organization=(self.organization.strip() or None) if openai else None,
+            project=(self.project.strip() or None) if openai else None,
             timeouts=timeouts,
+            kind=kind,
+            deployment=self.deployment.strip() or None if kind is ServerKind.AZURE else None,
+            api_version=self.api_version.strip() or None if kind is ServerKind.AZURE else None,
         )
+
+    @classmethod
+    def of_kind(cls, name: str, kind: ServerKind | str) -> Profile:
+        """A new profile with the defaults of its kind (OpenRouter's address is known)."""
+        kind = ServerKind(kind)
+        base_url = {ServerKind.OPENROUTER: OPENROUTER_BASE_URL, ServerKind.AZURE: ""}.get(
+            kind, DEFAULT_BASE_URL
+        )
+        return cls(name, base_url=base_url, kind=kind.value)
 
 
 def effective_base_url(profile: Profile, environ: Mapping[str, str]) -> str:
@@ -106,7 +137,8 @@ def effective_base_url(profile: Profile, environ: Mapping[str, str]) -> str:
     own URL; other profiles are gateways the user set up on purpose and keep their URL.
     """
     override = environ.get(BASE_URL_ENV_VAR, "").strip()
-    if override and profile.name == DEFAULT_PROFILE:
+    # Only an OpenAI-kind profile: the variable names an OpenAI-compatible server.
+    if override and profile.name == DEFAULT_PROFILE and profile.kind == ServerKind.OPENAI:
         return override
     return profile.base_url
 
@@ -209,6 +241,20 @@ def base_url_problem(url: str) -> str | None:
     return None
 
 
+def profile_problem(profile: Profile) -> str | None:
+    """Why ``profile`` cannot connect as it stands (its address and its kind's own fields)."""
+    if profile.kind not in {k.value for k in ServerKind}:
+        return "Choose what kind of server this is."
+    problem = base_url_problem(profile.base_url)
+    if problem is not None:
+        if profile.kind == ServerKind.AZURE:
+            return problem.replace("base URL", "resource URL")
+        return problem
+    if profile.kind == ServerKind.AZURE:
+        return deployment_problem(profile.deployment) or api_version_problem(profile.api_version)
+    return None
+
+
 def base_url_caution(url: str) -> str | None:
     """A warning that does not block: plain http to another computer exposes the key."""
     parts = urlsplit(url.strip())
@@ -294,10 +340,20 @@ def _read_profile(raw: object, taken: list[str]) -> Profile | None:
     if not isinstance(name, str) or profile_name_problem(name, taken) is not None:
         return None
     profile = Profile(name.strip())
+    kind = raw.get("kind", ServerKind.OPENAI.value)
+    if kind not in {k.value for k in ServerKind}:
+        # A kind from a newer version: guessing would send the key in the wrong header.
+        log.warning("Dropping profile %r: its kind %r is not known here.", profile.name, kind)
+        return None
+    profile.kind = kind
+    for attr in ("deployment", "api_version"):
+        value = raw.get(attr)
+        if isinstance(value, str) and not looks_like_api_key(value):
+            setattr(profile, attr, value.strip())
     base_url = raw.get("base_url", DEFAULT_BASE_URL)
     if isinstance(base_url, str) and base_url_problem(base_url) is None:
         profile.base_url = base_url.strip()
-    elif profile.name != DEFAULT_PROFILE:
+    elif profile.name != DEFAULT_PROFILE or profile.kind != ServerKind.OPENAI:
         # OpenAI's address in place of a gateway's would send the gateway's key to OpenAI.
         log.warning("Dropping profile %r: its base URL is not usable.", profile.name)
         return None
@@ -352,7 +408,7 @@ def _without_key_like_values(prefs: Preferences) -> Preferences:
     clean = copy.deepcopy(prefs)
     # Profiles first: a renamed active profile must be followed before active_profile is checked.
     for index, profile in enumerate(clean.profiles, start=1):
-        for attr in ("base_url", "organization", "project"):
+        for attr in ("base_url", "organization", "project", "deployment", "api_version"):
             if looks_like_api_key(getattr(profile, attr)):
                 log.warning("Not saving %s of profile %d: it looks like an API key.", attr, index)
                 setattr(profile, attr, getattr(Profile(""), attr))

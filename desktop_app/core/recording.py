@@ -51,7 +51,6 @@ def draft_for(
             size=request.size,
             quality=str(parameters.get("quality", "auto")),
             prompt=prompt or "",
-            input_fidelity=parameters.get("input_fidelity"),
             partial_images=int(parameters.get("partial_images", 0)),
         )
         estimate = estimated.usd if estimated is not None else None

@@ -32,6 +32,7 @@ class Usage:
     input_text_tokens: int = 0
     input_image_tokens: int = 0
     output_image_tokens: int = 0
+    input_cached_tokens: int = 0  # priced at the cached rate (cost.py)
 
     @classmethod
     def from_json(cls, raw: Any) -> Usage | None:
@@ -51,6 +52,7 @@ class Usage:
             input_text_tokens=number(inputs, "text_tokens"),
             input_image_tokens=number(inputs, "image_tokens"),
             output_image_tokens=number(outputs, "image_tokens"),
+            input_cached_tokens=number(inputs, "cached_tokens"),
         )
 
     def __add__(self, other: Usage) -> Usage:
@@ -64,6 +66,7 @@ class Usage:
             self.input_text_tokens,
             self.input_image_tokens,
             self.output_image_tokens,
+            self.input_cached_tokens,
         )
 
 
@@ -126,7 +129,22 @@ class ImageArrived:
     image: GeneratedImage
 
 
-RunEvent = PhaseChanged | UploadProgress | RetryScheduled | PartialArrived | ImageArrived
+@dataclass(frozen=True)
+class ParameterAdjusted:
+    """The server refused a parameter (unbilled); the request goes again without it."""
+
+    description: str  # one sentence for the status line
+    learnt: bool  # False: a rule known from earlier runs, applied before sending
+
+
+RunEvent = (
+    PhaseChanged
+    | UploadProgress
+    | RetryScheduled
+    | PartialArrived
+    | ImageArrived
+    | ParameterAdjusted
+)
 
 
 @dataclass(frozen=True)
@@ -140,3 +158,4 @@ class RunResult:
     output_format: str | None = None
     background: str | None = None
     attempts: int = 1
+    adjustments: tuple[str, ...] = ()  # what was changed for this server, one sentence each

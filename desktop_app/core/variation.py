@@ -11,12 +11,14 @@ from desktop_app.core.capabilities import (
     CLASSIC_SIZES,
     MAX_VARIATIONS,
     STANDARD_SIZES,
+    capabilities_for,
     custom_size_is_valid,
     size_side,
 )
 from desktop_app.core.prompts import Strength, input_fidelity, variation_prompt
 from desktop_app.core.requests import ClassicRequest, EditRequest, InvalidRequest
 from desktop_app.core.results import RunResult
+from desktop_app.core.transparency import can_keep_transparency, output_format_for
 
 if TYPE_CHECKING:  # the window imports this module at start-up: keep httpx and Pillow out
     from desktop_app.core.client import EventSink, ImagesClient
@@ -44,6 +46,8 @@ class VariationSettings:
     response_format: str = "b64_json"  # classic only
     stream: bool = False
     partial_images: int = 2
+    # Ask for a transparent background (edit mode, models that can): see transparency.py.
+    keep_transparency: bool = False
 
     def check(self) -> None:
         """Refuses what no server would accept, before any work or money is spent."""
@@ -59,7 +63,8 @@ class VariationSettings:
         if self.mode is Mode.EDIT and size not in STANDARD_SIZES and not custom_size_is_valid(size):
             raise InvalidRequest(
                 f"{size} is not a size GPT Image models make: use auto, 1024x1024, 1536x1024, "
-                "1024x1536, or WxH with sides divisible by 16."
+                "1024x1536, or WxH with sides divisible by 16, aspect 1:3 to 3:1, long edge at "
+                "most 3840 and 655,360 to 8,294,400 pixels."
             )
 
     @property
@@ -96,6 +101,9 @@ def build_request(
             size=settings.effective_size,
             response_format=settings.response_format,
         )
+    # A model that cannot make transparent backgrounds would refuse the whole request: the
+    # wish is dropped for it (the window and the CLI say so before the run).
+    keep = settings.keep_transparency and can_keep_transparency(model)
     return EditRequest(
         image=upload,
         prompt=settings.effective_prompt,
@@ -103,8 +111,12 @@ def build_request(
         n=settings.n,
         size=settings.effective_size,
         quality=settings.quality,
-        output_format=settings.output_format,
-        input_fidelity=input_fidelity(settings.strength),
+        background="transparent" if keep else None,
+        output_format=output_format_for(settings.output_format, keep),
+        # Only for models documented to take it (the retired 1.x); every 2.x model refuses it.
+        input_fidelity=(
+            input_fidelity(settings.strength) if capabilities_for(model).input_fidelity else None
+        ),
         stream=settings.stream,
         partial_images=settings.partial_images if settings.stream else 0,
     )
@@ -138,6 +150,6 @@ def estimate_cost(
         size=settings.effective_size,
         quality=settings.quality,
         prompt=settings.effective_prompt,
-        input_fidelity=input_fidelity(settings.strength),
+        input_images=1,  # the variation's one square; its tokens do not depend on fidelity
         partial_images=settings.partial_images if settings.stream else 0,
     )

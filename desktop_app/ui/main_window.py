@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
         self._build()
         self._build_actions()
         self._connect()
+        from desktop_app.core.dialects import offers_classic  # after the first paint
+
+        self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
         self.parameters.set_settings(_settings_from(preferences))
         self.session.set_settings(self.parameters.settings())
         self._restore_splitters()
@@ -437,6 +440,7 @@ class MainWindow(QMainWindow):
         self.crop_view.set_image(picture.preview, picture.full_size)
         self.source_stack.setCurrentWidget(self.crop_view)
         self.results.set_source(picture.preview, picture.label, picture.full_size)
+        self.parameters.set_source_transparent(picture.transparent)
         self.phase_label.setText(
             f"{picture.label}: {picture.full_size[0]} × {picture.full_size[1]}"
         )
@@ -505,7 +509,9 @@ class MainWindow(QMainWindow):
             self.cost_label.setText("Cost: not known for this model")
             self.cost_label.setToolTip("The app's price table has no prices for this model yet.")
             return
-        self.cost_label.setText(f"Estimated cost: {estimate.label}")
+        # An unpublished family (2.6) is priced from its neighbour's figures: say so in view.
+        rough = " (rough)" if estimate.unpublished else ""
+        self.cost_label.setText(f"Estimated cost: {estimate.label}{rough}")
         notes = "\n".join(estimate.assumptions)
         self.cost_label.setToolTip(estimate.breakdown + (f"\n{notes}" if notes else ""))
 
@@ -588,6 +594,7 @@ class MainWindow(QMainWindow):
     def on_run_event(self, event: RunEvent) -> None:
         from desktop_app.core.results import (
             ImageArrived,
+            ParameterAdjusted,
             PartialArrived,
             Phase,
             PhaseChanged,
@@ -595,7 +602,10 @@ class MainWindow(QMainWindow):
             UploadProgress,
         )
 
-        if isinstance(event, PhaseChanged):
+        if isinstance(event, ParameterAdjusted):
+            # Until the next phase replaces it; the final line repeats it (result.adjustments).
+            self.phase_label.setText(event.description)
+        elif isinstance(event, PhaseChanged):
             self._countdown_timer.stop()
             if event.phase is Phase.RECEIVING and self._requested:
                 self.phase_label.setText(
@@ -642,13 +652,19 @@ class MainWindow(QMainWindow):
         count = len(result.images)
         cost = self.session.last_cost
         paid = f" · {format_usd(cost)}" if cost is not None else ""
+        notes = " ".join(result.adjustments)
         self.phase_label.setText(
             f"Done: {count} variation{'s' if count != 1 else ''}{paid}. "
-            "Select one to save it (Ctrl+S)."
+            "Select one to save it (Ctrl+S)." + (f" {notes}" if notes else "")
         )
         self.request_label.setText(result.request_id or "")
         if count < self._requested:
+            from desktop_app.core.adaptation import fewer_than_asked
+
             self.results.mark_failed(list(range(count, self._requested)), "Not made")
+            self.banner.show_message(
+                fewer_than_asked(count, self._requested), level="info", topic="run"
+            )
         if count:
             self.results.select(0)
             self.results.setFocus()
@@ -825,6 +841,9 @@ class MainWindow(QMainWindow):
 
     def apply_preferences(self, preferences: Preferences) -> None:
         self.preferences = preferences
+        from desktop_app.core.dialects import offers_classic
+
+        self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
         self._store.save(preferences)
 
     def _restore_splitters(self) -> None:

@@ -1,4 +1,5 @@
-"""The run's parameters: mode, model, count, size, quality, format, strength and prompt.
+"""The run's parameters: mode, model, count, size, quality, format, transparency, strength and
+prompt.
 
 The panel only edits a ``VariationSettings``; which values a model accepts comes from the core's
 capability table, and the model list from the server.
@@ -35,6 +36,11 @@ from desktop_app.core.capabilities import (
 )
 from desktop_app.core.models import ModelInfo, choose_default_model, suggest_replacement
 from desktop_app.core.prompts import Strength, variation_prompt
+from desktop_app.core.transparency import (
+    TransparencyOffer,
+    transparency_notes,
+    transparency_offer,
+)
 from desktop_app.core.variation import Mode, VariationSettings
 
 _MODE_LABELS = {Mode.EDIT: "GPT Image variation", Mode.CLASSIC: "Classic variations endpoint"}
@@ -79,6 +85,11 @@ class ParametersPanel(QWidget):
         self.output_format = QComboBox()
         for fmt in OUTPUT_FORMATS:
             self.output_format.addItem(_FORMAT_LABELS[fmt], fmt)
+        self.keep_transparency = QCheckBox("&Keep transparency")
+        self.transparency_note = QLabel()
+        self.transparency_note.setWordWrap(True)
+        self._source_transparent = False  # the loaded picture has transparent areas
+        self._keep_wish = True  # the user's choice, kept while a model cannot honour it
         self.response_format = QComboBox()
         self.response_format.addItem("Image data (b64_json)", "b64_json")
         self.response_format.addItem("Links (url)", "url")
@@ -117,6 +128,7 @@ class ParametersPanel(QWidget):
             (self.size_choice, "Size"),
             (self.quality, "Quality"),
             (self.output_format, "Output format"),
+            (self.keep_transparency, "Keep transparency"),
             (self.response_format, "Response format"),
             (self.strength, "Variation strength"),
             (self.prompt, "Variation prompt"),
@@ -139,6 +151,8 @@ class ParametersPanel(QWidget):
         form.addRow("&Size:", self.size_choice)
         form.addRow("&Quality:", self.quality)
         form.addRow("&Format:", self.output_format)
+        form.addRow("", self.keep_transparency)
+        form.addRow("", self.transparency_note)
         form.addRow("&Response:", self.response_format)
         strength_row = QHBoxLayout()
         strength_row.addWidget(QLabel("subtle"))
@@ -166,6 +180,8 @@ class ParametersPanel(QWidget):
             combo.currentIndexChanged.connect(self._emit)
         self.count.valueChanged.connect(self._emit)
         self.previews.toggled.connect(self._emit)
+        self.output_format.currentIndexChanged.connect(self._refresh_transparency)
+        self.keep_transparency.clicked.connect(self.on_keep_transparency_clicked)
         self.strength.valueChanged.connect(self.on_strength_changed)
         self.prompt.textChanged.connect(self.on_prompt_edited)
         self.reset_prompt.clicked.connect(self.on_reset_prompt)
@@ -178,6 +194,13 @@ class ParametersPanel(QWidget):
         self._models = list(models)
         self._today = today or dt.date.today()
         self._refresh_models()
+        self._emit()
+
+    def set_source_transparent(self, transparent: bool) -> None:
+        """A new picture: offer to keep its transparency, on by default (core decides where)."""
+        self._source_transparent = transparent
+        self._keep_wish = True
+        self._refresh_transparency()
         self._emit()
 
     def settings(self) -> VariationSettings:
@@ -195,6 +218,7 @@ class ParametersPanel(QWidget):
             prompt=prompt if self._prompt_edited and prompt.strip() else None,
             response_format=self.response_format.currentData() or "b64_json",
             stream=mode is Mode.EDIT and self.previews.isChecked(),
+            keep_transparency=self._keeps_transparency(),
         )
 
     def set_settings(self, settings: VariationSettings) -> None:
@@ -215,10 +239,23 @@ class ParametersPanel(QWidget):
             self.prompt.blockSignals(True)
             self.prompt.setPlainText(settings.effective_prompt)
             self.prompt.blockSignals(False)
+            if settings.keep_transparency:
+                # False may only mean "not offered there" (classic mode, another model): it
+                # never clears the user's choice for this picture.
+                self._keep_wish = True
+            self._refresh_transparency()
         finally:
             self._updating = False
         self._refresh_model_warning()
         self._emit()
+
+    def set_classic_offered(self, offered: bool) -> None:
+        """Azure and OpenRouter have no classic variations: their profiles do not offer it."""
+        index = self.mode.findData(Mode.CLASSIC)
+        if offered and index < 0:
+            self.mode.addItem(_MODE_LABELS[Mode.CLASSIC], Mode.CLASSIC)
+        elif not offered and index >= 0:
+            self.mode.removeItem(index)  # a selected classic mode falls back to edit
 
     def current_mode(self) -> Mode:
         data = self.mode.currentData()
@@ -247,6 +284,11 @@ class ParametersPanel(QWidget):
     def on_reset_prompt(self) -> None:
         self._prompt_edited = False
         self._apply_strength_wording()
+        self._emit()
+
+    def on_keep_transparency_clicked(self, checked: bool) -> None:
+        self._keep_wish = checked
+        self._refresh_transparency()
         self._emit()
 
     def on_switch_model(self) -> None:
@@ -290,6 +332,7 @@ class ParametersPanel(QWidget):
             widget.setEnabled(not classic)
             _set_row_visible(self._form, widget, not classic)
         _set_row_visible(self._form, self.response_format, classic)
+        self._refresh_transparency()
 
     def _refresh_models(self) -> None:
         classic = self.current_mode() is Mode.CLASSIC
@@ -325,6 +368,29 @@ class ParametersPanel(QWidget):
             _refill(self.quality, caps.qualities, "auto")
         finally:
             self._updating = was
+        self._refresh_transparency()
+
+    def _transparency_offer(self) -> TransparencyOffer:
+        classic = self.current_mode() is Mode.CLASSIC
+        model = self.model.currentData() or ""
+        return transparency_offer(self._source_transparent, model, classic=classic)
+
+    def _keeps_transparency(self) -> bool:
+        return self._transparency_offer().default and self._keep_wish
+
+    def _refresh_transparency(self, *_args: object) -> None:
+        """Shown for transparent pictures; disabled, with the reason, when the model can't."""
+        offer = self._transparency_offer()
+        box = self.keep_transparency
+        keep = offer.default and self._keep_wish
+        box.setEnabled(offer.possible)
+        box.setChecked(keep)
+        box.setToolTip(offer.explanation)
+        _set_row_visible(self._form, box, offer.shown)
+        fmt = self.output_format.currentData() or "png"
+        notes = transparency_notes(keep, fmt, self.model.currentData() or "")
+        self.transparency_note.setText(" ".join(notes))
+        _set_row_visible(self._form, self.transparency_note, bool(notes))
 
     def _refresh_model_warning(self) -> None:
         model_id = self.model.currentData() or ""

@@ -49,6 +49,7 @@ class LoadedPicture:
     preview: QImage
     label: str
     parent_result_id: str | None = None  # set when the picture is a result being varied
+    transparent: bool = False  # some pixel is not fully opaque: "Keep transparency" applies
 
     @property
     def full_size(self) -> tuple[int, int]:
@@ -557,7 +558,8 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         source = open_image(item.path)
     else:
         source = open_image(item.data or b"", name=item.name or "pasted image")
-    preview = pil_to_qimage(source.upright(max_side=PREVIEW_MAX_SIDE))
+    pixels = source.upright(max_side=PREVIEW_MAX_SIDE)
+    preview = pil_to_qimage(pixels)
     # A library file (a reopened source, a kept result) is shown by the name it was known by.
     named = item.path is not None and item.name
     return LoadedPicture(
@@ -565,6 +567,9 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         preview=preview,
         label=item.name if named else source.name or item.label,
         parent_result_id=item.parent_result_id,
+        # upright() keeps an alpha channel only when some pixel is not opaque: asking
+        # source.has_alpha instead would decode the whole picture a second time.
+        transparent=pixels.mode == "RGBA",
     )
 
 
@@ -637,6 +642,7 @@ async def _run_variation(
 ) -> RunResult:
     import asyncio
 
+    from desktop_app.core.adaptation import ServerRules
     from desktop_app.core.client import ImagesClient
     from desktop_app.core.cost import PriceTable
     from desktop_app.core.models import choose_default_model
@@ -647,7 +653,9 @@ async def _run_variation(
     sink(PhaseChanged(Phase.PREPARING))
     key, config = await _key_and_config(keystore, prefs)
     upload = prepare_upload(source, square, settings)
-    async with ImagesClient(config, key) as client:
+    # Read per run, off the GUI thread: the command line may have learnt something meanwhile.
+    rules = ServerRules.default()
+    async with ImagesClient(config, key, rules=rules) as client:
         model = settings.model or ""
         if settings.mode is Mode.EDIT and not model:
             listed = models or await client.list_models()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.adaptation import ServerRules
 from desktop_app.core.keystore import KeyStore, KeyStoreError
 from desktop_app.core.preferences import Preferences
 from desktop_app.ui.settings_common import InlineMessage
@@ -44,6 +45,7 @@ class SettingsDialog(QDialog):
         *,
         focus_key: bool = False,
         environ: Mapping[str, str] | None = None,
+        server_rules: ServerRules | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -53,7 +55,12 @@ class SettingsDialog(QDialog):
 
         self.network = NetworkPage(self._prefs)
         self.connection = ConnectionPage(
-            self._prefs, keystore, runner, self.network.timeouts(), environ
+            self._prefs,
+            keystore,
+            runner,
+            self.network.timeouts(),
+            environ,
+            server_rules=server_rules,
         )
         self.saving = SavingPage(self._prefs)
         self.library = LibraryPage(self._prefs)

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from desktop_app.core.keystore import ApiKey, KeyStore, KeyStoreError
-from desktop_app.core.preferences import Profile, base_url_problem, looks_like_api_key
+from desktop_app.core.preferences import Profile, looks_like_api_key, profile_problem
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class ProfileDraft:
 
     def problem(self) -> str | None:
         p = self.profile
-        problem = base_url_problem(p.base_url)
+        problem = profile_problem(p)
         if problem is None and self.ids_look_like_key():
             problem = ID_IS_KEY
         return problem

@@ -28,7 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.config import ClientConfig, Timeouts
+from desktop_app.core.adaptation import ServerRules
+from desktop_app.core.config import DEFAULT_BASE_URL, ClientConfig, Timeouts
+from desktop_app.core.dialects import (
+    AZURE_DEFAULT_API_VERSION,
+    KIND_LABELS,
+    OPENROUTER_BASE_URL,
+    ServerKind,
+    api_version_problem,
+    deployment_problem,
+    split_azure_url,
+)
 from desktop_app.core.keystore import KeyStore
 from desktop_app.core.preferences import (
     BASE_URL_ENV_VAR,
@@ -47,6 +57,7 @@ from desktop_app.ui.settings_common import (
 )
 from desktop_app.ui.settings_drafts import ID_IS_KEY, ProfileDraft
 from desktop_app.ui.settings_key import ApiKeyBox
+from desktop_app.ui.settings_server_rules import ServerRulesBox
 from desktop_app.ui.worker import TaskRunner
 
 
@@ -63,6 +74,7 @@ class ConnectionPage(QWidget):
         timeouts: Timeouts,
         environ: Mapping[str, str] | None = None,
         parent: QWidget | None = None,
+        server_rules: ServerRules | None = None,
     ) -> None:
         super().__init__(parent)
         self._environ: Mapping[str, str] = os.environ if environ is None else environ
@@ -87,6 +99,25 @@ class ConnectionPage(QWidget):
         self.remove_button.setToolTip("Remove the selected profile and its stored key")
 
         self.details = QGroupBox("Server")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Kind of server")
+        for kind, label in KIND_LABELS.items():
+            self.kind.addItem(label, kind.value)
+        self.kind.setToolTip(
+            "How this server is spoken to: each kind has its own address and fields"
+        )
+        self.deployment = QLineEdit()
+        self.deployment.setAccessibleName("Deployment")
+        self.deployment.setPlaceholderText("the image model's deployment name")
+        self.deployment.setToolTip("Azure: the deployment of the image model; sent as the model")
+        self.deployment_message = InlineMessage("Deployment problem")
+        self.api_version = QLineEdit()
+        self.api_version.setAccessibleName("API version")
+        self.api_version.setPlaceholderText(AZURE_DEFAULT_API_VERSION)
+        self.api_version.setToolTip(
+            "Azure: “preview” for the v1 API, or a dated version such as 2025-04-01-preview"
+        )
+        self.api_version_message = InlineMessage("API version problem")
         self.base_url = QLineEdit()
         self.base_url.setAccessibleName("Base URL")
         self.base_url.setPlaceholderText("https://api.openai.com/v1")
@@ -103,6 +134,7 @@ class ConnectionPage(QWidget):
         self.project.setToolTip("Sent as OpenAI-Project to bill a particular project")
         self.ids_message = InlineMessage("ID problem")
         self.key_box = ApiKeyBox(keystore, runner, self.selected_config)
+        self.rules_box = ServerRulesBox(server_rules or ServerRules.default())
 
         self._build_layout()
         for draft in self.drafts:
@@ -113,9 +145,12 @@ class ConnectionPage(QWidget):
         self.rename_button.clicked.connect(self.on_rename_clicked)
         self.remove_button.clicked.connect(self.on_remove_clicked)
         self.active.currentIndexChanged.connect(self.on_active_changed)
+        self.kind.currentIndexChanged.connect(self.on_kind_changed)
         self.base_url.textChanged.connect(self.on_server_edited)
         self.organization.textChanged.connect(self.on_server_edited)
         self.project.textChanged.connect(self.on_server_edited)
+        self.deployment.textChanged.connect(self.on_server_edited)
+        self.api_version.textChanged.connect(self.on_server_edited)
         self.key_box.keySaved.connect(self.on_key_saved)
         self.profiles.setCurrentRow(self._index_of(prefs.profile().name))
         chain: list[QWidget] = [
@@ -124,10 +159,14 @@ class ConnectionPage(QWidget):
             self.rename_button,
             self.remove_button,
             self.active,
+            self.kind,
             self.base_url,
+            self.deployment,
+            self.api_version,
             self.organization,
             self.project,
             *self.key_box.tab_chain(),
+            self.rules_box.forget_button,
         ]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -154,13 +193,25 @@ class ConnectionPage(QWidget):
         project_column = QVBoxLayout()
         project_column.addWidget(self.project)
         project_column.addWidget(self.ids_message)
+        deployment_column = QVBoxLayout()
+        deployment_column.addWidget(self.deployment)
+        deployment_column.addWidget(self.deployment_message)
+        version_column = QVBoxLayout()
+        version_column.addWidget(self.api_version)
+        version_column.addWidget(self.api_version_message)
         form = QFormLayout(self.details)
-        form.addRow(buddy_label("&Base URL:", self.base_url), base_url_column)
+        self._form = form
+        form.addRow(buddy_label("&Kind:", self.kind), self.kind)
+        self.base_url_label = buddy_label("&Base URL:", self.base_url)
+        form.addRow(self.base_url_label, base_url_column)
+        form.addRow(buddy_label("&Deployment:", self.deployment), deployment_column)
+        form.addRow(buddy_label("API &version:", self.api_version), version_column)
         form.addRow("&Organization ID:", self.organization)
         form.addRow(buddy_label("Pro&ject ID:", self.project), project_column)
         right = QVBoxLayout()
         right.addWidget(self.details)
         right.addWidget(self.key_box)
+        right.addWidget(self.rules_box)
         right.addStretch(1)
 
         layout = QHBoxLayout(self)
@@ -207,25 +258,49 @@ class ConnectionPage(QWidget):
             return
         draft = self.selected()
         self._loading = True  # filling the fields is not an edit
+        self.kind.setCurrentIndex(max(0, self.kind.findData(draft.profile.kind)))
         self.base_url.setText(draft.profile.base_url)
         self.organization.setText(draft.profile.organization)
         self.project.setText(draft.profile.project)
+        self.deployment.setText(draft.profile.deployment)
+        self.api_version.setText(draft.profile.api_version)
         self._loading = False
+        self._show_kind_fields(draft.profile.kind)
         self.details.setTitle(f"Server of “{draft.profile.name}”")
         self.remove_button.setEnabled(len(self.drafts) > 1)
         self.key_box.set_profile(draft.key_name, draft.profile.name)
         self._show_checks(draft)
+        self._show_rules(draft)
         self.changed.emit()
 
     def on_server_edited(self, _text: str) -> None:
         if self._loading:
             return
         draft = self.selected()
+        if draft.profile.kind == ServerKind.AZURE and self._split_pasted_azure_address():
+            return  # the fields were refilled, and that edit did the rest
         draft.profile.base_url = self.base_url.text().strip()
         draft.profile.organization = self.organization.text().strip()
         draft.profile.project = self.project.text().strip()
+        draft.profile.deployment = self.deployment.text().strip()
+        draft.profile.api_version = self.api_version.text().strip()
         self._show_checks(draft)
+        self._show_rules(draft)
         self.changed.emit()
+
+    def on_kind_changed(self, _index: int) -> None:
+        if self._loading:
+            return
+        draft = self.selected()
+        kind = ServerKind(self.kind.currentData())
+        draft.profile.kind = kind.value
+        # Another kind's address is never right for this one; OpenRouter's own is known.
+        url = self.base_url.text().strip()
+        if url in ("", DEFAULT_BASE_URL, OPENROUTER_BASE_URL):
+            wanted = {ServerKind.OPENROUTER: OPENROUTER_BASE_URL, ServerKind.AZURE: ""}
+            self.base_url.setText(wanted.get(kind, DEFAULT_BASE_URL))
+        self._show_kind_fields(kind.value)
+        self.on_server_edited("")
 
     def on_add_clicked(self) -> None:
         name = ProfileNameDialog.ask(self, "Add profile", self._free_name(), self._taken(None))
@@ -280,11 +355,49 @@ class ConnectionPage(QWidget):
 
     # -- helpers --
 
+    def _split_pasted_azure_address(self) -> bool:
+        """An address pasted from the Azure portal becomes the resource URL, deployment and
+        api-version fields, so nobody has to edit a query string by hand."""
+        text = self.base_url.text().strip()
+        if "?" not in text and "/openai" not in text:
+            return False
+        address = split_azure_url(text)
+        self._loading = True
+        self.base_url.setText(address.resource)
+        if address.deployment:
+            self.deployment.setText(address.deployment)
+        if address.api_version:
+            self.api_version.setText(address.api_version)
+        self._loading = False
+        self.on_server_edited("")
+        return True
+
+    def _show_kind_fields(self, kind: str) -> None:
+        azure = kind == ServerKind.AZURE
+        openai = kind == ServerKind.OPENAI
+        self.base_url_label.setText("&Resource URL:" if azure else "&Base URL:")
+        self.base_url.setPlaceholderText(
+            "https://<resource>.openai.azure.com"
+            if azure
+            else OPENROUTER_BASE_URL
+            if kind == ServerKind.OPENROUTER
+            else DEFAULT_BASE_URL
+        )
+        for widget in (self.deployment, self.api_version):
+            self._form.setRowVisible(_row_of(self._form, widget), azure)
+        for widget in (self.organization, self.project):
+            self._form.setRowVisible(_row_of(self._form, widget), openai)
+
+    def _show_rules(self, draft: ProfileDraft) -> None:
+        self.rules_box.show_server(effective_base_url(draft.profile, self._environ))
+
     def _show_checks(self, draft: ProfileDraft) -> None:
         url = draft.profile.base_url
         problem = base_url_problem(url)
+        azure = draft.profile.kind == ServerKind.AZURE
         if problem is not None:
-            self.base_url_message.show_message(problem, "problem")
+            shown = problem.replace("base URL", "resource URL") if azure else problem
+            self.base_url_message.show_message(shown, "problem")
         elif (caution := base_url_caution(url)) is not None:
             self.base_url_message.show_message(caution, "caution")
         else:
@@ -303,6 +416,15 @@ class ConnectionPage(QWidget):
             self.ids_message.show_message(ID_IS_KEY, "problem")
         else:
             self.ids_message.clear()
+        for message, check, text in (
+            (self.deployment_message, deployment_problem, draft.profile.deployment),
+            (self.api_version_message, api_version_problem, draft.profile.api_version),
+        ):
+            problem = check(text) if azure else None
+            if problem is None:
+                message.clear()
+            else:
+                message.show_message(problem, "problem")
         self._mark_problem(draft)
         self.key_box.set_testable(draft.problem() is None)
 
@@ -365,3 +487,17 @@ class ConnectionPage(QWidget):
         while f"profile {n}" in taken:
             n += 1
         return f"Profile {n}"
+
+
+def _row_of(form: QFormLayout, field: QWidget) -> int:
+    """The form row holding ``field`` (directly, or inside the row's column layout)."""
+    for row in range(form.rowCount()):
+        item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+        if item is None:
+            continue
+        if item.widget() is field:
+            return row
+        layout = item.layout()
+        if layout is not None and layout.indexOf(field) >= 0:
+            return row
+    raise LookupError("the widget is not in this form")

@@ -11,6 +11,7 @@ from PIL import Image
 
 from tests.campaign import special
 from tests.campaign.faults import DNS, PROXY, REFUSED, TLS, Case
+from tests.campaign.gui_proof import gui_proof  # noqa: F401 (fixture)
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
 from tests.ui.conftest import _jpeg, keyring_backend, make_window  # noqa: F401 (fixtures)

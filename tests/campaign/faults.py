@@ -100,7 +100,7 @@ CASES: tuple[Case, ...] = (
     _refusal(
         "invalid_image_file", Fault("invalid_image_file"), "did not accept the picture", "image"
     ),
-    _refusal("unknown_parameter", Fault("unknown_parameter"), "did not understand", "bug"),
+    _refusal("unknown_parameter", Fault("unknown_parameter"), "did not understand", "report it"),
     Case(
         "rate_limit_then_ok",
         fault=Fault("rate_limit", retry_after="30", retry_after_ms="200"),  # -ms wins

@@ -14,6 +14,8 @@ from tests.campaign.conftest import Target
 from tests.campaign.faults import CASE_IDS, CASES, PROXY, TLS, Case
 from tests.conftest import CANARY_KEY
 
+pytestmark = pytest.mark.slow  # pytest -m 'not slow' leaves it out
+
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_cli_campaign(

@@ -17,13 +17,17 @@ from desktop_app.ui.main_window import MainWindow
 from tests.campaign import checks
 from tests.campaign.conftest import Target
 from tests.campaign.faults import CASE_IDS, CASES, PROXY, TLS, Case
+from tests.campaign.gui_proof import GuiProof
 from tests.ui.conftest import WindowFactory, _load
 
-FROZEN_SECONDS = 3.0  # a heartbeat gap this long is a frozen window, on any machine
+pytestmark = pytest.mark.slow  # pytest -m 'not slow' leaves it out
 
 
 class Heartbeat:
-    """A timer on the GUI thread: while it keeps ticking, the window answers."""
+    """A timer on the GUI thread, for the campaign summary only: the longest gap between its
+    ticks is reported, never judged (a pass/fail test must not depend on the machine's speed;
+    timings belong to benchmarks/bench_responsiveness.py). Whether the window answered during
+    the run is proven by ``GuiProof`` instead."""
 
     def __init__(self) -> None:
         self.ticks: list[float] = []
@@ -42,6 +46,7 @@ class Heartbeat:
 
     @property
     def longest_gap(self) -> float:
+        """Over the run only: a run shorter than one tick has one gap, the run itself."""
         moments = [self.started, *self.ticks, self.stopped]
         return max(b - a for a, b in itertools.pairwise(moments))
 
@@ -66,6 +71,7 @@ def test_window_campaign(
     isolated_user_folders: Path,
     caplog: pytest.LogCaptureFixture,
     summary_line: dict[str, str],
+    gui_proof: GuiProof,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     win = make_window(target, size=(1180, 820))  # type: ignore[arg-type]
@@ -85,7 +91,11 @@ def test_window_campaign(
     )
     qtbot.waitUntil(lambda: win.session.prepared is not None, timeout=10_000)
 
-    with Heartbeat() as heartbeat, qtbot.waitSignal(win.session.runFinished, timeout=60_000):
+    with (
+        gui_proof.armed(),
+        Heartbeat() as heartbeat,
+        qtbot.waitSignal(win.session.runFinished, timeout=60_000),
+    ):
         qtbot.keyClick(win, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     seen = target.seen(case.endpoint)
     case = case.as_seen(seen)
@@ -94,7 +104,10 @@ def test_window_campaign(
     done = f"done: {len(win.session.results)} image(s)"
     summary_line["outcome"] = f"{level}: {shown}" if shown else done
     summary_line["requests"] = str(seen)
-    summary_line["note"] = f"longest GUI gap {heartbeat.longest_gap * 1000:.0f} ms"
+    summary_line["note"] = (
+        f"GUI answered {len(gui_proof.answered)}/{len(gui_proof.holds)} held request(s); "
+        f"longest GUI gap {heartbeat.longest_gap * 1000:.0f} ms (not judged)"
+    )
     if case.provoke == TLS and target.tls is not None:
         summary_line["note"] += f"; {target.tls.handshakes} TLS handshake(s) refused"
 
@@ -107,9 +120,10 @@ def test_window_campaign(
         for fragment in case.says:
             assert fragment in shown, shown
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-    # No frozen window: the heartbeat kept ticking, and the window is ready for the next run.
-    assert heartbeat.ticks, "the GUI thread never ran during the run"
-    assert heartbeat.longest_gap < FROZEN_SECONDS
+    # No frozen window: each request of the run waited until the GUI thread had answered for
+    # it (see gui_proof.py; no clock involved), and the window is ready for the next run.
+    assert gui_proof.answered, f"the run sent no request to hold: {gui_proof.holds}"
+    assert not gui_proof.failures, "\n".join(map(str, gui_proof.failures))
     assert not win.session.running
     assert win.generate_button.isEnabled()
     # No silent double billing.

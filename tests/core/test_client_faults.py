@@ -63,7 +63,7 @@ def _failure(server: FakeOpenAI, **timeouts: float) -> VariationError:
         ("moderation_blocked", ApiErrorKind.MODERATION, "safety system"),
         ("unsupported_file_mimetype", ApiErrorKind.BAD_UPLOAD, "did not accept the picture"),
         ("invalid_image_file", ApiErrorKind.BAD_UPLOAD, "did not accept the picture"),
-        ("unknown_parameter", ApiErrorKind.UNKNOWN_PARAMETER, "bug"),
+        ("unknown_parameter", ApiErrorKind.UNKNOWN_PARAMETER, "report it"),
         ("insufficient_quota", ApiErrorKind.QUOTA, "billing"),
     ],
 )

@@ -60,5 +60,25 @@ def test_custom_sizes() -> None:
     assert custom_size_is_valid("2048x1152")
     assert not custom_size_is_valid("1000x1000")  # not divisible by 16
     assert not custom_size_is_valid("3840x1024")  # wider than 3:1
-    assert not custom_size_is_valid("4096x2160")
+    assert not custom_size_is_valid("4096x2160")  # long edge over 3840
+    # API.md section 4: 655,360..8,294,400 pixels, whatever the shorter side.
+    assert not custom_size_is_valid("512x512")
+    assert not custom_size_is_valid("1024x608")
+    assert custom_size_is_valid("1280x512")
+    assert custom_size_is_valid("2560x2560")
+    assert custom_size_is_valid("2880x2880")
+    assert custom_size_is_valid("3840x2160")
+    assert not custom_size_is_valid("3840x2176")
     assert size_side("1536x1024") == 1536 and size_side("auto") == 1024
+
+
+def test_2x_capabilities_follow_the_api_notes() -> None:
+    for model in ("gpt-image-2", "gpt-image-2.5-flare", "gpt-image-2.6-sunburst"):
+        assert not capabilities_for(model).input_fidelity
+        assert capabilities_for(model).custom_sizes
+    assert not capabilities_for("gpt-image-2").transparent_background
+    assert capabilities_for("gpt-image-2.5-sunburst").transparent_background
+    assert capabilities_for("gpt-image-2.6-flare").transparent_background
+    assert "max" in capabilities_for("gpt-image-2.6-flare").qualities
+    assert "xhigh" not in capabilities_for("gpt-image-2").qualities
+    assert capabilities_for("gpt-image-2.6-flare").complexity

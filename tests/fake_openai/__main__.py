@@ -1,6 +1,10 @@
 """Run the fake OpenAI Images API on its own, e.g. to point the app at it by hand:
 
 python -m tests.fake_openai --port 8000 [--legacy-gateway] [--key sk-...]
+    [--refuse-stream] [--standard-sizes-only] [--ignore-n] [--azure | --openrouter]
+
+--azure serves Azure OpenAI's paths (base URL = the resource URL; deployment "images-sunburst",
+or --deployment NAME=MODEL); --openrouter serves OpenRouter's image API at /api/v1.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import threading
 from types import FrameType
 
 from .server import FakeOpenAI
+from .validation import Gateway
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -31,10 +36,40 @@ def main(argv: list[str] | None = None) -> int:
         "--stream-delay", type=float, default=0.0, help="seconds between streamed events"
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--refuse-stream", action="store_true", help="answer 400 to stream=true, like some relays"
+    )
+    parser.add_argument(
+        "--standard-sizes-only", action="store_true", help="refuse sizes other than the presets"
+    )
+    parser.add_argument("--ignore-n", action="store_true", help="make one image whatever n says")
+    kinds = parser.add_mutually_exclusive_group()
+    kinds.add_argument("--azure", action="store_true", help="behave like Azure OpenAI")
+    kinds.add_argument("--openrouter", action="store_true", help="behave like OpenRouter")
+    parser.add_argument(
+        "--deployment",
+        action="append",
+        metavar="NAME=MODEL",
+        help="an Azure deployment and the model it runs (repeatable)",
+    )
     args = parser.parse_args(argv)
+    deployments = None
+    if args.deployment:
+        deployments = dict(item.partition("=")[::2] for item in args.deployment)
 
+    gateway = Gateway(
+        refuse_stream=args.refuse_stream,
+        standard_sizes_only=args.standard_sizes_only,
+        ignore_n=args.ignore_n,
+    )
     fake = FakeOpenAI(
-        legacy_gateway=args.legacy_gateway, api_key=args.key, host=args.host, port=args.port
+        legacy_gateway=args.legacy_gateway,
+        api_key=args.key,
+        host=args.host,
+        port=args.port,
+        gateway=gateway,
+        dialect="azure" if args.azure else "openrouter" if args.openrouter else "openai",
+        deployments=deployments,
     )
     fake.stream_delay = args.stream_delay
     fake.log_requests = not args.quiet

@@ -12,7 +12,14 @@ from typing import Any
 IMAGE_PREFIXES = ("gpt-image-", "chatgpt-image-", "dall-e-")
 DEFAULT_EDIT_MODEL = "gpt-image-2"
 # Shut down on the real service: listed or not, the image endpoints answer model_not_found.
-RETIRED_MODELS = frozenset({"gpt-image-1", "dall-e-2", "dall-e-3"})
+# The 1.5 / 1-mini / chatgpt-image models are still listed (with their past shutdown_date),
+# as the real listing keeps them a while: listed does not mean allowed.
+RETIRED_MODELS = frozenset(
+    {
+        "gpt-image-1", "dall-e-2", "dall-e-3", "gpt-image-1.5", "gpt-image-1.5-2025-12-16",
+        "gpt-image-1-mini", "chatgpt-image-latest",
+    }
+)  # fmt: skip
 
 _SHUTDOWN_2026_12_01 = "2026-12-01"
 
@@ -66,12 +73,15 @@ class Capabilities:
     flexible_sizes: bool  # any WxH within the gpt-image-2 rules, not just the three presets
 
 
+# input_fidelity: gpt-image-2 answers invalid_input_fidelity_model and nothing documents it
+# for 2.5 / 2.6, so this double refuses it on every 2.x model (stricter than the world).
+# 2.6's flexible sizes are "reportedly" (API.md section 4); a gateway mode refuses them.
 _GEN_2_6 = Capabilities(
-    input_fidelity=True, extra_qualities=True, complexity=True, transparent=True,
-    flexible_sizes=False,
+    input_fidelity=False, extra_qualities=True, complexity=True, transparent=True,
+    flexible_sizes=True,
 )  # fmt: skip
 _GEN_2_5 = Capabilities(
-    input_fidelity=True, extra_qualities=True, complexity=False, transparent=True,
+    input_fidelity=False, extra_qualities=True, complexity=False, transparent=True,
     flexible_sizes=True,
 )  # fmt: skip
 _GEN_2 = Capabilities(
@@ -84,7 +94,7 @@ _GEN_1 = Capabilities(
 )  # fmt: skip
 # Image models the table does not know (e.g. a test's custom listing): the plain feature set.
 _UNKNOWN = Capabilities(
-    input_fidelity=False, extra_qualities=False, complexity=False, transparent=True,
+    input_fidelity=False, extra_qualities=False, complexity=False, transparent=False,
     flexible_sizes=False,
 )  # fmt: skip
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class RecordedRequest:
     files: list[UploadedFile]
     body_complete: bool  # False when the client vanished (or was cut off) mid-upload
     request_id: str  # the x-request-id answered with, "" when no headers were sent
+    query: dict[str, list[str]] = field(default_factory=dict)  # the URL's query, always
+    json: Any = None  # a JSON body, parsed (OpenRouter's image API); None for anything else
 
     def value(self, name: str) -> str | None:
         """The last value of text field `name`, None when absent (a convenience for tests)."""

@@ -6,6 +6,7 @@ blob storage does. Standard-library http.server, so faults can act on the raw so
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import socket
@@ -21,6 +22,15 @@ from urllib.parse import urlsplit
 
 from .answers import Answer, ApiError, to_json
 from .catalog import RETIRED_MODELS, default_models, is_image_model
+from .dialects import (
+    AZURE,
+    AZURE_V1_MODELS,
+    DEFAULT_DEPLOYMENTS,
+    DIALECTS,
+    OPENROUTER,
+    azure_edit_form,
+    openrouter_answer,
+)
 from .endpoints import (
     edit_answer,
     edit_stream_answer,
@@ -43,7 +53,7 @@ from .transport import (
     read_body,
     reset_connection,
 )
-from .validation import validate_edit, validate_variation
+from .validation import Gateway, validate_edit, validate_variation
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse_body(method, path, headers, request_id, exc)
             return
         form = parse_form(headers.get("content-type"), body) if body else Form()
-        fields = form.fields if form.is_multipart else parse_query(target.query)
+        query = parse_query(target.query)
+        fields = form.fields if form.is_multipart else query
         silent = not complete or (
             fault is not None and fault.kind in ("reset_during_upload", "stall_before_headers")
         )
@@ -181,6 +192,8 @@ class _Handler(BaseHTTPRequestHandler):
                 files=list(form.files),
                 body_complete=complete,
                 request_id="" if silent else request_id,
+                query=query,
+                json=_json_or_none(form, body),
             ),
         )
         if fault is not None and fault.kind == "reset_during_upload":
@@ -197,7 +210,9 @@ class _Handler(BaseHTTPRequestHandler):
 
         try:
             if api:
-                answer = self._api_answer(method, path, headers, form, fault, request_id)
+                answer = self._api_answer(
+                    method, path, headers, form, fault, request_id, query=query, body=body
+                )
             elif fault is not None and fault.kind in ERROR_KINDS:
                 answer = fault_error_answer(fault, form, path, request_id)
             else:
@@ -244,6 +259,9 @@ class _Handler(BaseHTTPRequestHandler):
         form: Form,
         fault: Fault | None,
         request_id: str,
+        *,
+        query: dict[str, list[str]],
+        body: bytes,
     ) -> Answer:
         owner = self.server.owner
         # Faults come before any validation, so they answer even perfectly valid requests.
@@ -263,7 +281,14 @@ class _Handler(BaseHTTPRequestHandler):
                 type="server_error",
             ).answer()
 
-        owner._check_auth(headers)
+        if owner.dialect == OPENROUTER:
+            return openrouter_answer(owner, _routing_method(method), path, headers, body)
+        if owner.dialect == AZURE:
+            # Azure's edit becomes the OpenAI edit it stands for, checked by the same rules.
+            form = azure_edit_form(owner, method, path, query, headers, form)
+            path = MODELS_PATH if path == AZURE_V1_MODELS else EDITS_PATH
+        else:
+            owner._check_auth(headers)
         routing_method = _routing_method(method)
         model_id = (
             path.removeprefix(MODELS_PATH + "/") if path.startswith(MODELS_PATH + "/") else None
@@ -282,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == MODELS_PATH:
             return models_answer(owner.models)
         if path == EDITS_PATH:
-            edit = validate_edit(form, owner._live_image_models())
+            edit = validate_edit(form, owner._live_image_models(), owner.gateway)
             if edit.stream:
                 return edit_stream_answer(
                     edit,
@@ -357,6 +382,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # socketserver then shuts down cleanly: FIN, not RST
 
 
+def _json_or_none(form: Form, body: bytes) -> object:
+    if form.content_type != "application/json" or not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _routing_method(method: str) -> str:
     return "GET" if method == "HEAD" else method
 
@@ -380,8 +414,19 @@ class FakeOpenAI:
         models: list[dict[str, Any]] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        gateway: Gateway | None = None,
+        dialect: str = "openai",
+        deployments: dict[str, str] | None = None,
     ) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {DIALECTS}")
+        # "azure" or "openrouter": that service's paths, auth and body (see dialects.py).
+        self.dialect = dialect
+        # Azure: deployment name -> the model it runs.
+        self.deployments = dict(DEFAULT_DEPLOYMENTS if deployments is None else deployments)
         self.legacy_gateway = legacy_gateway
+        # How a relay differs from OpenAI; changeable at any time (tests flip it between runs).
+        self.gateway = gateway or Gateway()
         self.api_key = api_key  # None: any non-empty Bearer token is accepted
         self.models: list[dict[str, Any]] = (
             models if models is not None else default_models(legacy_gateway=legacy_gateway)
@@ -417,7 +462,10 @@ class FakeOpenAI:
         api = _Server((self.host, self.port), self, api=True)
         files = _Server((self.host, 0), self, api=False)
         self._servers = [api, files]
-        self.base_url = f"{_origin(self.host, api.server_port)}/v1"
+        origin = _origin(self.host, api.server_port)
+        # Azure: the resource URL (paths start /openai/...); OpenRouter: its /api/v1.
+        suffix = {AZURE: "", OPENROUTER: "/api/v1"}.get(self.dialect, "/v1")
+        self.base_url = origin + suffix
         self.files_origin = _origin(self.host, files.server_port)
         for server in self._servers:
             thread = threading.Thread(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import json
@@ -18,6 +19,7 @@ import pytest
 from PIL import Image
 
 from tests.fake_openai import FakeOpenAI, Fault, read_provenance
+from tests.fake_openai.validation import Gateway
 
 KEY = "sk-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -55,7 +57,7 @@ def jpeg_bytes() -> bytes:
 
 
 UPLOAD = png_bytes()
-SMALL = {"size": "256x256"}  # gpt-image-2 accepts it, and small results keep the tests fast
+SMALL = {"size": "1280x512"}  # the fewest pixels gpt-image-2 makes: small results are fast
 
 
 def edit_fields(**extra: str) -> dict[str, str]:
@@ -206,7 +208,6 @@ def test_edits_several_images_and_capabilities(client: httpx.Client) -> None:
         size="1024x1024",
         quality="xhigh",
         complexity="high",
-        input_fidelity="high",
         background="transparent",
         output_format="webp",
         output_compression="50",
@@ -222,6 +223,35 @@ def test_edits_several_images_and_capabilities(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
+    ("model", "size"),
+    [
+        ("gpt-image-2", "1280x512"),  # exactly 655,360 pixels
+        ("gpt-image-2", "2880x2880"),  # exactly 8,294,400 pixels
+        ("gpt-image-2.5-flare", "2560x2560"),
+        ("gpt-image-2.6-sunburst", "2048x1152"),  # reportedly any valid size on 2.6
+    ],
+)
+def test_edits_accept_every_size_within_the_2x_rules(
+    client: httpx.Client, model: str, size: str
+) -> None:
+    response = client.post(EDITS_URL, data=edit_fields(model=model, size=size), files=image_part())
+    assert response.status_code == 200, response.text
+    assert response.json()["size"] == size
+
+
+def test_gateway_modes_refuse_what_relays_refuse() -> None:
+    gateway = Gateway(refuse_stream=True, standard_sizes_only=True, ignore_n=True)
+    with FakeOpenAI(gateway=gateway) as fake, httpx.Client(base_url=fake.base_url) as http:
+        post = functools.partial(http.post, "/images/edits", headers=AUTH, files=image_part())
+        streamed = post(data=edit_fields(size="1024x1024", stream="true"))
+        assert streamed.status_code == 400 and "Streaming" in error_of(streamed)["message"]
+        custom = post(data=edit_fields(size="2048x1152"))
+        assert custom.status_code == 400 and error_of(custom)["param"] == "size"
+        several = post(data=edit_fields(size="1024x1024", n="3"))
+        assert several.status_code == 200 and len(several.json()["data"]) == 1
+
+
+@pytest.mark.parametrize(
     ("data", "files", "status", "param", "code"),
     [
         pytest.param(edit_fields(), image_part(content_type="application/octet-stream"),
@@ -233,16 +263,35 @@ def test_edits_several_images_and_capabilities(client: httpx.Client) -> None:
         pytest.param(edit_fields(size="4096x1024"), image_part(),
                      400, "size", "invalid_value", id="size-too-big"),
         pytest.param(edit_fields(model="gpt-image-2.6-flare", size="512x512"), image_part(),
-                     400, "size", "invalid_value", id="size-not-preset-on-2.6"),
+                     400, "size", "invalid_value", id="size-too-small-on-2.6"),
         pytest.param(edit_fields(n="11"), image_part(),
                      400, "n", "integer_above_max_value", id="n-11"),
         pytest.param(edit_fields(input_fidelity="high"), image_part(),
-                     400, "input_fidelity", "unsupported_parameter", id="fidelity-on-gpt-image-2"),
-        pytest.param(edit_fields(model="gpt-image-1.5", background="transparent",
+                     400, "input_fidelity", "invalid_input_fidelity_model",
+                     id="fidelity-on-gpt-image-2"),
+        pytest.param(edit_fields(model="gpt-image-2.5-flare", input_fidelity="low"), image_part(),
+                     400, "input_fidelity", "invalid_input_fidelity_model",
+                     id="fidelity-on-2.5"),
+        pytest.param(edit_fields(model="gpt-image-2.6-sunburst", input_fidelity="high"),
+                     image_part(), 400, "input_fidelity", "invalid_input_fidelity_model",
+                     id="fidelity-on-2.6"),
+        pytest.param(edit_fields(size="512x512"), image_part(),
+                     400, "size", "invalid_value", id="size-below-655360-pixels"),
+        pytest.param(edit_fields(size="1024x608"), image_part(),
+                     400, "size", "invalid_value", id="size-1024x608-too-few-pixels"),
+        pytest.param(edit_fields(size="3840x2176"), image_part(),
+                     400, "size", "invalid_value", id="size-above-8294400-pixels"),
+        pytest.param(edit_fields(model="gpt-image-1.5"), image_part(),
+                     404, None, "model_not_found", id="retired-1.5"),
+        pytest.param(edit_fields(model="gpt-image-1-mini"), image_part(),
+                     404, None, "model_not_found", id="retired-1-mini"),
+        pytest.param(edit_fields(model="chatgpt-image-latest"), image_part(),
+                     404, None, "model_not_found", id="retired-chatgpt-image-latest"),
+        pytest.param(edit_fields(model="gpt-image-2.5-flare", background="transparent",
                                  output_format="jpeg", size="1024x1024"), image_part(),
-                     400, "background", "invalid_value", id="transparent-jpeg"),
+                     400, "background", None, id="transparent-jpeg"),
         pytest.param(edit_fields(background="transparent"), image_part(),
-                     400, "background", "unsupported_value", id="transparent-on-gpt-image-2"),
+                     400, "background", None, id="transparent-on-gpt-image-2"),
         pytest.param(edit_fields(quality="max"), image_part(),
                      400, "quality", "unsupported_value", id="max-on-gpt-image-2"),
         pytest.param(edit_fields(output_compression="50"), image_part(),
@@ -666,3 +715,132 @@ def wait_for(condition: Any, timeout: float = 3.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.01)
+
+
+# ---- Azure and OpenRouter modes ------------------------------------------------------------
+
+
+@pytest.fixture
+def azure() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(api_key=KEY, dialect="azure", deployments={"pics": "gpt-image-2"}) as fake:
+        yield fake
+
+
+@pytest.fixture
+def openrouter() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(api_key=KEY, dialect="openrouter") as fake:
+        yield fake
+
+
+AZURE_V1 = "/openai/v1/images/edits"
+
+
+def _azure_post(fake: FakeOpenAI, path: str, *, headers: dict[str, str], **fields: str):
+    with new_client(base_url=fake.base_url) as http:
+        return http.post(
+            path, headers=headers, data=edit_fields(model="pics", **fields), files=image_part()
+        )
+
+
+def test_azure_edits_with_api_key_and_api_version(azure: FakeOpenAI) -> None:
+    answer = _azure_post(azure, f"{AZURE_V1}?api-version=preview", headers={"api-key": KEY})
+    assert answer.status_code == 200, answer.text
+    data = answer.json()["data"]
+    assert read_provenance(base64.b64decode(data[0]["b64_json"]))
+    dated = "/openai/deployments/pics/images/edits?api-version=2025-04-01-preview"
+    assert _azure_post(azure, dated, headers={"api-key": KEY}).status_code == 200
+    assert azure.requests[-1].query == {"api-version": ["2025-04-01-preview"]}
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        (f"{AZURE_V1}?api-version=preview", {}, 401),
+        (f"{AZURE_V1}?api-version=preview", {"api-key": "wrong"}, 401),
+        (f"{AZURE_V1}?api-version=preview", {"api-key": KEY, **AUTH}, 401),  # stricter
+        (AZURE_V1, {"api-key": KEY}, 404),  # no api-version
+        ("/openai/deployments/pics/images/edits?api-version=2024-02-01", {"api-key": KEY}, 404),
+        ("/openai/deployments/other/images/edits?api-version=2025-04-01-preview",
+         {"api-key": KEY}, 404),
+        ("/v1/images/edits?api-version=preview", {"api-key": KEY}, 404),
+    ],
+)  # fmt: skip
+def test_azure_refuses_what_azure_refuses(
+    azure: FakeOpenAI, path: str, headers: dict[str, str], status: int
+) -> None:
+    answer = _azure_post(azure, path, headers=headers)
+    assert answer.status_code == status
+    assert set(answer.json()["error"]) == {"code", "message"}
+
+
+def test_azure_model_must_name_a_deployment(azure: FakeOpenAI) -> None:
+    with new_client(base_url=azure.base_url) as http:
+        answer = http.post(
+            f"{AZURE_V1}?api-version=preview",
+            headers={"api-key": KEY},
+            data=edit_fields(),  # model gpt-image-2: a model, not a deployment
+            files=image_part(),
+        )
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "DeploymentNotFound"
+
+
+def _data_url(data: bytes = UPLOAD, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def _openrouter_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": "openai/gpt-image-2.6-sunburst",
+        "prompt": "a variation",
+        "size": "1280x512",
+        "n": 2,
+        "input_references": [{"type": "image_url", "image_url": {"url": _data_url()}}],
+    }
+    body.update(changes)
+    return body
+
+
+def test_openrouter_makes_images_from_a_json_request(openrouter: FakeOpenAI) -> None:
+    with new_client(base_url=openrouter.base_url, headers=AUTH) as http:
+        answer = http.post("/images", json=_openrouter_body())
+        listed = http.get("/images/models").json()["data"]
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    assert len(document["data"]) == 2 and "cost" in document["usage"]
+    stamp = read_provenance(base64.b64decode(document["data"][0]["b64_json"]))
+    assert hashlib.sha256(UPLOAD).hexdigest() in stamp.values()
+    assert openrouter.requests[0].json["n"] == 2
+    sunburst = next(m for m in listed if m["id"] == "openai/gpt-image-2.6-sunburst")
+    assert "input_references" in sunburst["supported_parameters"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({"model": "openai/nothing"}, 404),
+        ({"prompt": ""}, 400),
+        ({"input_references": []}, 400),
+        ({"input_references": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]},
+         400),
+        ({"input_references": [{"type": "image_url",
+                                "image_url": {"url": _data_url(b"not a picture")}}]}, 400),
+        ({"response_format": "b64_json"}, 400),
+        ({"model": "bytedance-seed/seedream-4.5"}, 400),  # n=2 on a single-image model
+        ({"model": "black-forest-labs/flux-text-only", "n": 1}, 400),  # takes no picture
+    ],
+)  # fmt: skip
+def test_openrouter_refuses_bad_requests(
+    openrouter: FakeOpenAI, changes: dict[str, Any], status: int
+) -> None:
+    with new_client(base_url=openrouter.base_url, headers=AUTH) as http:
+        answer = http.post("/images", json=_openrouter_body(**changes))
+    assert answer.status_code == status, answer.text
+    assert isinstance(answer.json()["error"]["code"], int)
+
+
+def test_openrouter_has_no_images_edits_and_wants_bearer_auth(openrouter: FakeOpenAI) -> None:
+    with new_client(base_url=openrouter.base_url) as http:
+        assert http.post("/images", json=_openrouter_body()).status_code == 401
+        edits = http.post("/images/edits", headers=AUTH, data=edit_fields(), files=image_part())
+        assert edits.status_code == 404

@@ -25,7 +25,8 @@ MAX_EDIT_IMAGE_BYTES = 50 * 1024 * 1024
 MAX_MASK_BYTES = 4 * 1024 * 1024
 MAX_VARIATION_BYTES = 4 * 1024 * 1024
 MAX_SIDE = 3840
-MAX_PIXELS = 3840 * 2160
+MIN_PIXELS = 655_360
+MAX_PIXELS = 8_294_400
 
 SUPPORTED_MIMETYPES = ("image/jpeg", "image/png", "image/webp")
 _PIL_FORMAT = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
@@ -50,6 +51,16 @@ EDIT_TEXT_FIELDS = frozenset(
 VARIATION_TEXT_FIELDS = frozenset({"model", "n", "size", "response_format", "user"})
 _SIZE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """How a relay or gateway differs from OpenAI (API.md section 8); all off: OpenAI itself."""
+
+    refuse_stream: bool = False  # 400 for stream=true, with a message naming no parameter
+    standard_sizes_only: bool = False  # only auto and the three presets
+    ignore_n: bool = False  # one image, whatever n asked for
+    unknown_parameters: frozenset[str] = frozenset()  # fields it does not know at all
 
 
 @dataclass
@@ -301,14 +312,14 @@ def _check_mask(masks: list[UploadedFile], first: Image.Image) -> None:
 # ---- sizes -----------------------------------------------------------------------------
 
 
-def _edit_size(form: Form, caps: Capabilities) -> tuple[str, int, int]:
+def _edit_size(form: Form, caps: Capabilities, gateway: Gateway) -> tuple[str, int, int]:
     raw = _text(form, "size")
     if raw is None or raw == "auto":
         return "1024x1024", 1024, 1024
     match = _SIZE.match(raw)
     if raw in PRESET_SIZES and match:
         return raw, int(match[1]), int(match[2])
-    if not caps.flexible_sizes or not match:
+    if not caps.flexible_sizes or gateway.standard_sizes_only or not match:
         raise bad_request(
             f"Invalid value: '{raw}'. Supported values are: {choices(('auto', *PRESET_SIZES))}.",
             param="size",
@@ -326,17 +337,22 @@ def _flexible_size_problem(width: int, height: int) -> str | None:
         return "width and height must both be positive multiples of 16."
     if max(width, height) > 3 * min(width, height):
         return "the aspect ratio must be between 1:3 and 3:1."
-    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
-        return "the size may be at most 3840x2160 (8,294,400 pixels, longest side 3840)."
+    if max(width, height) > MAX_SIDE:
+        return f"the longest side may be at most {MAX_SIDE} pixels."
+    if not MIN_PIXELS <= width * height <= MAX_PIXELS:
+        return "the total number of pixels must be between 655,360 and 8,294,400."
     return None
 
 
 # ---- endpoints -------------------------------------------------------------------------
 
 
-def validate_edit(form: Form, live_image_models: set[str]) -> EditRequest:
+def validate_edit(
+    form: Form, live_image_models: set[str], gateway: Gateway | None = None
+) -> EditRequest:
+    gateway = gateway or Gateway()
     _require_multipart(form)
-    _reject_unknown(form, EDIT_TEXT_FIELDS)
+    _reject_unknown(form, EDIT_TEXT_FIELDS - gateway.unknown_parameters)
     images = [upload for upload in form.files if upload.field != "mask"]
     masks = [upload for upload in form.files if upload.field == "mask"]
     if not images:
@@ -380,16 +396,26 @@ def validate_edit(form: Form, live_image_models: set[str]) -> EditRequest:
     if quality in EXTRA_QUALITIES and not caps.extra_qualities:
         raise _unsupported_value("quality", quality, QUALITIES)
     if fidelity is not None and not caps.input_fidelity:
-        raise _unsupported_parameter("input_fidelity")
+        raise ApiError(
+            400,
+            "Input fidelity is not supported for this model.",
+            type="image_generation_user_error",
+            param="input_fidelity",
+            code="invalid_input_fidelity_model",
+        )
     if complexity is not None and not caps.complexity:
         raise _unsupported_parameter("complexity")
     if background == "transparent" and not caps.transparent:
-        raise _unsupported_value("background", background, ("opaque", "auto"))
+        raise bad_request(
+            "Transparent background is not supported for this model.",
+            param="background",
+            code=None,
+        )
     if background == "transparent" and output_format not in ("png", "webp"):
         raise bad_request(
-            "Transparent background requires output_format 'png' or 'webp'.",
+            "Transparent background is not supported for JPEG output format.",
             param="background",
-            code="invalid_value",
+            code=None,
         )
     if compression is not None and output_format == "png":
         raise bad_request(
@@ -404,7 +430,9 @@ def validate_edit(form: Form, live_image_models: set[str]) -> EditRequest:
             param="partial_images",
             code="invalid_value",
         )
-    size, width, height = _edit_size(form, caps)
+    if stream and gateway.refuse_stream:
+        raise bad_request("Streaming is not supported for image edits.", param=None, code=None)
+    size, width, height = _edit_size(form, caps, gateway)
 
     source = _check_edit_images(images)
     if masks:
@@ -413,7 +441,7 @@ def validate_edit(form: Form, live_image_models: set[str]) -> EditRequest:
         model=model,
         model_defaulted=model_defaulted,
         prompt=prompt,
-        n=n,
+        n=1 if gateway.ignore_n else n,
         size=size,
         width=width,
         height=height,

@@ -21,6 +21,8 @@ from .conftest import EXAMPLES
 from .mutations import bomb_headers, mutated_images
 from .seeds import FORMATS, seeds_by_format
 
+pytestmark = pytest.mark.slow  # pytest -m 'not slow' leaves it out
+
 MIN_EXAMPLES = 10_000
 # Examples per format; the sum must reach MIN_EXAMPLES (checked below).
 QUOTA = {

@@ -60,6 +60,8 @@ from .payloads import (
     models_document,
 )
 
+pytestmark = pytest.mark.slow  # pytest -m 'not slow' leaves it out
+
 PER_EXAMPLE = timedelta(seconds=10)  # examples take ms; a busy shared CI machine needs room
 PER_TEST_TIMEOUT = 120
 CONFIG = ClientConfig(

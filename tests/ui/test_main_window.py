@@ -66,8 +66,8 @@ def test_image_data_in_a_drag_and_several_files_make_a_queue(
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
     _drop(window, mime)
-    qtbot.waitUntil(lambda: window.session.waiting() == 2, timeout=5000)
-    qtbot.waitUntil(lambda: window.queue_row.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: window.session.waiting() == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: window.queue_row.isVisible(), timeout=30_000)
     qtbot.waitUntil(
         lambda: window.session.picture is not None and window.session.picture.label == "p0.jpg",
         timeout=10_000,
@@ -336,3 +336,49 @@ def test_quit_stops_the_worker_and_keeps_the_geometry(
     assert time.monotonic() - started < 2.0
     assert window._runner.active == 0
     assert QApplication.instance() is not None
+
+
+def test_keep_transparency_is_offered_for_a_transparent_picture(
+    qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    panel = window.parameters
+    box = panel.keep_transparency
+    window.session.refresh_models()
+    qtbot.waitUntil(lambda: panel.model.findData("gpt-image-2.5-sunburst") >= 0, timeout=10_000)
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    assert not box.isVisibleTo(panel)  # nothing to keep in an opaque photo
+    assert not panel.settings().keep_transparency
+
+    logo = Image.new("RGBA", (600, 600), (0, 0, 0, 0))
+    logo.paste((200, 30, 30, 255), (150, 150, 450, 450))
+    logo.save(tmp_path / "logo.png")
+    _load(qtbot, window, tmp_path / "logo.png")
+    qtbot.waitUntil(lambda: _loaded(window) == "logo.png", timeout=10_000)
+    panel.model.setCurrentIndex(panel.model.findData("gpt-image-2.5-sunburst"))
+    assert box.isVisibleTo(panel) and box.isEnabled() and box.isChecked()
+    assert window.session.settings.keep_transparency
+    box.click()  # the person's choice counts
+    assert not box.isChecked() and not window.session.settings.keep_transparency
+    box.click()
+
+    panel.model.setCurrentIndex(panel.model.findData("gpt-image-2"))
+    assert box.isVisibleTo(panel) and not box.isEnabled() and not box.isChecked()
+    assert "cannot make transparent backgrounds" in box.toolTip()
+    assert not window.session.settings.keep_transparency
+
+    # Back on a model that can, JPEG output is replaced by PNG, and the panel says so.
+    panel.model.setCurrentIndex(panel.model.findData("gpt-image-2.5-sunburst"))
+    panel.output_format.setCurrentIndex(panel.output_format.findData("jpeg"))
+    assert box.isChecked()
+    assert panel.transparency_note.isVisibleTo(panel)
+    assert "PNG" in panel.transparency_note.text()
+    _generate(qtbot, window, n=1)
+    sent = [r for r in api_server.requests if r.path == EDITS][-1]
+    assert sent.value("background") == "transparent"
+    assert sent.value("output_format") == "png"
+    assert window.session.results[0].format == "png"
+
+
+def _loaded(window: MainWindow) -> str:
+    picture = window.session.picture
+    return picture.source.name if picture is not None else ""

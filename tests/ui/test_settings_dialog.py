@@ -742,8 +742,9 @@ def test_tab_order_follows_the_page(make_dialog: Callable[..., SettingsDialog]) 
     box = page.key_box
     expected = [
         page.profiles, page.add_button, page.rename_button, page.remove_button, page.active,
-        page.base_url, page.organization, page.project, box.key_field, box.show_key,
-        box.save_button, box.test_button, box.remove_button,
+        page.kind, page.base_url, page.deployment, page.api_version, page.organization,
+        page.project, box.key_field, box.show_key, box.save_button, box.test_button,
+        box.remove_button,
     ]
     for first, second in itertools.pairwise(expected):
         assert _next_tab_stop(first) is second, (first.accessibleName(), second.accessibleName())
@@ -823,3 +824,66 @@ def test_library_page_edits_metadata_budget_and_retention(
     edited = dialog.result_preferences()
     assert edited.strip_metadata is True
     assert (edited.monthly_budget, edited.keep_days, edited.keep_gb) == (25.0, 90, 2.5)
+
+
+# --- kinds of server -----------------------------------------------------------------------------
+
+
+def _visible_rows(page: Any) -> set[str]:
+    fields = {
+        "deployment": page.deployment,
+        "api_version": page.api_version,
+        "organization": page.organization,
+        "project": page.project,
+    }
+    return {name for name, field in fields.items() if field.isVisibleTo(page)}
+
+
+def test_the_kind_choice_shows_the_fields_that_kind_needs(
+    make_dialog: Callable[..., SettingsDialog], qtbot: QtBot, shots: Path
+) -> None:
+    dialog = make_dialog()
+    page = dialog.connection
+    page.profiles.setCurrentRow(1)  # the company gateway
+    assert page.kind.currentData() == "openai"
+    assert _visible_rows(page) == {"organization", "project"}
+
+    page.kind.setCurrentIndex(page.kind.findData("azure"))
+    assert _visible_rows(page) == {"deployment", "api_version"}
+    assert page.base_url_label.text() == "&Resource URL:"
+    assert page.deployment_message.message().startswith("Enter the name")
+    assert not dialog.ok_button.isEnabled()
+    # What the Azure portal shows, pasted whole, becomes the three plain fields.
+    page.base_url.setText(
+        "https://res.openai.azure.com/openai/deployments/pics/images/edits"
+        "?api-version=2025-04-01-preview"
+    )
+    assert page.base_url.text() == "https://res.openai.azure.com"
+    assert (page.deployment.text(), page.api_version.text()) == ("pics", "2025-04-01-preview")
+    assert page.deployment_message.message() == "" and page.base_url_message.message() == ""
+    assert dialog.ok_button.isEnabled()
+    page.api_version.setText("2024-02-01")
+    assert "2025-04-01" in page.api_version_message.message()
+    assert not dialog.ok_button.isEnabled()
+    page.api_version.clear()  # "preview", the v1 API
+    dialog.show()
+    _shot(dialog, shots / "settings-azure-profile.png")
+
+    page.kind.setCurrentIndex(page.kind.findData("openrouter"))
+    assert _visible_rows(page) == set()
+    page.base_url.clear()
+    page.kind.setCurrentIndex(page.kind.findData("openai"))
+    page.kind.setCurrentIndex(page.kind.findData("openrouter"))
+    assert page.base_url.text() == "https://openrouter.ai/api/v1"  # prefilled
+    assert dialog.ok_button.isEnabled()
+
+    page.kind.setCurrentIndex(page.kind.findData("azure"))
+    page.base_url.setText("https://res.openai.azure.com")
+    result = dialog.result_preferences().profile("Company gateway")
+    assert (result.kind, result.base_url, result.deployment) == (
+        "azure",
+        "https://res.openai.azure.com",
+        "pics",
+    )
+    config = page.selected_config()
+    assert config.kind.value == "azure" and config.deployment == "pics"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from functools import cache
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
@@ -12,6 +13,8 @@ from PIL import Image, ImageDraw
 from desktop_app.core.imaging import ImageRejected, open_image, prepare_edit_upload
 
 from . import corpus
+
+pytestmark = pytest.mark.slow  # pytest -m 'not slow' leaves it out
 
 
 @cache

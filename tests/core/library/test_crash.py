@@ -17,7 +17,10 @@ from tests.core.library.conftest import DraftFactory, image_bytes
 
 FIGURES: dict[str, crash_campaign.Figures] = {}
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL"),
+    pytest.mark.slow,  # pytest -m 'not slow' leaves it out
+]
 
 
 def test_no_acknowledged_result_is_lost_when_killed_at_random(
