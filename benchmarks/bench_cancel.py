@@ -20,7 +20,6 @@ Informational only: it asserts nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -41,6 +40,7 @@ from benchmarks.bench_responsiveness import (
     idle,
     wait_until,
 )
+from benchmarks.report import print_rows
 from tests.fake_openai import FakeOpenAI, Fault
 
 TARGET_S = 1.0
@@ -77,7 +77,7 @@ def cancel_try(window: Any, fake: FakeOpenAI, clock: IdleClock) -> float:
     window.generate_button.click()
     wait_until(lambda: fake.count(EDITS) > before, 30, "the request to reach the server")
     started = time.perf_counter()
-    window.cancel_action.trigger()
+    window.commands.cancel.trigger()
     took = clock.wait(started)
     fake.release_stalls()  # the server's handler may go now
     return took
@@ -160,18 +160,6 @@ def measure(tries: int, baseline_tries: int) -> list[dict[str, Any]]:
             "repetitions": reps,
         },
     ]
-
-
-def print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(rows))
-        return
-    for row in rows:
-        met = {True: "met", False: "MISSED", None: "-"}[row["met"]]
-        print(
-            f"{row['name']}: {row['figure']} | baseline {row['baseline']} | ratio "
-            f"{row['ratio']} | target {row['target']} | {met} | {row['repetitions']}"
-        )
 
 
 def main(argv: list[str] | None = None) -> int:

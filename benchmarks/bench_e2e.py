@@ -5,10 +5,10 @@ the same upload bytes and form fields) to the same local API (``tests.fake_opena
 a child process, so the server's own CPU counts against neither; both decode the ten base64
 images and write them to disk.
 
-- app: what the window's worker does (``desktop_app.ui.session._run_variation``, minus the key
-  store): a new ``ImagesClient`` on the run's own event loop (``CancellableRun``), the price
-  table, ``build_request`` + ``send`` through a ``RunLog`` that stores every image in a
-  temporary ``Library`` (file flushed to disk, sidecar, index) as it arrives.
+- app: the shared use case the window and the command line run (``desktop_app.core.run``,
+  minus the key store): a new ``ImagesClient`` on the run's own event loop (``CancellableRun``),
+  the price table, a ``VariationRun`` whose ``RunLog`` stores every image in a temporary
+  ``Library`` (file flushed to disk, sidecar, index) as it arrives.
 - sdk: ``openai.OpenAI(...).images.edit(...)``, ``base64.b64decode`` and ``write_bytes`` of ten
   files, as a script would. The SDK is installed into the venv by this benchmark if missing.
 
@@ -27,15 +27,17 @@ import argparse
 import base64
 import importlib
 import importlib.util
-import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from benchmarks.report import print_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 10
@@ -98,24 +100,21 @@ def app_side(scene: Scene, library: Any, out: Path) -> int:
     """One run the way the window's worker makes it; returns the number of images stored."""
     from desktop_app.core.client import ImagesClient
     from desktop_app.core.config import ClientConfig
-    from desktop_app.core.cost import PriceTable
     from desktop_app.core.keystore import ApiKey
-    from desktop_app.core.recording import RunLog, draft_for
+    from desktop_app.core.run import VariationRun, shipped_prices
     from desktop_app.core.runner import CancellableRun, RunRecorder
-    from desktop_app.core.variation import build_request, send
 
     recorder = RunRecorder()
+    settings = replace(scene.settings, model=scene.model)
 
     async def work() -> int:
         config = ClientConfig(base_url=scene.base_url)
         async with ImagesClient(config, ApiKey(scene.key)) as client:
-            request = build_request(scene.upload, scene.settings, scene.model)
-            prices = PriceTable.load()
-            draft = draft_for(scene.source, None, request, prices=prices)
-            record = RunLog(library, draft, recorder, prices=prices)
-            result = await send(client, request, record)
-            record.succeeded(result)
-            return len(record.stored)
+            run = VariationRun(
+                scene.source, None, scene.upload, settings, library=library, prices=shipped_prices()
+            )
+            outcome = await run.execute(client, recorder)
+            return len(outcome.stored)
 
     return CancellableRun(work).run()
 
@@ -215,18 +214,6 @@ def measure(runs: int) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(rows))
-        return
-    for row in rows:
-        met = {True: "met", False: "MISSED", None: "-"}[row["met"]]
-        print(
-            f"{row['name']}: {row['figure']} | baseline {row['baseline']} | ratio "
-            f"{row['ratio']} | target {row['target']} | {met} | {row['repetitions']}"
-        )
 
 
 def main(argv: list[str] | None = None) -> int:

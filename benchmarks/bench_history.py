@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QApplication, QListView, QWidget
 from benchmarks.bench_responsiveness import Heartbeat, idle, percentile, wait_until
 from benchmarks.library_fixture import build_library
 from desktop_app.core.library import Library
-from desktop_app.ui.history_panel import HistoryPanel
+from desktop_app.ui.history.panel import HistoryPanel
 
 FIRST_PAINT_TARGET_MS = 200.0
 STALL_TARGET_MS = 50.0
@@ -176,10 +176,18 @@ def main(argv: list[str] | None = None) -> int:
             bare.append(time_bare_list())
             history.append(time_panel(library))
             idle(0.2)
-        print(line("first paint, median", statistics.median(history),
-                   statistics.median(bare), FIRST_PAINT_TARGET_MS, args.repeat))
-        print(line("first paint, worst", max(history), max(bare), FIRST_PAINT_TARGET_MS,
-                   args.repeat))
+        print(
+            line(
+                "first paint, median",
+                statistics.median(history),
+                statistics.median(bare),
+                FIRST_PAINT_TARGET_MS,
+                args.repeat,
+            )
+        )
+        print(
+            line("first paint, worst", max(history), max(bare), FIRST_PAINT_TARGET_MS, args.repeat)
+        )
 
         worst, p99, idle_worst, idle_p99, seconds = [], [], [], [], []
         for _ in range(args.repeat):
@@ -189,14 +197,37 @@ def main(argv: list[str] | None = None) -> int:
             idle_worst.append(max(resting))
             idle_p99.append(percentile(resting, 0.99))
             seconds.append(took)
-        print(line("longest stall scrolling to the end, worst", max(worst), max(idle_worst),
-                   STALL_TARGET_MS, args.repeat))
-        print(line("longest stall scrolling to the end, median", statistics.median(worst),
-                   statistics.median(idle_worst), STALL_TARGET_MS, args.repeat))
-        print(line("99th percentile gap scrolling", statistics.median(p99),
-                   statistics.median(idle_p99), STALL_TARGET_MS, args.repeat))
-        print(f"each scroll through {total} runs took {statistics.median(seconds):.1f} s "
-              f"(one page every {SCROLL_TICK_MS} ms)")
+        print(
+            line(
+                "longest stall scrolling to the end, worst",
+                max(worst),
+                max(idle_worst),
+                STALL_TARGET_MS,
+                args.repeat,
+            )
+        )
+        print(
+            line(
+                "longest stall scrolling to the end, median",
+                statistics.median(worst),
+                statistics.median(idle_worst),
+                STALL_TARGET_MS,
+                args.repeat,
+            )
+        )
+        print(
+            line(
+                "99th percentile gap scrolling",
+                statistics.median(p99),
+                statistics.median(idle_p99),
+                STALL_TARGET_MS,
+                args.repeat,
+            )
+        )
+        print(
+            f"each scroll through {total} runs took {statistics.median(seconds):.1f} s "
+            f"(one page every {SCROLL_TICK_MS} ms)"
+        )
     finally:
         library.close()
     del app

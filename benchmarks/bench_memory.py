@@ -31,6 +31,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks.report import print_rows
+
 ROOT = Path(__file__).resolve().parent.parent
 HISTORY_RUNS = 10_000
 KINDS = ("bare", "app", "history")
@@ -170,18 +172,6 @@ def measure(runs: int) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(rows))
-        return
-    for row in rows:
-        met = {True: "met", False: "MISSED", None: "-"}[row["met"]]
-        print(
-            f"{row['name']}: {row['figure']} | baseline {row['baseline']} | ratio "
-            f"{row['ratio']} | target {row['target']} | {met} | {row['repetitions']}"
-        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,16 +93,22 @@ def main(argv: list[str] | None = None) -> int:
         decoded = decoded_file.convert("RGB")
 
     print(f"runs: best of {runs}, taken alternately")
-    print(f"time baseline: {baseline_best * 1000:.0f} ms "
-          "(Image.open, exif_transpose, crop, LANCZOS 1024, PNG)")
+    print(
+        f"time baseline: {baseline_best * 1000:.0f} ms "
+        "(Image.open, exif_transpose, crop, LANCZOS 1024, PNG)"
+    )
     print(f"time ours: {our_best * 1000:.0f} ms (open_image + prepare_edit_upload)")
     print(f"speed ratio: {baseline_best / our_best:.2f}x (target >= 4x)")
-    print(f"upload bytes vs PNG of the same pixels: {upload_format} {len(upload):,} / "
-          f"{same_pixels_png:,} = {len(upload) / same_pixels_png:.3f} (target <= 0.25)")
+    print(
+        f"upload bytes vs PNG of the same pixels: {upload_format} {len(upload):,} / "
+        f"{same_pixels_png:,} = {len(upload) / same_pixels_png:.3f} (target <= 0.25)"
+    )
     print(f"PSNR vs the lossless crop: {psnr(lossless, decoded):.2f} dB (target >= 40 dB)")
     reference = (psnr(lossless, baseline_pixels), psnr(decoded, baseline_pixels))
-    print(f"for reference, PSNR vs the baseline's pixels: lossless crop {reference[0]:.2f} dB, "
-          f"upload {reference[1]:.2f} dB")
+    print(
+        f"for reference, PSNR vs the baseline's pixels: lossless crop {reference[0]:.2f} dB, "
+        f"upload {reference[1]:.2f} dB"
+    )
     return 0
 
 

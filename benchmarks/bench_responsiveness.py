@@ -213,17 +213,19 @@ class Profiler:
         if phase == "start":
             self._gc_started = time.perf_counter()
         else:
-            self.collections.append((
-                self._gc_started,
-                time.perf_counter(),
-                f"gc generation {info['generation']} on {threading.current_thread().name}",
-            ))
+            self.collections.append(
+                (
+                    self._gc_started,
+                    time.perf_counter(),
+                    f"gc generation {info['generation']} on {threading.current_thread().name}",
+                )
+            )
 
     @contextmanager
     def running(self) -> Iterator[None]:
-        from desktop_app.ui import courier, worker
+        from desktop_app.qt import pool, tasks
 
-        for cls in (worker._TaskThread, courier._Job):
+        for cls in (tasks._TaskThread, pool._Job):
             original = cls.run
             cls.run = self._traced(original)  # type: ignore[method-assign]
 
@@ -253,8 +255,10 @@ class Profiler:
         rows = sorted(self.stats.items(), key=lambda item: item[1].longest_ms, reverse=True)
         print("slowest Python callbacks on the GUI thread, all runs (longest single call):")
         for name, stats in rows[:limit]:
-            print(f"  {stats.longest_ms:6.1f} ms longest, {stats.total_ms:7.1f} ms total, "
-                  f"{stats.count:5d} calls  {name}")
+            print(
+                f"  {stats.longest_ms:6.1f} ms longest, {stats.total_ms:7.1f} ms total, "
+                f"{stats.count:5d} calls  {name}"
+            )
         longest: dict[str, float] = {}
         for begun, ended, name in self.others:
             where = name.rsplit(" on ", 1)[0]
@@ -267,18 +271,24 @@ class Profiler:
         """For the longest gaps between heartbeat ticks: what ran inside them."""
         pairs = sorted(itertools.pairwise(ticks), key=lambda p: p[0][0] - p[1][0])
         for (begin, cpu_begin), (end, cpu_end) in pairs[:worst]:
+
             def overlapping(spans: list[Span], begin: float = begin, end: float = end) -> str:
                 inside = sorted(
-                    ((min(e, end) - max(s, begin), name) for s, e, name in spans
-                     if s < end and e > begin),
+                    (
+                        (min(e, end) - max(s, begin), name)
+                        for s, e, name in spans
+                        if s < end and e > begin
+                    ),
                     reverse=True,
                 )
                 return "; ".join(f"{ms * 1000:.1f} ms {name}" for ms, name in inside[:3])
 
-            print(f"    gap {(end - begin) * 1000:.1f} ms at +{begin - ticks[0][0]:.2f} s, GUI "
-                  f"thread CPU {(cpu_end - cpu_begin) * 1000:.1f} ms. GUI callbacks: "
-                  f"{overlapping(self.spans + self.collections) or 'none (Qt C++ work or waiting)'}"
-                  f". Other threads: {overlapping(self.others) or 'nothing long'}")
+            print(
+                f"    gap {(end - begin) * 1000:.1f} ms at +{begin - ticks[0][0]:.2f} s, GUI "
+                f"thread CPU {(cpu_end - cpu_begin) * 1000:.1f} ms. GUI callbacks: "
+                f"{overlapping(self.spans + self.collections) or 'none (Qt C++ work or waiting)'}"
+                f". Other threads: {overlapping(self.others) or 'nothing long'}"
+            )
 
 
 def _short(filename: str) -> str:
@@ -312,8 +322,18 @@ def api_server(mode: str, stream_delay: float) -> Iterator[str]:
             fake.stop()
         return
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_openai", "--port", "0", "--key", KEY,
-         "--stream-delay", str(stream_delay), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "tests.fake_openai",
+            "--port",
+            "0",
+            "--key",
+            KEY,
+            "--stream-delay",
+            str(stream_delay),
+            "--quiet",
+        ],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
@@ -348,8 +368,11 @@ def build(folder: Path, base_url: str) -> Any:
     window = build_window(store=store, keystore=keystore)
     window.resize(1180, 820)
     window.show()
-    wait_until(lambda: window.windowHandle() is not None and window.windowHandle().isExposed(),
-               10, "the window to show")
+    wait_until(
+        lambda: window.windowHandle() is not None and window.windowHandle().isExposed(),
+        10,
+        "the window to show",
+    )
     window.session.refresh_models()  # as run_window does once the window is up
     wait_until(lambda: bool(window.session.models), 20, "the model list")
     return window
@@ -371,7 +394,10 @@ def drop_file(window: Any, path: Path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     event = QDropEvent(
-        QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        QPointF(200, 200),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
     window.dropEvent(event)
@@ -406,10 +432,12 @@ def one_run(window: Any, photo: Path) -> Run:
     started = time.perf_counter()
     QTimer.singleShot(0, lambda: drop_file(window, photo))  # delivered by the loop, as a drop is
     wait_until(
-        lambda: window.session.picture is not None
-        and window.session.picture is not picture_before
-        and window.session.prepared is not None
-        and window.generate_button.isEnabled(),
+        lambda: (
+            window.session.picture is not None
+            and window.session.picture is not picture_before
+            and window.session.prepared is not None
+            and window.generate_button.isEnabled()
+        ),
         60,
         "the picture and its upload",
     )
@@ -423,19 +451,31 @@ def one_run(window: Any, photo: Path) -> Run:
     idle(0.3)  # let stragglers settle before the baseline
     heartbeat.start()
     idle(seconds)
-    return Run(busy=busy, idle=heartbeat.stop(), seconds=seconds, load_s=loaded - started,
-               ticks=ticks)
+    return Run(
+        busy=busy, idle=heartbeat.stop(), seconds=seconds, load_s=loaded - started, ticks=ticks
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Longest GUI-thread stall during a run.")
     parser.add_argument("--runs", type=int, default=3, help="repetitions (default 3)")
-    parser.add_argument("--server", choices=("thread", "process"), default="thread",
-                        help="the local API in this process (default) or in a child process")
-    parser.add_argument("--stream-delay", type=float, default=0.05,
-                        help="seconds between streamed events (default 0.05)")
-    parser.add_argument("--profile", action="store_true",
-                        help="say where the worst gaps come from (slows things a little)")
+    parser.add_argument(
+        "--server",
+        choices=("thread", "process"),
+        default="thread",
+        help="the local API in this process (default) or in a child process",
+    )
+    parser.add_argument(
+        "--stream-delay",
+        type=float,
+        default=0.05,
+        help="seconds between streamed events (default 0.05)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="say where the worst gaps come from (slows things a little)",
+    )
     args = parser.parse_args(argv)
     runs = max(1, args.runs)
 
@@ -446,10 +486,12 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(name)
         started = time.perf_counter()
         photo = make_photo(folder / "camera.jpg")
-        print(f"input: drawn 4000x3000 photo-like JPEG, {photo.stat().st_size / 1e6:.1f} MB "
-              f"({time.perf_counter() - started:.1f} s); n={N}, {SIZE}, partial previews on, "
-              f"stream delay {args.stream_delay} s, API server in a {args.server}, "
-              f"platform {QApplication.platformName()}")
+        print(
+            f"input: drawn 4000x3000 photo-like JPEG, {photo.stat().st_size / 1e6:.1f} MB "
+            f"({time.perf_counter() - started:.1f} s); n={N}, {SIZE}, partial previews on, "
+            f"stream delay {args.stream_delay} s, API server in a {args.server}, "
+            f"platform {QApplication.platformName()}"
+        )
         results: list[Run] = []
         with api_server(args.server, args.stream_delay) as base_url:
             window = build(folder, base_url)
@@ -475,13 +517,21 @@ def main(argv: list[str] | None = None) -> int:
     idle_p99 = [percentile(r.idle, 0.99) for r in results]
     for label, figure, base in (
         ("longest GUI stall, worst run", max(longest), max(idle_longest)),
-        ("longest GUI stall, median run", statistics.median(longest),
-         statistics.median(idle_longest)),
-        ("99th percentile tick gap, median run", statistics.median(p99),
-         statistics.median(idle_p99)),
+        (
+            "longest GUI stall, median run",
+            statistics.median(longest),
+            statistics.median(idle_longest),
+        ),
+        (
+            "99th percentile tick gap, median run",
+            statistics.median(p99),
+            statistics.median(idle_p99),
+        ),
     ):
-        print(f"{label}: {figure:.1f} ms | idle baseline {base:.1f} ms | "
-              f"ratio {figure / base:.2f}x | target < {TARGET_MS:.0f} ms | runs {runs}")
+        print(
+            f"{label}: {figure:.1f} ms | idle baseline {base:.1f} ms | "
+            f"ratio {figure / base:.2f}x | target < {TARGET_MS:.0f} ms | runs {runs}"
+        )
     if args.profile:
         profiler.report()
     return 0

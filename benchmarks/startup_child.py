@@ -42,7 +42,7 @@ WATCHED = (
     "desktop_app.core.keystore",
     "desktop_app.core.imaging",
     "desktop_app.core.runner",
-    "desktop_app.ui.settings_dialog",
+    "desktop_app.ui.settings.dialog",
 )
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def run_window(images: Sequence[str] = ()) -> int:
-    from desktop_app.ui.single_instance import hand_over
+    from desktop_app.qt.single_instance import hand_over
 
     # A window already runs for this user and settings folder: it takes the pictures.
     if hand_over(images):
@@ -45,7 +45,7 @@ def run_window(images: Sequence[str] = ()) -> int:
         _attach(window)
         _serve_later_starts(window)
         if images:
-            from desktop_app.ui.single_instance import picture_inputs
+            from desktop_app.qt.single_instance import picture_inputs
 
             window.open_inputs(picture_inputs(list(images)))
         # The keyring, the network and the library wait until the panels are on screen.
@@ -85,7 +85,7 @@ def _app_icon() -> QIcon:
 
 def _serve_later_starts(window: MainWindow) -> None:
     """Later starts and "Open with" hand their pictures to this window."""
-    from desktop_app.ui.single_instance import InstanceServer, bring_to_front, picture_inputs
+    from desktop_app.qt.single_instance import InstanceServer, bring_to_front, picture_inputs
 
     server = InstanceServer(parent=window)
     if not server.start():
@@ -116,8 +116,8 @@ def _attach(
     """Makes the session, the worker bridge and the preferences, and gives them to the window."""
     from desktop_app.core.library.queue import QueueStore
     from desktop_app.core.preferences import PreferencesStore
-    from desktop_app.ui.session import Session
-    from desktop_app.ui.worker import TaskRunner
+    from desktop_app.qt.tasks import TaskRunner
+    from desktop_app.session.session import Session
 
     store = store or PreferencesStore()
     preferences = store.load()
@@ -130,7 +130,7 @@ def _attach(
 
     def open_settings(focus_key: bool) -> None:
         # Loaded when first asked for: it pulls in the HTTP client (for the key check).
-        from desktop_app.ui.settings_dialog import SettingsDialog
+        from desktop_app.ui.settings.dialog import SettingsDialog
 
         edited = SettingsDialog.ask(
             window, window.preferences, session.keystore, runner, focus_key=focus_key

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import getpass
 import logging
+import math
 import os
 import sqlite3
 import sys
@@ -17,22 +18,17 @@ from pathlib import Path
 from typing import TextIO
 
 from desktop_app import APP_NAME, __version__, cli_history
-from desktop_app.core import metadata
-from desktop_app.core.adaptation import ServerRules, fewer_than_asked
-from desktop_app.core.capabilities import CLASSIC_MODEL, MAX_VARIATIONS
-from desktop_app.core.client import ImagesClient
+from desktop_app.core.capabilities import MAX_VARIATIONS
 from desktop_app.core.config import ClientConfig, Timeouts
 from desktop_app.core.cost import PriceTable, format_usd
 from desktop_app.core.dialects import ServerKind, dialect_for
-from desktop_app.core.errors import ApiError, RunCancelled, VariationError
+from desktop_app.core.errors import ApiError, ApiErrorKind, RunCancelled, VariationError
 from desktop_app.core.imaging import ImageRejected, SourceImage, Square, open_image
 from desktop_app.core.keystore import ApiKey, KeyStore, KeyStoreError
 from desktop_app.core.library import Library
-from desktop_app.core.models import ModelInfo, suggest_replacement
-from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename, save_new_file
+from desktop_app.core.models import ModelInfo
 from desktop_app.core.paths import default_output_folder
-from desktop_app.core.preferences import PreferencesStore
-from desktop_app.core.recording import RunLog, draft_for, story_of
+from desktop_app.core.preferences import Preferences, PreferencesStore
 from desktop_app.core.requests import InvalidRequest
 from desktop_app.core.results import (
     GeneratedImage,
@@ -42,11 +38,17 @@ from desktop_app.core.results import (
     PhaseChanged,
     RetryScheduled,
     RunEvent,
-    RunResult,
+)
+from desktop_app.core.run import (
+    NoModelListed,
+    RunOutcome,
+    SaveOptions,
+    VariationRun,
+    connect,
+    save_outcome,
 )
 from desktop_app.core.runner import CancellableRun, RunRecorder
-from desktop_app.core.transparency import resolve_keep, transparency_notes
-from desktop_app.core.variation import Mode, VariationSettings, build_request, prepare_upload, send
+from desktop_app.core.variation import Mode, VariationSettings, prepare_upload, upload_warnings
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -194,101 +196,117 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         settings.check()
     except InvalidRequest as exc:
         raise UsageError(str(exc)) from None
-    if not args.image.is_file():
-        raise UsageError(f"no such file: {args.image}")
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError("--timeout must be more than 0 seconds")
-    profile, config = _connection(args.profile, args.timeout)
+    _check_picture_path(args.image)
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError("--timeout must be a number of seconds, more than 0")
+    folder = args.out or default_output_folder()
+    _check_out_folder(folder)  # before paying: results must have somewhere to go
+    prefs = PreferencesStore().load()
+    profile, config = _connection(prefs, args.profile, args.timeout)
     if settings.mode is Mode.CLASSIC and not dialect_for(config).offers_classic:
         raise UsageError(f"profile {profile!r} has no classic variations; use --mode edit")
     key = _require_key(store, profile)
 
     try:
         source = open_image(args.image)
+        _check_crop(args.crop, source)
         upload = prepare_upload(source, args.crop, settings)
     except ImageRejected as exc:
         print(f"image-variations: {args.image.name}: {exc}", file=err)
         return EXIT_IMAGE_REJECTED
+    for warning in upload_warnings(source, args.crop, settings, upload):
+        print(f"warning: {warning}", file=err)
 
-    folder = args.out or default_output_folder()
     recorder = RunRecorder(_progress_printer(err, settings.n))
     library = _open_library(err)
-    records: list[RunLog] = []
+    variation = VariationRun(
+        source,
+        args.crop,
+        upload,
+        settings,
+        library=library,
+        prices=PriceTable.load(),
+        keep_transparency=args.keep_transparency,  # None: decided from picture and model
+    )
 
-    async def work() -> RunResult:
-        async with ImagesClient(config, key, rules=ServerRules.default()) as client:
-            model = settings.model or await _default_model(client, settings.mode, err)
-            request = build_request(
-                upload, _with_transparency(settings, args, source, model, err), model
-            )
-            if library is None:
-                return await send(client, request, recorder)
-            # Into the library first, like the window: every image is on disk before it is
-            # printed or saved anywhere else.
-            prices = PriceTable.load()
-            draft = draft_for(source, args.crop, request, prices=prices)
-            records.append(RunLog(library, draft, recorder, prices=prices))
-            return await send(client, request, records[0])
+    async def work() -> RunOutcome:
+        async with connect(config, key) as client:
+            return await variation.execute(client, recorder)
 
-    run: CancellableRun[RunResult] = CancellableRun(work)
+    def save(images: Sequence[GeneratedImage], story: Mapping[str, str] | None = None) -> int:
+        options = SaveOptions(
+            template=prefs.filename_template,
+            save_format=None,  # as asked with --output-format
+            story=None if args.no_metadata else story,
+        )
+        return _save_all(images, source, variation.model or "", folder, options, out, err)
+
     try:
-        try:
-            result = run.run()
-        except (KeyboardInterrupt, asyncio.CancelledError, RunCancelled) as exc:
-            for record in records:
-                record.failed(exc, cancelled=True)
-            raise
-        except Exception as exc:
-            for record in records:
-                record.failed(exc)
-            raise
-        cost = records[0].succeeded(result) if records else None
-        story = None
-        if records and library is not None and not args.no_metadata:
-            kept = library.run(records[0].run_id)
-            story = story_of(kept) if kept is not None else None
+        outcome = CancellableRun(work).run()
+    except NoModelListed as exc:
+        raise UsageError(f"{exc} (--model)") from None
     except InvalidRequest as exc:
         raise UsageError(str(exc)) from None
     except (KeyboardInterrupt, asyncio.CancelledError, RunCancelled):
         cancelled = recorder.cancelled()
-        _save_all(cancelled.results, source, folder, out, err)
+        save(cancelled.results)
         print(f"image-variations: {cancelled}", file=err)
         return EXIT_INTERRUPTED
     except VariationError as exc:
         # Whatever arrived before the failure was paid for: keep it.
-        _save_all(exc.results or recorder.images, source, folder, out, err)
+        save(exc.results or recorder.images)
         _report(exc, err)
-        return EXIT_API_REFUSED if isinstance(exc, ApiError) else EXIT_NETWORK
+        return _exit_code(exc)
     finally:
         if library is not None:
             library.close()
 
-    saved = _save_all(result.images, source, folder, out, err, story=story)
-    if len(result.images) < settings.n:
-        print(f"note: {fewer_than_asked(len(result.images), settings.n)}", file=err)
-    if result.request_id:
-        print(f"request id: {result.request_id}", file=err)
-    if cost is not None:
-        print(f"cost: {format_usd(cost)}", file=err)
-    return EXIT_OK if saved == len(result.images) else EXIT_NETWORK
-
-
-def _with_transparency(
-    settings: VariationSettings,
-    args: argparse.Namespace,
-    source: SourceImage,
-    model: str,
-    err: TextIO,
-) -> VariationSettings:
-    """The settings with the transparency choice made, now that the model is known."""
-    if settings.mode is not Mode.EDIT:
-        return settings
-    wish: bool | None = args.keep_transparency
-    # Only look at the pixels when nothing was said: it may decode the whole picture.
-    keep = resolve_keep(wish, wish is None and source.has_alpha, model)
-    for note in transparency_notes(keep, settings.output_format, model):
+    saved = save(outcome.images, outcome.story)
+    for note in outcome.notes:
         print(f"note: {note}", file=err)
-    return replace(settings, keep_transparency=keep)
+    if outcome.result.request_id:
+        print(f"request id: {outcome.result.request_id}", file=err)
+    if outcome.cost is not None:
+        print(f"cost: {format_usd(outcome.cost)}", file=err)
+    return EXIT_OK if saved == len(outcome.images) else EXIT_NETWORK
+
+
+def _exit_code(error: VariationError) -> int:
+    """4: the API refused the request; 5: the network or the server failed (after retries)."""
+    if isinstance(error, ApiError) and error.kind is not ApiErrorKind.SERVER:
+        return EXIT_API_REFUSED
+    return EXIT_NETWORK
+
+
+def _check_picture_path(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(f"no such file: {path}")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give one picture file")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise UsageError(f"{path} is not a regular file; give one picture file")
+
+
+def _check_out_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the folder {folder}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write into {folder}; choose another --out")
+
+
+def _check_crop(square: Square | None, source: SourceImage) -> None:
+    if square is None:
+        return
+    width, height = source.width, source.height
+    if square.x + square.side > width or square.y + square.side > height:
+        raise UsageError(
+            f"--crop {square.x},{square.y},{square.side} reaches outside the picture "
+            f"({width} x {height} upright); nothing was sent"
+        )
 
 
 def _open_library(err: TextIO) -> Library | None:
@@ -300,55 +318,37 @@ def _open_library(err: TextIO) -> Library | None:
         return None
 
 
-async def _default_model(client: ImagesClient, mode: Mode, err: TextIO) -> str:
-    if mode is Mode.CLASSIC:
-        return CLASSIC_MODEL
-    models = await client.list_models()
-    chosen = client.dialect.default_model(models, dt.date.today())
-    if chosen is None:
-        raise UsageError("the server lists no GPT Image model; name one with --model")
-    _warn_if_retiring(models, chosen, err)
-    return chosen
-
-
-def _warn_if_retiring(models: Sequence[ModelInfo], model: str, err: TextIO) -> None:
-    today = dt.date.today()
-    for info in models:
-        if info.id == model and info.shutting_down(today):
-            other = suggest_replacement(models, model, today)
-            hint = f"; consider {other}" if other else ""
-            print(f"warning: {model} shuts down on {info.shutdown_date}{hint}", file=err)
-
-
 def _save_all(
     images: Sequence[GeneratedImage],
     source: SourceImage,
+    model: str,
     folder: Path,
+    options: SaveOptions,
     out: TextIO,
     err: TextIO,
-    *,
-    story: Mapping[str, str] | None = None,
 ) -> int:
-    now = dt.datetime.now()
-    stem = Path(source.name).stem or "image"
     saved = 0
-    for image in images:
-        name = render_filename(
-            DEFAULT_TEMPLATE, source=stem, index=image.index + 1, when=now, ext=image.format
-        )
-        data = image.data
-        if story and image.format in ("png", "jpeg", "webp"):
-            # The picture matters more than its label: unlabelled, it is still saved.
-            with contextlib.suppress(metadata.MalformedImageError):
-                data = metadata.embed(data, image.format, story)
-        try:
-            path = save_new_file(folder, name, data)
-        except OSError as exc:
-            print(f"image-variations: could not save {name} in {folder}: {exc.strerror}", file=err)
+    name = source.name or "image"
+    for path in save_outcome(images, folder, source_name=name, model=model, options=options):
+        if isinstance(path, OSError):
+            where = path.filename or folder
+            print(f"image-variations: could not save in {where}: {path.strerror}", file=err)
             continue
-        print(path, file=out, flush=True)
         saved += 1
+        try:
+            print(path, file=out, flush=True)
+        except BrokenPipeError:
+            _quiet_stdout()  # `vary ... | head -1`: the files are still saved, silently
     return saved
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout went away: later prints (and Python's final flush) go
+    nowhere instead of raising."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _report(error: VariationError, err: TextIO) -> None:
@@ -391,11 +391,11 @@ def _progress_printer(err: TextIO, n: int) -> Callable[[RunEvent], None]:
 
 
 def _models(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -> int:
-    profile, config = _connection(args.profile, None)
+    profile, config = _connection(PreferencesStore().load(), args.profile, None)
     key = _require_key(store, profile)
 
     async def work() -> list[ModelInfo]:
-        async with ImagesClient(config, key) as client:
+        async with connect(config, key) as client:
             return await client.list_models()
 
     try:
@@ -404,7 +404,7 @@ def _models(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO)
         return EXIT_INTERRUPTED
     except VariationError as exc:
         _report(exc, err)
-        return EXIT_API_REFUSED if isinstance(exc, ApiError) else EXIT_NETWORK
+        return _exit_code(exc)
     today = dt.date.today()
     for info in models:
         days = info.days_left(today)
@@ -432,8 +432,11 @@ def _key(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) ->
             store.set(args.profile, secret.strip())
             print(f"Saved the key for {args.profile!r} in {store.describe_backend()}.", file=out)
         elif args.action == "delete":
-            store.delete(args.profile)
-            print(f"Removed the key for {args.profile!r}.", file=out)
+            if not store.environment_override() and store.get(args.profile) is None:
+                print(f"No stored key for {args.profile!r}: nothing to remove.", file=out)
+            else:
+                store.delete(args.profile)
+                print(f"Removed the key for {args.profile!r}.", file=out)
         else:
             key = store.get(args.profile)
             if key is None:
@@ -458,13 +461,14 @@ def _require_key(store: KeyStore, profile: str) -> ApiKey:
     return key
 
 
-def _connection(name: str | None, timeout: float | None) -> tuple[str, ClientConfig]:
+def _connection(
+    prefs: Preferences, name: str | None, timeout: float | None
+) -> tuple[str, ClientConfig]:
     """The named (default: the active) Settings profile and how to reach its server.
 
     For an OpenAI-kind profile the usual variables still win: ``OPENAI_BASE_URL`` for the
     "OpenAI" profile (as in the window), ``OPENAI_ORG_ID`` / ``OPENAI_PROJECT_ID`` for any.
     """
-    prefs = PreferencesStore().load()
     try:
         profile = prefs.profile(name)
     except KeyError:

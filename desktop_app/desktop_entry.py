@@ -23,6 +23,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from desktop_app.core.fsio import replace_atomically
+
 LAUNCHER = "image-variations"
 DESKTOP_FILE = "image-variations.desktop"
 ICON_NAME = "image-variations"
@@ -92,7 +94,9 @@ def install(prefix: Path | None = None, *, command: Sequence[str] | None = None)
     written = []
     try:
         for path, data in files.items():
-            _write_atomically(path, data)
+            # 0644, not the private 0600 of settings: the files are public and other
+            # programs (menus, icon caches, software centres) read them.
+            replace_atomically(path, data, mode=0o644)
             written.append(path)
     except OSError as error:
         raise DesktopEntryError(f"could not write {path}: {error.strerror}") from error
@@ -202,10 +206,7 @@ def _quote_argument(argument: str) -> str:
 def _escape_string(value: str) -> str:
     """Escapes of the key file's string type, applied after (and undone before) Exec quoting."""
     return (
-        value.replace("\\", "\\\\")
-        .replace("\n", "\\n")
-        .replace("\t", "\\t")
-        .replace("\r", "\\r")
+        value.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
     )
 
 
@@ -225,17 +226,6 @@ def _runs_this_python(launcher: Path) -> bool:
     with contextlib.suppress(OSError):
         return os.path.samefile(interpreter, sys.executable)
     return False
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.chmod(0o644)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _refresh_caches(home: Path) -> None:

@@ -66,7 +66,10 @@ def _shoot(out: Path, home: Path) -> int:
         from PySide6.QtGui import QDropEvent
 
         drop = QDropEvent(
-            QPointF(300, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            QPointF(300, 300),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
             Qt.KeyboardModifier.NoModifier,
         )
         window.dropEvent(drop)
@@ -82,7 +85,7 @@ def _shoot(out: Path, home: Path) -> int:
         _settle(app, 0.6)
         window.grab().save(str(out / "results.png"))
 
-        window.history_action.trigger()
+        window.commands.history.trigger()
         _settle(app, 1.5)
         window.grab().save(str(out / "history.png"))
         window.close()

@@ -187,9 +187,10 @@ def test_install_then_uninstall_leaves_nothing(tmp_path: Path) -> None:
     assert home / "icons/hicolor/scalable/apps/image-variations.svg" in written
     for size in desktop_entry.ICON_SIZES:
         installed = home / f"icons/hicolor/{size}x{size}/apps/image-variations.png"
-        assert installed.read_bytes() == (
-            SHIPPED / f"icons/hicolor/{size}x{size}/apps/image-variations.png"
-        ).read_bytes()
+        assert (
+            installed.read_bytes()
+            == (SHIPPED / f"icons/hicolor/{size}x{size}/apps/image-variations.png").read_bytes()
+        )
 
     assert sorted(desktop_entry.install(home)) == sorted(written)  # again: the same files
     assert sorted(desktop_entry.uninstall(home)) == sorted(written)

@@ -267,7 +267,7 @@ class ServerRules:
     def _save(self) -> None:
         if self._path is None:
             return
-        from desktop_app.core.naming import replace_atomically
+        from desktop_app.core.fsio import replace_atomically
 
         document = {
             "version": 1,

@@ -3,7 +3,7 @@
 Model names churn every few months, so the table matches families by prefix and the live list
 always comes from ``GET /v1/models``. A model the table does not know gets the conservative
 subset that every GPT Image model accepts. Keep this table easy to change: it is a guess about
-a moving service (../shared/API.md marks several rows UNCONFIRMED).
+a moving service (docs/API.md marks several rows UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 STANDARD_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
 BASE_QUALITIES = ("auto", "low", "medium", "high")
 CLASSIC_MODEL = "dall-e-2"
-CLASSIC_SIZES = ("256x256", "512x512", "1024x1024")
+# The classic endpoint makes squares only: sides for the picture encoder, sizes for the API.
+CLASSIC_SIDES = (256, 512, 1024)
+CLASSIC_SIZES = tuple(f"{side}x{side}" for side in CLASSIC_SIDES)
 OUTPUT_FORMATS = ("png", "jpeg", "webp")
 MAX_VARIATIONS = 10
 MAX_PARTIAL_IMAGES = 3
@@ -31,7 +33,6 @@ class ModelCapabilities:
     complexity: bool = False
     qualities: tuple[str, ...] = BASE_QUALITIES
     custom_sizes: bool = False  # any WxH within the rules of custom_size_is_valid
-    streaming: bool = True
 
     def accepts_size(self, size: str) -> bool:
         if size in STANDARD_SIZES:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -53,23 +51,6 @@ class ClientConfig:
         if self.kind is ServerKind.AZURE and not (self.deployment or "").strip():
             raise ValueError("An Azure OpenAI connection needs the deployment name.")
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
-
-    @classmethod
-    def from_environment(
-        cls, environ: Mapping[str, str] | None = None, **overrides: object
-    ) -> ClientConfig:
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {
-            "base_url": env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
-            "organization": env.get("OPENAI_ORG_ID") or None,
-            "project": env.get("OPENAI_PROJECT_ID") or None,
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
-
-    @property
-    def is_openai(self) -> bool:
-        return (urlsplit(self.base_url).hostname or "").endswith("openai.com")
 
 
 def is_loopback_host(host: str | None) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+import ssl
 from urllib.parse import urlsplit
 
 import httpx
 
 from desktop_app.core.config import is_loopback_host
+from desktop_app.core.http import BodyTooLarge, read_capped, stranger_client
 
 
 class DownloadFailed(Exception):
@@ -29,22 +30,13 @@ def check_result_url(url: str) -> None:
     raise DownloadFailed("The server offered a result over an insecure or unknown address.")
 
 
-def make_download_client(verify: object) -> httpx.AsyncClient:
-    """A bare client: no Authorization, no cookies shared with the API, each hop re-checked."""
+def make_download_client(verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
+    """A stranger's client (no key, no cookies) that re-checks the address of every hop."""
 
     async def check_hop(request: httpx.Request) -> None:
         check_result_url(str(request.url))
 
-    return httpx.AsyncClient(
-        follow_redirects=True,
-        max_redirects=3,
-        verify=verify,  # type: ignore[arg-type]
-        timeout=httpx.Timeout(30.0),
-        event_hooks={"request": [check_hop]},
-        # A jar that takes nothing: a cookie set by one result link (or its redirect) is never
-        # sent with the next download.
-        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
-    )
+    return stranger_client(verify, max_redirects=3, timeout=30.0, on_request=check_hop)
 
 
 async def download(
@@ -70,16 +62,9 @@ async def _fetch(client: httpx.AsyncClient, url: str, max_bytes: int) -> bytes:
             )
         if response.status_code != 200:
             raise DownloadFailed(f"The result server answered HTTP {response.status_code}.")
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise DownloadFailed("A result is larger than any image should be; it was not saved.")
-        chunks: list[bytes] = []
-        received = 0
-        async for chunk in response.aiter_bytes():
-            received += len(chunk)
-            if received > max_bytes:
-                raise DownloadFailed(
-                    "A result is larger than any image should be; it was not saved."
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+        try:
+            return await read_capped(response, max_bytes)
+        except BodyTooLarge:
+            raise DownloadFailed(
+                "A result is larger than any image should be; it was not saved."
+            ) from None

@@ -34,6 +34,15 @@ class ApiErrorKind(enum.Enum):
     OTHER = "other"
 
 
+class Remedy(enum.Enum):
+    """What the window offers next to an error (the window only renders it)."""
+
+    OPEN_KEY_SETTINGS = "open_key_settings"
+    USE_EDIT_MODE = "use_edit_mode"  # classic variations are gone on this server
+    USE_SUGGESTED_MODEL = "use_suggested_model"  # ApiError.suggested_model
+    TRY_AGAIN = "try_again"
+
+
 class TransportErrorKind(enum.Enum):
     CONNECT = "connect"  # nothing reached the server
     DNS = "dns"
@@ -44,15 +53,18 @@ class TransportErrorKind(enum.Enum):
     DOWNLOAD = "download"  # results were made, fetching them failed
 
 
+class NoApiKey(Exception):
+    """No key for the active profile: nothing can be sent until one is added."""
+
+    def __str__(self) -> str:
+        return "No API key yet. Add your OpenAI API key in Settings to make variations."
+
+
 class VariationError(Exception):
     """Base of every failure of a run. ``str(error)`` is the sentence for the user."""
 
     may_have_been_billed: bool = False
     results: Sequence[GeneratedImage] = ()
-
-    @property
-    def user_message(self) -> str:
-        return str(self)
 
     def details(self) -> dict[str, str]:
         """Technical facts for a details pane: never the key, never a body we did not parse."""
@@ -334,3 +346,19 @@ class RunCancelled(VariationError):
 def response_request_id(headers: Mapping[str, Any]) -> str | None:
     value = headers.get("x-request-id")
     return value if isinstance(value, str) and value else None
+
+
+def remedy_for(error: BaseException, *, classic_mode: bool) -> Remedy | None:
+    if isinstance(error, NoApiKey):
+        return Remedy.OPEN_KEY_SETTINGS
+    if not isinstance(error, ApiError):
+        return None
+    if error.kind is ApiErrorKind.BAD_KEY:
+        return Remedy.OPEN_KEY_SETTINGS
+    if error.kind is ApiErrorKind.MODEL_NOT_FOUND and classic_mode:
+        return Remedy.USE_EDIT_MODE
+    if error.kind is ApiErrorKind.MODEL_NOT_FOUND and error.suggested_model:
+        return Remedy.USE_SUGGESTED_MODEL
+    if error.kind in (ApiErrorKind.RATE_LIMIT, ApiErrorKind.SERVER):
+        return Remedy.TRY_AGAIN
+    return None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import httpx
+
+from desktop_app.core.http import BodyTooLarge, read_capped, stranger_client, system_ssl_context
 
 MAX_PICTURE_BYTES = 100 * 1024 * 1024
 
@@ -28,34 +29,21 @@ async def fetch_picture(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchFailed("Only web links (http or https) can be opened.")
-    from desktop_app.core.client import system_ssl_context
-
     try:
         async with (
             asyncio.timeout(deadline),
-            httpx.AsyncClient(
-                follow_redirects=True,
-                max_redirects=5,
-                verify=system_ssl_context(),
-                timeout=httpx.Timeout(20.0),
-                # A jar that takes nothing: a cookie set on the way (a redirect) is not sent on.
-                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
-            ) as client,
+            stranger_client(system_ssl_context(), max_redirects=5, timeout=20.0) as client,
             client.stream("GET", url, headers={"Accept": "image/*"}) as response,
         ):
             if response.status_code != 200:
                 raise FetchFailed(
                     f"The web server answered HTTP {response.status_code} for this link."
                 )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchFailed("The linked file is too large to be a picture.")
-                chunks.append(chunk)
+            data = await read_capped(response, max_bytes)
+    except BodyTooLarge:
+        raise FetchFailed("The linked file is too large to be a picture.") from None
     except TimeoutError:
         raise FetchFailed("Fetching the link took too long.") from None
     except httpx.HTTPError as exc:
         raise FetchFailed(f"The link could not be fetched ({type(exc).__name__}).") from None
-    return b"".join(chunks), name_from_url(url)
+    return data, name_from_url(url)

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn
 import keyring
 import keyring.errors
 
+from desktop_app.core.causes import exception_chain
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
@@ -197,18 +199,8 @@ else:
     _SS_NOT_AVAILABLE = (SecretServiceNotAvailableException,)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception and its causes/contexts, outermost first, without loops."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and all(current is not e for e in seen) and len(seen) < 20:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
 def _classify(exc: BaseException) -> Reason:
-    chain = _chain(exc)
+    chain = exception_chain(exc)
     # Most specific first: secretstorage's own exception may sit under keyring's wrapper.
     if any(isinstance(e, (keyring.errors.KeyringLocked, *_SS_LOCKED)) for e in chain):
         return "locked"
@@ -232,7 +224,7 @@ def _close_leaked_connections(exc: BaseException) -> None:
     are still referenced from the frames of the exception's traceback; only frames of that
     backend's module are looked at, as it never shares a connection between calls.
     """
-    for error in _chain(exc):
+    for error in exception_chain(exc):
         tb = error.__traceback__
         while tb is not None:
             frame = tb.tb_frame

@@ -20,6 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
+# Re-exported for adaptation.py and preferences.py, which still import them from here.
+from desktop_app.core.fsio import fsync_folder
+
 __all__ = [
     "DEFAULT_TEMPLATE",
     "FIELDS",
@@ -216,52 +219,6 @@ def _numbered(filename: str, n: int) -> str:
     if not dot or not stem:
         return f"{filename} ({n})"
     return f"{stem} ({n}).{ext}"
-
-
-def fsync_folder(folder: Path) -> None:
-    """Makes a new name in ``folder`` durable; folders cannot be opened this way on Windows."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def replace_atomically(
-    path: Path,
-    data: bytes,
-    *,
-    staging: Path | None = None,
-    prefix: str | None = None,
-    suffix: str = ".tmp",
-    durable: bool = True,
-) -> None:
-    """Writes ``path`` whole or not at all: after a crash it holds the old bytes or the new.
-
-    The bytes go to a temporary file (beside it, or in ``staging`` on the same disk, named
-    ``prefix``...``suffix``), are flushed to disk, and replace it in one rename; the folder is
-    flushed too, so the new name survives a power cut. ``durable=False`` skips both flushes."""
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=staging or folder, prefix=prefix or f".{path.name}.", suffix=suffix
-    )
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    if durable:
-        fsync_folder(folder)
 
 
 def _write_exclusive(target: Path, data: bytes) -> bool:

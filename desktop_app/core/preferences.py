@@ -33,10 +33,11 @@ from desktop_app.core.dialects import (
     api_version_problem,
     deployment_problem,
 )
-from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename, replace_atomically
+from desktop_app.core.fsio import replace_atomically
+from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename
 from desktop_app.core.paths import config_folder, default_output_folder
 from desktop_app.core.prompts import Strength
-from desktop_app.core.variation import Mode
+from desktop_app.core.variation import Mode, VariationSettings
 
 __all__ = [
     "BASE_URL_ENV_VAR",
@@ -192,6 +193,39 @@ class Preferences:
         return Timeouts(
             connect=self.connect_timeout, read=self.read_timeout, deadline=self.deadline
         )
+
+    def last_settings(self) -> VariationSettings:
+        """The choices of the last session, as the next run's settings (previews on)."""
+        try:
+            mode = Mode(self.mode)
+        except ValueError:
+            mode = Mode.EDIT
+        try:
+            strength = Strength(self.strength)
+        except ValueError:
+            strength = Strength.BALANCED
+        return VariationSettings(
+            mode=mode,
+            model=self.model or None,
+            n=max(1, min(MAX_VARIATIONS, self.n)),
+            size=self.size or None,
+            quality=self.quality or "auto",
+            output_format=self.output_format or "png",
+            strength=strength,
+            prompt=self.prompt or None,
+            stream=True,
+        )
+
+    def remember(self, settings: VariationSettings) -> None:
+        """Keeps ``settings`` as the choices the next session starts from."""
+        self.mode = settings.mode.value
+        self.model = settings.model or ""
+        self.n = settings.n
+        self.size = settings.effective_size
+        self.quality = settings.quality
+        self.output_format = settings.output_format
+        self.strength = settings.strength.value
+        self.prompt = settings.prompt or ""
 
     def output_folder(self) -> Path:
         folder = self.save_folder.strip()

@@ -11,10 +11,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sqlite3
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.core.results import ImageArrived, RunEvent, RunResult
+from desktop_app.core.results import EventSink, ImageArrived, RunEvent, RunResult
 
 if TYPE_CHECKING:
     from desktop_app.core.cost import PriceTable
@@ -23,8 +22,6 @@ if TYPE_CHECKING:
     from desktop_app.core.requests import ClassicRequest, EditRequest
 
 log = logging.getLogger(__name__)
-
-EventSink = Callable[[RunEvent], None]
 
 
 def draft_for(

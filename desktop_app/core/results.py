@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_FORMAT_BY_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF8", "gif"),
-)
+from desktop_app.core.imaging.sniffing import kind_of
+
+# The formats the API returns, as file extensions; any other picture is not a result.
+_RESULT_FORMATS = {"PNG": "png", "JPEG": "jpeg", "GIF": "gif", "WEBP": "webp"}
 
 
 def sniff_format(data: bytes) -> str:
     """The image format of result bytes, from their magic number (the server's word can lie)."""
-    for magic, name in _FORMAT_BY_MAGIC:
-        if data.startswith(magic):
-            return name
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return "bin"
+    return _RESULT_FORMATS.get(kind_of(data) or "", "bin")
 
 
 @dataclass(frozen=True)
@@ -145,6 +139,10 @@ RunEvent = (
     | ImageArrived
     | ParameterAdjusted
 )
+
+
+# Whoever watches a run: the window's bridge, the command line's printer, the library's RunLog.
+EventSink = Callable[[RunEvent], None]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from desktop_app.core.naming import render_filename, save_new_file
@@ -60,32 +60,6 @@ def save_result(
         model=model,
     )
     return save_new_file(folder, name, data)
-
-
-def save_results(
-    images: Sequence[GeneratedImage],
-    folder: Path,
-    *,
-    template: str,
-    source_name: str,
-    save_format: str,
-    model: str = "",
-    story: Mapping[str, str] | None = None,
-) -> list[Path]:
-    when = dt.datetime.now()
-    return [
-        save_result(
-            image,
-            folder,
-            template=template,
-            source_name=source_name,
-            save_format=save_format,
-            when=when,
-            model=model,
-            story=story,
-        )
-        for image in images
-    ]
 
 
 def _with_story(data: bytes, fmt: str, story: Mapping[str, str] | None) -> bytes:

@@ -30,11 +30,6 @@ class SharedLibrary:
                 self._library = Library.open(self._folder)
             return self._library
 
-    @property
-    def opened(self) -> Library | None:
-        """The library if it is open already; never opens it (safe on the GUI thread)."""
-        return self._library
-
     def close(self) -> None:
         with self._lock:
             if self._library is not None:

@@ -17,11 +17,11 @@ from desktop_app.core.capabilities import (
 )
 from desktop_app.core.prompts import Strength, input_fidelity, variation_prompt
 from desktop_app.core.requests import ClassicRequest, EditRequest, InvalidRequest
-from desktop_app.core.results import RunResult
+from desktop_app.core.results import EventSink, RunResult
 from desktop_app.core.transparency import can_keep_transparency, output_format_for
 
 if TYPE_CHECKING:  # the window imports this module at start-up: keep httpx and Pillow out
-    from desktop_app.core.client import EventSink, ImagesClient
+    from desktop_app.core.client import ImagesClient
     from desktop_app.core.cost import CostEstimate, PriceTable
     from desktop_app.core.imaging import SourceImage, Square, Upload
 
@@ -88,6 +88,33 @@ def prepare_upload(
     if settings.mode is Mode.CLASSIC:
         return prepare_classic_upload(source, square, side)
     return prepare_edit_upload(source, square, min(side, MAX_EDIT_UPLOAD_SIDE))
+
+
+SMALL_SQUARE = 384  # below this a GPT Image upload is enlarged enough to look soft
+
+
+def upload_warnings(
+    source: SourceImage, square: Square | None, settings: VariationSettings, upload: Upload
+) -> list[str]:
+    """What is worth a word before paying for this upload (the window and the command line)."""
+    from desktop_app.core.imaging import largest_centred_square
+
+    warnings: list[str] = []
+    crop = square or largest_centred_square(source.width, source.height)
+    # GPT Image models take any input size; only a really small square is worth a word there.
+    if crop.side < upload.width and (settings.mode is Mode.CLASSIC or crop.side < SMALL_SQUARE):
+        warnings.append(
+            f"The square is only {crop.side} px wide; it will be enlarged to {upload.width} px, "
+            "so details may look soft."
+        )
+    if settings.mode is Mode.CLASSIC:
+        if source.format != "PNG" or source.width != source.height:
+            warnings.append(
+                "The classic endpoint takes square PNGs only: the square is sent as a PNG."
+            )
+        if len(upload.data) > 3_500_000:
+            warnings.append("The PNG is close to the classic 4 MB limit.")
+    return warnings
 
 
 def build_request(

@@ -210,17 +210,17 @@ def test_organisation_and_project_headers_go_to_the_api(api_server: FakeOpenAI) 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 196_607, 196_608, 196_609, 1_000_003])
 def test_large_base64_decodes_in_slices_exactly(size: int) -> None:
-    from desktop_app.core.client import _b64decode_in_slices
+    from desktop_app.core._answers import b64decode_in_slices
 
     raw = os.urandom(size)
-    assert _b64decode_in_slices(base64.b64encode(raw).decode()) == raw
+    assert b64decode_in_slices(base64.b64encode(raw).decode()) == raw
 
 
 def test_sliced_base64_rejects_what_a_whole_decode_rejects() -> None:
-    from desktop_app.core.client import _B64_SLICE, _b64decode_in_slices
+    from desktop_app.core._answers import B64_SLICE, b64decode_in_slices
 
     good = base64.b64encode(os.urandom(600_000)).decode()
-    padded_at_a_slice_end = good[: _B64_SLICE - 2] + "==" + good[_B64_SLICE:]
+    padded_at_a_slice_end = good[: B64_SLICE - 2] + "==" + good[B64_SLICE:]
     for bad in (good[:-1], good[:5] + "!" + good[6:], padded_at_a_slice_end):
         with pytest.raises(binascii.Error):
-            _b64decode_in_slices(bad)
+            b64decode_in_slices(bad)

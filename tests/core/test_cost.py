@@ -25,7 +25,6 @@ from desktop_app.core.cost import (
     output_image_tokens,
 )
 from desktop_app.core.results import Usage
-from desktop_app.core.variation import Mode
 
 SUNBURST = "gpt-image-2.6-sunburst"
 
@@ -316,7 +315,7 @@ def test_classic_estimate_is_the_price_per_image_times_images(shipped: PriceTabl
     assert estimate is not None
     assert estimate.usd == pytest.approx(0.054)  # 3 x $0.018
     assert estimate.breakdown == "3 images x $0.018 (512x512)"
-    auto = shipped.estimate("dall-e-2", mode=Mode.CLASSIC, n=1, size="auto", quality="auto",
+    auto = shipped.estimate("dall-e-2", mode="classic", n=1, size="auto", quality="auto",
                             prompt="")  # fmt: skip
     assert auto is not None
     assert auto.usd == pytest.approx(0.020)
@@ -344,7 +343,7 @@ def test_a_mistyped_mode_or_no_images_is_refused(shipped: PriceTable) -> None:
 
 
 def _actual(shipped: PriceTable, usage: Usage | None) -> float | None:
-    return shipped.actual(SUNBURST, mode=Mode.EDIT, usage=usage, n=2, size="1024x1024")
+    return shipped.actual(SUNBURST, mode="edit", usage=usage, n=2, size="1024x1024")
 
 
 def test_actual_cost_prices_each_kind_of_token(shipped: PriceTable) -> None:

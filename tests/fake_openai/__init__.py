@@ -1,4 +1,4 @@
-"""A local imitation of the OpenAI Images API (see /work/shared/API.md) for tests.
+"""A local imitation of the OpenAI Images API (see docs/API.md) for tests.
 
 with FakeOpenAI() as fake:
     client = httpx.Client(base_url=fake.base_url, headers={"Authorization": "Bearer sk-x"})

@@ -20,8 +20,30 @@ from .seeds import all_seeds, seeds_by_format
 # Values that sit on the edges parsers get wrong: zero, one, sign bits, all-ones, and sizes
 # just past the loader's pixel caps (7072² > 50 MP, 10001² > 100 MP) or huge enough to be bombs.
 BOUNDARY_VALUES = (
-    0, 1, 2, 3, 7, 8, 15, 16, 255, 256, 4096, 7072, 10001, 0x3FFF, 0x7FFF, 0x8000, 0xFFFF,
-    0x10000, 46341, 65500, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF,
+    0,
+    1,
+    2,
+    3,
+    7,
+    8,
+    15,
+    16,
+    255,
+    256,
+    4096,
+    7072,
+    10001,
+    0x3FFF,
+    0x7FFF,
+    0x8000,
+    0xFFFF,
+    0x10000,
+    46341,
+    65500,
+    0x7FFFFFFF,
+    0x80000000,
+    0xFFFFFFFE,
+    0xFFFFFFFF,
 )
 
 

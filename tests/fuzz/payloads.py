@@ -74,10 +74,20 @@ def models_document() -> dict[str, Any]:
     return {
         "object": "list",
         "data": [
-            {"id": "gpt-image-2.6-sunburst", "object": "model", "created": 0, "owned_by": "o",
-             "shutdown_date": None},
-            {"id": "gpt-image-1.5", "object": "model", "created": 0, "owned_by": "o",
-             "shutdown_date": "2026-12-01"},
+            {
+                "id": "gpt-image-2.6-sunburst",
+                "object": "model",
+                "created": 0,
+                "owned_by": "o",
+                "shutdown_date": None,
+            },
+            {
+                "id": "gpt-image-1.5",
+                "object": "model",
+                "created": 0,
+                "owned_by": "o",
+                "shutdown_date": "2026-12-01",
+            },
             {"id": "dall-e-2", "object": "model", "created": 0, "owned_by": "o"},
         ],
     }
@@ -173,8 +183,9 @@ NON_UTF8 = st.sampled_from((b"\xff", b"\xfe\xff", b"\xc3", b"\xed\xa0\x80", b"\x
 def damaged_bytes(draw: st.DrawFn, raw: bytes) -> bytes:
     """Body-level damage: truncation, invalid UTF-8, BOMs, deep nesting, other encodings."""
     kind = draw(
-        st.sampled_from(("none", "none", "truncate", "non_utf8", "bom", "nest", "utf16",
-                         "random", "flip"))
+        st.sampled_from(
+            ("none", "none", "truncate", "non_utf8", "bom", "nest", "utf16", "random", "flip")
+        )
     )
     if kind == "truncate":
         return raw[: draw(st.integers(0, max(0, len(raw) - 1)))]
@@ -208,9 +219,26 @@ def json_bodies(draw: st.DrawFn, document: dict[str, Any]) -> bytes:
 
 HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30)
 WAITS = st.sampled_from(
-    ("0", "1", "0.001", "-1", "nan", "NaN", "-nan", "inf", "-inf", "1e400", "1e-400", "",
-     " 1", "0x10", "Wed, 21 Oct 2015 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT",
-     "Mon, 99 Foo 2015 25:61:61 GMT", " ")
+    (
+        "0",
+        "1",
+        "0.001",
+        "-1",
+        "nan",
+        "NaN",
+        "-nan",
+        "inf",
+        "-inf",
+        "1e400",
+        "1e-400",
+        "",
+        " 1",
+        "0x10",
+        "Wed, 21 Oct 2015 07:28:00 GMT",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Mon, 99 Foo 2015 25:61:61 GMT",
+        " ",
+    )
 )
 
 
@@ -263,9 +291,10 @@ def answers(draw: st.DrawFn, document: dict[str, Any], *, content_type: str) -> 
 
 # -- event streams ----------------------------------------------------------------------------
 
-EVENT_NAMES = st.sampled_from(
-    ("image_edit.partial_image", "image_edit.completed", "error", "ping", "")
-) | TEXT
+EVENT_NAMES = (
+    st.sampled_from(("image_edit.partial_image", "image_edit.completed", "error", "ping", ""))
+    | TEXT
+)
 
 
 def stream_payload() -> dict[str, Any]:
@@ -298,8 +327,9 @@ def stream_event(draw: st.DrawFn) -> str:
         payload["error"] = error_document()["error"]
     if draw(st.booleans()):
         lines.append(f"event: {name or payload['type']}")
-    kind = draw(st.sampled_from(("json", "json", "json", "done", "empty", "garbage", "huge",
-                                 "raw_value")))
+    kind = draw(
+        st.sampled_from(("json", "json", "json", "done", "empty", "garbage", "huge", "raw_value"))
+    )
     if kind == "json":
         data = json.dumps(draw(mutated_json(payload)))
     elif kind == "done":
@@ -333,8 +363,14 @@ def event_stream_answers(draw: st.DrawFn) -> Answer:
     if draw(st.integers(0, 3)) == 0:
         raw = draw(damaged_bytes(raw))
     content_type = draw(
-        st.sampled_from(("text/event-stream", "text/event-stream; charset=utf-8",
-                         "text/event-stream; charset=bogus", "application/json"))
+        st.sampled_from(
+            (
+                "text/event-stream",
+                "text/event-stream; charset=utf-8",
+                "text/event-stream; charset=bogus",
+                "application/json",
+            )
+        )
     )
     if draw(st.integers(0, 7)) == 0:
         return Answer(

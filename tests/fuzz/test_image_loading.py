@@ -40,7 +40,13 @@ PER_EXAMPLE = timedelta(seconds=10)  # a real example takes ms; 10 s leaves room
 PER_TEST_TIMEOUT = 150  # seconds (pytest-timeout), the backstop should a parser spin in C
 
 REASONS = {
-    "empty", "unsupported_format", "vector", "truncated", "corrupt", "too_large", "bomb",
+    "empty",
+    "unsupported_format",
+    "vector",
+    "truncated",
+    "corrupt",
+    "too_large",
+    "bomb",
     "too_small",
 }
 
@@ -107,5 +113,3 @@ def test_mutated_files_are_loaded_or_rejected(fmt: str) -> None:
 def test_headers_claiming_huge_sizes_are_refused_quickly(fmt: str) -> None:
     _warm_up(fmt)
     run_fuzz(f"image:{fmt}:huge", bomb_headers(fmt), BOMB_QUOTA)
-
-

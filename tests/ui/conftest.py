@@ -88,7 +88,10 @@ def window(make_window: WindowFactory, api_server: FakeOpenAI) -> MainWindow:
 
 def _drop(window: MainWindow, mime: QMimeData) -> None:
     event = QDropEvent(
-        QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        QPointF(200, 200),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
     window.dropEvent(event)
@@ -105,5 +108,6 @@ def _load(qtbot: QtBot, window: MainWindow, path: Path) -> None:
 def _generate(qtbot: QtBot, window: MainWindow, n: int = 4) -> None:
     window.parameters.count.setValue(n)
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not window.session.running and len(window.session.results) == n,
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: not window.session.running and len(window.session.results) == n, timeout=20_000
+    )

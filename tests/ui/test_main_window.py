@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.core import metadata
 from desktop_app.core.imaging import Square
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.settings.dialog import SettingsDialog
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
 from tests.keyring_backends import MemoryBackend
@@ -34,7 +34,7 @@ def _png_bytes(colour: tuple[int, int, int] = (30, 160, 90)) -> bytes:
 
 def test_an_empty_window_invites_a_drop(window: MainWindow, screenshots: Path) -> None:
     assert window.windowTitle() == "Image Variations"
-    assert window.source_stack.currentWidget() is window.drop_hint
+    assert window.source.source_stack.currentWidget() is window.drop_hint
     assert not window.generate_button.isEnabled()
     window.grab().save(str(screenshots / "window-empty.png"))
 
@@ -43,7 +43,7 @@ def test_a_file_drop_shows_the_picture_and_the_exact_upload(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, screenshots: Path
 ) -> None:
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
-    assert window.source_stack.currentWidget() is window.crop_view
+    assert window.source.source_stack.currentWidget() is window.crop_view
     assert window.crop_view.square() == Square(150, 0, 600)
     prepared = window.session.prepared
     assert prepared is not None and prepared.upload.width == 1024
@@ -67,20 +67,21 @@ def test_image_data_in_a_drag_and_several_files_make_a_queue(
     mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
     _drop(window, mime)
     qtbot.waitUntil(lambda: window.session.waiting() == 2, timeout=30_000)
-    qtbot.waitUntil(lambda: window.queue_row.isVisible(), timeout=30_000)
+    qtbot.waitUntil(lambda: window.source.queue_row.isVisible(), timeout=30_000)
     qtbot.waitUntil(
         lambda: window.session.picture is not None and window.session.picture.label == "p0.jpg",
         timeout=10_000,
     )
-    assert "2 more pictures waiting" in window.queue_label.text()
+    assert "2 more pictures waiting" in window.source.queue_label.text()
     assert window.session.picture is not None and window.session.picture.label == "p0.jpg"
     # One after another: the next one comes when the user asks for it.
-    window.next_button.click()
+    window.source.next_button.click()
     qtbot.waitUntil(
         lambda: window.session.picture is not None and window.session.picture.label == "p1.jpg",
         timeout=10_000,
     )
-    assert window.session.waiting() == 1 and "1 more picture waiting" in window.queue_label.text()
+    assert window.session.waiting() == 1
+    assert "1 more picture waiting" in window.source.queue_label.text()
 
 
 def test_a_rejected_file_says_why_in_the_window(
@@ -98,7 +99,7 @@ def test_a_rejected_file_says_why_in_the_window(
 
 def test_paste_takes_an_image_from_the_clipboard(qtbot: QtBot, window: MainWindow) -> None:
     QGuiApplication.clipboard().setImage(QImage.fromData(_png_bytes((10, 20, 200))))
-    window.paste_action.trigger()
+    window.commands.paste.trigger()
     qtbot.waitUntil(lambda: window.session.picture is not None, timeout=10_000)
     assert window.session.picture is not None
     assert window.session.picture.full_size == (320, 240)
@@ -138,8 +139,8 @@ def test_a_streamed_run_fills_the_grid_and_is_saved_without_overwriting(
     assert sent.fields["model"] == ["gpt-image-2.6-sunburst"]
     assert window.results.result_count() == 4
     assert all(window.results.has_result(i) for i in range(4))
-    assert "Done: 4 variations" in window.phase_label.text()
-    assert window.request_label.text().startswith("req_")
+    assert "Done: 4 variations" in window.run_status.phase_label.text()
+    assert window.run_status.request_label.text().startswith("req_")
     qtbot.waitUntil(lambda: window.results.thumbnail(3) is not None, timeout=5000)
     window.grab().save(str(screenshots / "window-results.png"))
 
@@ -158,7 +159,7 @@ def test_a_streamed_run_fills_the_grid_and_is_saved_without_overwriting(
     assert first.name.startswith("photo-02-") and first.suffix == ".png"
     story = metadata.read(original)  # the saved file tells how it was made
     assert story["model"] == "gpt-image-2.6-sunburst"
-    assert story["request_id"] == window.request_label.text()
+    assert story["request_id"] == window.run_status.request_label.text()
     assert story["prompt"] == window.parameters.prompt.toPlainText()
     assert json.loads(story["parameters"])["n"] == 4
     window.results.select(1)
@@ -179,7 +180,7 @@ def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) ->
     window.results.select(0)
     window.results.setFocus()
     QGuiApplication.clipboard().clear()
-    window.copy_action.trigger()
+    window.commands.copy.trigger()
     # Decoded off the GUI thread, then copied.
     qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=5000)
     copied = QGuiApplication.clipboard().image()
@@ -199,7 +200,7 @@ def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) ->
 def test_opening_a_result_shows_it_full_size_beside_the_source(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    from desktop_app.ui.image_viewer import ImageViewer
+    from desktop_app.ui.results.viewer import ImageViewer
 
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     _generate(qtbot, window, 2)
@@ -223,7 +224,7 @@ def test_cancel_stops_within_a_second_and_says_it_may_have_been_billed(
     window.generate_button.click()
     qtbot.waitUntil(lambda: api_server.count(EDITS) == 1, timeout=10_000)
     qtbot.wait(200)
-    assert window.cancel_button.isVisible()
+    assert window.run_status.cancel_button.isVisible()
     window.grab().save(str(screenshots / "window-waiting.png"))
     started = time.monotonic()
     qtbot.keyClick(window, Qt.Key.Key_Escape)
@@ -332,7 +333,7 @@ def test_quit_stops_the_worker_and_keeps_the_geometry(
     qtbot.waitUntil(lambda: api_server.count(EDITS) == 1, timeout=10_000)
     window.move(QPoint(40, 30))
     started = time.monotonic()
-    window.quit_action.trigger()
+    window.commands.quit.trigger()
     assert time.monotonic() - started < 2.0
     assert window._runner.active == 0
     assert QApplication.instance() is not None

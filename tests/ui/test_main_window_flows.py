@@ -35,9 +35,9 @@ from pytestqt.qtbot import QtBot
 from desktop_app.core.prompts import Strength
 from desktop_app.core.results import PartialArrived
 from desktop_app.core.variation import Mode
-from desktop_app.ui.image_viewer import ImageViewer
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.results_cell import SOURCE, ResultCell
+from desktop_app.ui.results.cell import SOURCE, ResultCell
+from desktop_app.ui.results.viewer import ImageViewer
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
 from tests.ui.conftest import WindowFactory, _drop, _generate, _jpeg, _load
@@ -183,7 +183,7 @@ def test_a_link_that_answers_404_says_so_plainly(
         assert jargon not in message
     assert window.banner.property("level") == "error"
     assert window.session.picture is None
-    assert window.source_stack.currentWidget() is window.drop_hint
+    assert window.source.source_stack.currentWidget() is window.drop_hint
 
 
 def test_a_link_dragged_as_plain_text_also_works(
@@ -219,8 +219,8 @@ def test_pasting_copied_files_loads_them_as_a_queue(
         qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: _picture_label(window) == "copied0.jpg", timeout=10_000)
         qtbot.waitUntil(lambda: window.session.waiting() == 2, timeout=5000)
-        assert "2 more pictures waiting" in window.queue_label.text()
-        window.next_button.click()
+        assert "2 more pictures waiting" in window.source.queue_label.text()
+        window.source.next_button.click()
         qtbot.waitUntil(lambda: _picture_label(window) == "copied1.jpg", timeout=10_000)
     finally:
         QGuiApplication.clipboard().clear()
@@ -260,7 +260,8 @@ def test_save_all_never_overwrites_and_follows_the_save_format(
     made = (window.session.results[i].data for i in range(3))
     assert saved_bytes == sorted(metadata.strip(data, "png") for data in made)
     assert all(metadata.read(data)["request_id"].startswith("req_") for data in first.values())
-    qtbot.waitUntil(lambda: "Saved 3 variations" in window.phase_label.text(), timeout=5000)
+    status = window.run_status.phase_label
+    qtbot.waitUntil(lambda: "Saved 3 variations" in status.text(), timeout=5000)
 
     with qtbot.waitSignal(window.session.saved, timeout=10_000):
         qtbot.keyClick(window, *save_all)
@@ -290,7 +291,7 @@ def test_save_all_with_nothing_to_save_or_a_cancelled_dialog_writes_nothing(
     monkeypatch.setattr(
         QFileDialog, "getExistingDirectory", staticmethod(lambda *a: calls.append(a) or "")
     )
-    window.on_save_all()
+    window.result_actions.on_save_all()
     assert calls == []  # no results yet: no dialog either
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     _generate(qtbot, window, 1)
@@ -325,10 +326,10 @@ def test_ctrl_o_opens_several_pictures_and_remembers_the_folder(
     qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: _picture_label(window) == "a.jpg", timeout=10_000)
     qtbot.waitUntil(lambda: window.session.waiting() == 1, timeout=5000)
-    assert window.queue_row.isVisible()
+    assert window.source.queue_row.isVisible()
     assert window.preferences.last_open_folder == str(album)
 
-    window.next_button.click()
+    window.source.next_button.click()
     qtbot.waitUntil(lambda: _picture_label(window) == "b.jpg", timeout=10_000)
     assert window.session.picture is not None and window.session.picture.full_size == (400, 700)
 
@@ -339,7 +340,7 @@ def test_ctrl_o_opens_several_pictures_and_remembers_the_folder(
             lambda parent, caption, start, filters, *a: (starts.append(start), ([], ""))[1]
         ),
     )
-    window.open_action.trigger()
+    window.commands.open.trigger()
     assert starts[-1] == str(album)  # the next dialog starts where the last pictures were
     assert _picture_label(window) == "b.jpg"  # cancelling the dialog changes nothing
 
@@ -356,10 +357,10 @@ def test_next_picture_clicked_while_one_still_opens_is_not_lost(
     mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
     _drop(window, mime)
     assert window.session.picture is None  # q0.jpg is still being opened on a worker thread
-    window.next_button.click()
+    window.source.next_button.click()
     qtbot.waitUntil(lambda: _picture_label(window) == "q1.jpg", timeout=10_000)
     qtbot.waitUntil(lambda: window.session.waiting() == 1, timeout=5000)
-    assert "1 more picture waiting" in window.queue_label.text()
+    assert "1 more picture waiting" in window.source.queue_label.text()
 
 
 # -- 5. the full-size viewer --------------------------------------------------------------------
@@ -426,13 +427,14 @@ def test_a_rate_limit_counts_down_and_then_succeeds(
     api_server.inject(Fault("rate_limit", retry_after="2"), path=EDITS)
     window.parameters.count.setValue(1)
     window.generate_button.click()
-    qtbot.waitUntil(lambda: "trying again in 2 s" in window.phase_label.text(), timeout=10_000)
-    assert "rate limit" in window.phase_label.text()
-    assert window.session.running and window.cancel_button.isVisible()
-    qtbot.waitUntil(lambda: "trying again in 1 s" in window.phase_label.text(), timeout=5000)
+    status = window.run_status.phase_label
+    qtbot.waitUntil(lambda: "trying again in 2 s" in status.text(), timeout=10_000)
+    assert "rate limit" in window.run_status.phase_label.text()
+    assert window.session.running and window.run_status.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: "trying again in 1 s" in status.text(), timeout=5000)
     qtbot.waitUntil(lambda: not window.session.running, timeout=15_000)
     assert len(window.session.results) == 1
-    assert "Done: 1 variation" in window.phase_label.text()
+    assert "Done: 1 variation" in window.run_status.phase_label.text()
     assert api_server.count(EDITS) == 2
     assert not window.banner.isVisible()
 
@@ -544,7 +546,7 @@ def test_classic_mode_on_a_legacy_gateway_with_links(
     assert len(legacy_server.file_requests) == 2
     for download in legacy_server.file_requests:
         assert "authorization" not in download.headers  # links are fetched without the key
-    assert "Done: 2 variations" in window.phase_label.text()
+    assert "Done: 2 variations" in window.run_status.phase_label.text()
 
 
 # -- 10. what is remembered ----------------------------------------------------------------------
@@ -613,7 +615,7 @@ def test_arrow_keys_ctrl_c_and_tab_reach_the_results(
     qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=5000)
     copied = QGuiApplication.clipboard().image()
     assert not copied.isNull() and copied.width() == 1024 and copied.height() == 1024
-    assert "Copied variation 3" in window.phase_label.text()
+    assert "Copied variation 3" in window.run_status.phase_label.text()
     QGuiApplication.clipboard().clear()
 
     window.generate_button.setFocus()
@@ -669,9 +671,10 @@ def test_a_stream_that_breaks_after_a_preview_ends_calmly(
     assert window.banner.message()
     assert "Traceback" not in window.banner.message()
     assert window.session.results == {}
-    assert "The run failed" in window.phase_label.text()
-    assert window.generate_button.isEnabled() and window.generate_action.isEnabled()
-    assert not window.cancel_button.isVisible() and not window.progress.isVisible()
+    assert "The run failed" in window.run_status.phase_label.text()
+    assert window.generate_button.isEnabled() and window.commands.generate.isEnabled()
+    assert not window.run_status.cancel_button.isVisible()
+    assert not window.run_status.progress.isVisible()
     assert api_server.count(EDITS) == 1  # the upload was sent: not silently paid for twice
     assert not window.results.has_result(0) and not window.results.has_result(1)
     from desktop_app.core.library import Outcome
@@ -754,7 +757,7 @@ def _grab_settled(qtbot: QtBot, window: MainWindow, path: Path) -> None:
     """A screenshot of what a person would see: the offscreen pointer rests on the Open button,
     whose hover tip would cover the status line; and the status bar lays out first."""
     window.statusBar().clearMessage()
-    label = window.request_label
+    label = window.run_status.request_label
     qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=2000)
     window.grab().save(str(path))
 
@@ -783,7 +786,7 @@ def test_a_dark_desktop_keeps_the_window_readable(
         )
         >= 4.5
     )
-    for label in (window.phase_label, window.preview.findChild(QLabel)):
+    for label in (window.run_status.phase_label, window.preview.findChild(QLabel)):
         if label is not None:
             colours = label.palette()
             assert (
@@ -821,7 +824,7 @@ import io, time
 from PIL import Image
 from PySide6.QtCore import QRunnable, QThreadPool
 from PySide6.QtWidgets import QApplication, QStyle, QStyleFactory
-from desktop_app.ui.thumbnails import decode_thumbnail
+from desktop_app.qt.thumbnails import decode_thumbnail
 
 app = QApplication([])
 buffer = io.BytesIO()
@@ -884,8 +887,10 @@ def test_every_result_is_in_the_library_and_vary_this_keeps_the_lineage(
 
     window.results.varyRequested.emit(1)
     qtbot.waitUntil(
-        lambda: window.session.picture is not None
-        and window.session.picture.parent_result_id is not None,
+        lambda: (
+            window.session.picture is not None
+            and window.session.picture.parent_result_id is not None
+        ),
         timeout=10_000,
     )
     _generate(qtbot, window, 1)
@@ -919,7 +924,7 @@ def test_the_cost_is_estimated_before_shown_after_and_the_budget_asks_first(
     four = window.cost_label.text()
     assert two.startswith("Estimated cost: ≈ $") and four != two  # follows the settings
     _generate(qtbot, window, 1)
-    assert "· $" in window.phase_label.text()  # the actual cost, from the returned usage
+    assert "· $" in window.run_status.phase_label.text()  # the actual cost, from the returned usage
     runs_before = api_server.count(EDITS)
 
     asked: list[str] = []
@@ -933,7 +938,7 @@ def test_the_cost_is_estimated_before_shown_after_and_the_budget_asks_first(
     window.generate_button.click()
     assert asked and "over this month's budget" in asked[0]
     assert not window.session.running and api_server.count(EDITS) == runs_before
-    assert "over the monthly budget" in window.phase_label.text()
+    assert "over the monthly budget" in window.run_status.phase_label.text()
 
 
 def test_the_waiting_queue_survives_a_restart(
@@ -951,8 +956,9 @@ def test_the_waiting_queue_survives_a_restart(
 
     second = make_window(api_server, settings=settings)
     assert second.session.picture is None and second.session.waiting() == 2
-    assert second.queue_row.isVisibleTo(second) and "2 more pictures" in second.queue_label.text()
-    second.next_button.click()
+    assert second.source.queue_row.isVisibleTo(second)
+    assert "2 more pictures" in second.source.queue_label.text()
+    second.source.next_button.click()
     qtbot.waitUntil(lambda: second.session.picture is not None, timeout=10_000)
     assert second.session.picture.label == "photo1.jpg" and second.session.waiting() == 1
 
@@ -965,7 +971,7 @@ def test_history_reopens_saves_and_varies_kept_runs(
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     _generate(qtbot, window, 2)
     first_id = window.session.run_id
-    window.history_action.trigger()
+    window.commands.history.trigger()
     assert window.history_dock.isVisible()
     panel = window.history_dock.panel
     assert panel is not None
@@ -981,9 +987,11 @@ def test_history_reopens_saves_and_varies_kept_runs(
     assert sorted(window.session.results) == [0, 1]
     assert window.results.result_count() == 2 and "Reopened" in window.banner.message()
     qtbot.waitUntil(
-        lambda: window.session.picture is not None
-        and window.session.picture.label == "photo.jpg"
-        and window.session.waiting() == 0,
+        lambda: (
+            window.session.picture is not None
+            and window.session.picture.label == "photo.jpg"
+            and window.session.waiting() == 0
+        ),
         timeout=10_000,
     )
 
@@ -997,8 +1005,10 @@ def test_history_reopens_saves_and_varies_kept_runs(
 
     panel.varyRequested.emit(kept.results[1].id)
     qtbot.waitUntil(
-        lambda: window.session.picture is not None
-        and window.session.picture.parent_result_id == kept.results[1].id,
+        lambda: (
+            window.session.picture is not None
+            and window.session.picture.parent_result_id == kept.results[1].id
+        ),
         timeout=10_000,
     )
     assert window.session.picture.label == "photo-variation-2.png"

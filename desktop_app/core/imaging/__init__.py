@@ -16,7 +16,6 @@ from .geometry import Square, clamp_square, largest_centred_square
 if TYPE_CHECKING:
     from .encoding import (
         CLASSIC_MAX_BYTES,
-        CLASSIC_SIZES,
         EDIT_MAX_SIDE,
         Upload,
         prepare_classic_upload,
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "CLASSIC_MAX_BYTES": "encoding",
-    "CLASSIC_SIZES": "encoding",
     "EDIT_MAX_SIDE": "encoding",
     "Upload": "encoding",
     "prepare_classic_upload": "encoding",
@@ -51,7 +49,6 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CLASSIC_MAX_BYTES",
-    "CLASSIC_SIZES",
     "EDIT_MAX_SIDE",
     "MAX_FILE_BYTES",
     "MAX_PIXELS",

@@ -92,9 +92,7 @@ def _sixteen_bit_to_l(image: Image.Image) -> Image.Image:
     Pillow's own I;16 -> L conversion clips at 255 instead of scaling, and going through
     32-bit "I" needs four bytes per pixel twice over: 800 MB for a 100 MP picture.
     """
-    return Image.frombytes(
-        "L", image.size, image.tobytes(), "raw", _SIXTEEN_BIT_RAW[image.mode]
-    )
+    return Image.frombytes("L", image.size, image.tobytes(), "raw", _SIXTEEN_BIT_RAW[image.mode])
 
 
 def has_transparency(image: Image.Image) -> bool:
@@ -179,4 +177,3 @@ def _is_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
 @functools.cache
 def _srgb() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-

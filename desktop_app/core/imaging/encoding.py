@@ -19,6 +19,8 @@ from typing import Literal
 
 from PIL import Image
 
+from desktop_app.core.capabilities import CLASSIC_SIDES
+
 from .errors import ImageRejected
 from .geometry import Square, clamp_square, largest_centred_square
 from .loading import SourceImage
@@ -27,7 +29,6 @@ from .quality import chroma_subsampling_psnr
 
 UploadFormat = Literal["png", "jpeg", "webp"]
 
-CLASSIC_SIZES = (256, 512, 1024)
 CLASSIC_MAX_BYTES = 4 * 1024 * 1024
 EDIT_MAX_BYTES = 50 * 1000 * 1000  # the edits endpoint takes files under 50 MB
 EDIT_MAX_SIDE = 4096
@@ -66,8 +67,8 @@ def square_pixels(image: SourceImage, square: Square | None, side: int) -> Image
 
 def prepare_classic_upload(image: SourceImage, square: Square | None, side: int) -> Upload:
     """A side x side PNG under 4 MB for the classic variations endpoint."""
-    if isinstance(side, bool) or side not in CLASSIC_SIZES:
-        raise ValueError(f"classic side must be one of {CLASSIC_SIZES}, got {side!r}")
+    if isinstance(side, bool) or side not in CLASSIC_SIDES:
+        raise ValueError(f"classic side must be one of {CLASSIC_SIDES}, got {side!r}")
     pixels = square_pixels(image, square, side)
     return _upload(image, _png_within(pixels, CLASSIC_MAX_BYTES), "png", side)
 

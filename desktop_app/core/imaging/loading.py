@@ -174,8 +174,12 @@ class SourceImage:
                 outer = safe_box(image.size, box, stored_out)
                 if outer != (0, 0, *image.size):
                     image = image.crop(outer)
-                    box = (box[0] - outer[0], box[1] - outer[1], box[2] - outer[0],
-                           box[3] - outer[1])
+                    box = (
+                        box[0] - outer[0],
+                        box[1] - outer[1],
+                        box[2] - outer[0],
+                        box[3] - outer[1],
+                    )
             work = _drop_unused_alpha(to_working_mode(image, levels), box)
             work = resize_region(work, box, stored_out)
             result = make_upright(to_srgb(work, self._icc), self._orientation)
@@ -204,7 +208,6 @@ class SourceImage:
             # 32-bit BMPs from Windows tools often carry an all-zero "alpha" meaning "unused".
             return image.convert("RGB"), scale
         return image, scale
-
 
 
 def _drop_unused_alpha(image: Image.Image, box: Box | None) -> Image.Image:
@@ -272,9 +275,7 @@ def _read_source(source: Path | str | bytes) -> tuple[bytes, str]:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except PermissionError as exc:
-        raise ImageRejected(
-            "unreadable_file", "The app isn't allowed to read this file."
-        ) from exc
+        raise ImageRejected("unreadable_file", "The app isn't allowed to read this file.") from exc
     except OSError as exc:
         raise ImageRejected("unreadable_file", "The file couldn't be read.") from exc
     if len(data) > MAX_FILE_BYTES:
@@ -295,8 +296,7 @@ def _check_structure(kind: Kind, data: bytes) -> None:
     label = _KIND_LABEL[kind]
     truncated = ImageRejected(
         "truncated",
-        f"This {label} file is incomplete; it was probably cut off while copying or "
-        "downloading.",
+        f"This {label} file is incomplete; it was probably cut off while copying or downloading.",
     )
     if kind == "JPEG":
         # The last end-of-image marker must follow the last scan. Searching backwards from
@@ -463,4 +463,3 @@ def _scaled_box(box: Box, scale: int, size: tuple[int, int]) -> Box:
         min(box[2] / scale, float(width)),
         min(box[3] / scale, float(height)),
     )
-

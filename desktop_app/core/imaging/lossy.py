@@ -49,8 +49,9 @@ class _Knob:
 
 # JPEG setting: the quantiser step in eighths (8 = step 1, the finest). PSNR fell 4.0-5.4 dB
 # per doubling of the step in our measurements: 13-18 dB per decade.
-_JPEG = _Knob(probes=(40, 80), bounds=(8, 255 * 8), better=-1, curve=math.log10,
-              slopes=(10.0, 25.0))
+_JPEG = _Knob(
+    probes=(40, 80), bounds=(8, 255 * 8), better=-1, curve=math.log10, slopes=(10.0, 25.0)
+)
 # WebP setting: its quality 0-100; 0.25-0.5 dB per point measured between 85 and 94.
 _WEBP = _Knob(probes=(85, 94), bounds=(50, 100), better=+1, curve=float, slopes=(0.2, 1.0))
 _KNOBS: dict[Codec, _Knob] = {"jpeg": _JPEG, "webp": _WEBP}

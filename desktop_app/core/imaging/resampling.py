@@ -50,8 +50,9 @@ def resize_region(image: Image.Image, box: Box, size: tuple[int, int]) -> Image.
     return result if premultiplied is None else result.convert(image.mode)
 
 
-def safe_box(image_size: tuple[int, int], box: Box, size: tuple[int, int]) -> tuple[int, int,
-                                                                                     int, int]:
+def safe_box(
+    image_size: tuple[int, int], box: Box, size: tuple[int, int]
+) -> tuple[int, int, int, int]:
     """Whole-pixel box around ``box`` holding every pixel the filter may read."""
     margin_x = _LANCZOS_SUPPORT * max(1.0, (box[2] - box[0]) / size[0]) + 1
     margin_y = _LANCZOS_SUPPORT * max(1.0, (box[3] - box[1]) / size[1]) + 1

@@ -44,6 +44,14 @@ def detect_kind(data: bytes) -> Kind:
     raise _not_a_raster_picture(data)
 
 
+def kind_of(data: bytes) -> Kind | None:
+    """The raster format of ``data``, or None: for naming files, where no sentence is needed."""
+    try:
+        return detect_kind(data)
+    except ImageRejected:
+        return None
+
+
 def _iso_media_kind(data: bytes) -> Kind:
     # ftyp box: size (4), "ftyp", major brand (4), minor version (4), compatible brands...
     box_size = int.from_bytes(data[:4], "big")

@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from desktop_app.core.naming import fsync_folder, replace_atomically
+from desktop_app.core.fsio import fsync_folder, replace_atomically
+from desktop_app.core.imaging.sniffing import kind_of
 
 INDEX_NAME: Final = "index.sqlite3"
 SIDECAR_NAME: Final = "run.json"
@@ -62,28 +63,21 @@ def parse_result_file_name(name: str) -> tuple[int, str] | None:
     return (int(match.group(1)), match.group(2)) if match else None
 
 
+# As loading.py recognises them (sniffing.detect_kind): only a picture that opened is stored.
+_SOURCE_EXTENSIONS = {
+    "PNG": "png",
+    "JPEG": "jpg",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "BMP": "bmp",
+    "TIFF": "tif",
+    "HEIF": "heic",
+}
+
+
 def sniff_source_ext(data: bytes) -> str:
     """A file extension for a source picture, from its content (the name can lie or be empty)."""
-    head = data[:32]
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"GIF8"):
-        return "gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head.startswith(b"BM"):
-        return "bmp"
-    if head[:4] in (b"II*\0", b"MM\0*"):
-        return "tif"
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in (b"avif", b"avis"):
-            return "avif"
-        if brand in (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"):
-            return "heic"
-    return "bin"
+    return _SOURCE_EXTENSIONS.get(kind_of(data) or "", "bin")
 
 
 class Layout:

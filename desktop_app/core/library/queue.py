@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from desktop_app.core.naming import replace_atomically
+from desktop_app.core.fsio import replace_atomically
 
 FORMAT: Final = "image-variations-queue"
 

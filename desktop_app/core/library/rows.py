@@ -28,8 +28,18 @@ from desktop_app.core.library import records
 from desktop_app.core.library.files import Layout
 
 RunSummary = tuple[
-    str, datetime, str | None, str | None, str, str, str, tuple[str, ...], float | None,
-    float | None, str, bool,
+    str,
+    datetime,
+    str | None,
+    str | None,
+    str,
+    str,
+    str,
+    tuple[str, ...],
+    float | None,
+    float | None,
+    str,
+    bool,
 ]
 """What the history list shows of a run, in this order: id, created (aware, UTC), prompt, model,
 mode, source file name, source path, result paths (every result, in index order), cost,
@@ -79,12 +89,32 @@ def summaries(
     parse_time = datetime.fromisoformat
     return [
         (
-            run_id, parse_time(created), prompt, model, mode, source_name, source,
+            run_id,
+            parse_time(created),
+            prompt,
+            model,
+            mode,
+            source_name,
+            source,
             tuple([folder + name for name in names.split(_NAMES_SEPARATOR)]) if names else (),
-            cost, estimated_cost, outcome, favourite == 1,
+            cost,
+            estimated_cost,
+            outcome,
+            favourite == 1,
         )
         for (
-            run_id, created, prompt, model, mode, source_name, source, folder, names, cost,
-            estimated_cost, outcome, favourite,
+            run_id,
+            created,
+            prompt,
+            model,
+            mode,
+            source_name,
+            source,
+            folder,
+            names,
+            cost,
+            estimated_cost,
+            outcome,
+            favourite,
         ) in cursor
     ]

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal
 
+from desktop_app.core.fsio import fsync_folder
 from desktop_app.core.library import files, records, retention
 from desktop_app.core.library.files import Layout
 from desktop_app.core.library.lineage import RunLink, build_tree, find_root
@@ -44,7 +45,6 @@ from desktop_app.core.library.rows import PageKey, RunSummary, summaries
 from desktop_app.core.library.schema import DamagedIndex, connect, transaction
 from desktop_app.core.library.sessions import Session, live_tags
 from desktop_app.core.library.sidecar import from_document, to_document
-from desktop_app.core.naming import fsync_folder
 
 __all__ = ["Library"]
 

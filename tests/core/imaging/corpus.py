@@ -55,8 +55,11 @@ def photo_like(width: int, height: int, seed: int = 1, style: str = "scene") -> 
     top = _colour(rnd, saturation, light=0.75)
     bottom = _colour(rnd, saturation, light=0.35)
     grad = Image.linear_gradient("L").resize((small_w, small_h))
-    base = Image.composite(Image.new("RGB", (small_w, small_h), bottom),
-                           Image.new("RGB", (small_w, small_h), top), grad)
+    base = Image.composite(
+        Image.new("RGB", (small_w, small_h), bottom),
+        Image.new("RGB", (small_w, small_h), top),
+        grad,
+    )
     # Large-scale variation (clouds, hills): smooth noise at a few octaves.
     for octave, amount in ((4, 0.25), (16, 0.2), (64, texture_amount)):
         layer = _smooth_noise((small_w, small_h), octave, saturation)
@@ -145,6 +148,7 @@ def stored_for_orientation(upright: Image.Image, orientation: int) -> Image.Imag
 
 def png_declaring(width: int, height: int) -> bytes:
     """A tiny but structurally valid PNG whose header claims width x height (a 'bomb')."""
+
     def chunk(kind: bytes, payload: bytes) -> bytes:
         body = kind + payload
         return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
@@ -152,8 +156,9 @@ def png_declaring(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
     # A few rows of zeros, compressed; decoding the rest would need gigabytes.
     idat = zlib.compress(b"\x00" * (width + 1) * 4, 9)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 def png_padded(data: bytes, extra: int) -> bytes:
@@ -167,14 +172,18 @@ def png_padded(data: bytes, extra: int) -> bytes:
 
 def png_rgb16(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A 48-bit (16 bits per channel) RGB PNG of one colour: Pillow can read but not write it."""
+
     def chunk(kind: bytes, payload: bytes) -> bytes:
         body = kind + payload
         return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
 
     row = b"\x00" + struct.pack(">HHH", *rgb) * width
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def bmp_bgra(width: int, height: int, bgra: tuple[int, int, int, int]) -> bytes:
@@ -220,8 +229,14 @@ def rgb_icc_profile(
         return b"XYZ \0\0\0\0" + b"".join(struct.pack(">i", round(v * 65536)) for v in values)
 
     ascii_text = description.encode("ascii") + b"\0"
-    desc = (b"desc\0\0\0\0" + struct.pack(">I", len(ascii_text)) + ascii_text
-            + b"\0" * 8 + b"\0\0\0" + b"\0" * 67)
+    desc = (
+        b"desc\0\0\0\0"
+        + struct.pack(">I", len(ascii_text))
+        + ascii_text
+        + b"\0" * 8
+        + b"\0\0\0"
+        + b"\0" * 67
+    )
     curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
     tags: list[tuple[bytes, bytes]] = [
         (b"desc", desc),
@@ -241,10 +256,18 @@ def rgb_icc_profile(
         table += signature + struct.pack(">II", offset + len(body), len(payload))
         body += padded
     size = offset + len(body)
-    header = (struct.pack(">I", size) + b"lcms" + bytes([2, 0x10, 0, 0]) + b"mntrRGB XYZ "
-              + b"\0" * 12 + b"acsp" + b"\0" * 24 + struct.pack(">I", 0)
-              + b"".join(struct.pack(">i", round(v * 65536)) for v in d50)
-              + b"\0" * 48)
+    header = (
+        struct.pack(">I", size)
+        + b"lcms"
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 24
+        + struct.pack(">I", 0)
+        + b"".join(struct.pack(">i", round(v * 65536)) for v in d50)
+        + b"\0" * 48
+    )
     assert len(header) == 128
     return header + struct.pack(">I", len(tags)) + table + body
 

@@ -90,8 +90,14 @@ def test_mutated_files_are_either_usable_or_rejected(data: bytes) -> None:
         assert len(upload.data) > 0
     except ImageRejected as rejected:
         assert rejected.reason in {
-            "empty", "unsupported_format", "vector", "truncated", "corrupt", "too_large",
-            "bomb", "too_small",
+            "empty",
+            "unsupported_format",
+            "vector",
+            "truncated",
+            "corrupt",
+            "too_large",
+            "bomb",
+            "too_small",
         }
         assert str(rejected)
     assert time.perf_counter() - started < 5.0

@@ -45,9 +45,13 @@ def test_clamp_square_keeps_a_square_that_already_fits(
     assert clamp_square(Square(x, y, side), width, height) == Square(x, y, side)
 
 
-@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
-       st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
-       st.floats(min_value=1.0, max_value=1e6), sizes, sizes)
+@given(
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
+    st.floats(min_value=1.0, max_value=1e6),
+    sizes,
+    sizes,
+)
 def test_clamp_square_accepts_float_coordinates(
     x: float, y: float, side: float, width: int, height: int
 ) -> None:

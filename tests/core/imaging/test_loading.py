@@ -37,8 +37,7 @@ def test_png_from_path_and_bytes(tmp_path: Path) -> None:
     data = corpus.encode(Image.new("RGB", (30, 20), corpus.GREEN), "PNG")
     path = tmp_path / "holiday.png"
     path.write_bytes(data)
-    for source, name in ((path, "holiday.png"), (str(path), "holiday.png"),
-                         (data, "pasted image")):
+    for source, name in ((path, "holiday.png"), (str(path), "holiday.png"), (data, "pasted image")):
         image = open_image(source)
         assert (image.format, image.width, image.height, image.name) == ("PNG", 30, 20, name)
         assert image.data_sha256 == hashlib.sha256(data).hexdigest()
@@ -142,8 +141,9 @@ def test_mpo_first_picture_is_used() -> None:
 @pytest.mark.parametrize("fmt", ["GIF", "WEBP", "PNG"])
 def test_animation_first_frame_is_used(fmt: str) -> None:
     frames = [Image.new("RGB", (16, 16), colour) for colour in (corpus.RED, corpus.GREEN)]
-    data = corpus.encode(frames[0], fmt, save_all=True, append_images=frames[1:],
-                         duration=100, loop=0)
+    data = corpus.encode(
+        frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0
+    )
     assert _near(open_image(data).upright().getpixel((8, 8)), corpus.RED, 25)
 
 
@@ -225,18 +225,21 @@ def test_16_bit_rgb_png() -> None:
 
 def test_16_bit_tiff() -> None:
     picture = Image.new("I;16", (8, 8), 32896)
-    assert _near(open_image(corpus.encode(picture, "TIFF")).upright().getpixel((1, 1)),
-                 (128, 128, 128), 1)
+    assert _near(
+        open_image(corpus.encode(picture, "TIFF")).upright().getpixel((1, 1)), (128, 128, 128), 1
+    )
 
 
 def test_float_and_int_tiffs() -> None:
     floats = Image.new("F", (8, 8), 0.5)
-    assert _near(open_image(corpus.encode(floats, "TIFF")).upright().getpixel((1, 1)),
-                 (128, 128, 128), 1)
+    assert _near(
+        open_image(corpus.encode(floats, "TIFF")).upright().getpixel((1, 1)), (128, 128, 128), 1
+    )
     ints = Image.new("I", (8, 8), 40000)
     ints.putpixel((0, 0), 0)
-    assert _near(open_image(corpus.encode(ints, "TIFF")).upright().getpixel((1, 1)),
-                 (156, 156, 156), 1)
+    assert _near(
+        open_image(corpus.encode(ints, "TIFF")).upright().getpixel((1, 1)), (156, 156, 156), 1
+    )
 
 
 def test_one_bit_png() -> None:
@@ -248,8 +251,9 @@ def test_one_bit_png() -> None:
 
 def test_lab_tiff() -> None:
     lab = Image.new("LAB", (8, 8), (255, 128, 128))  # L* 100, neutral: white
-    assert _near(open_image(corpus.encode(lab, "TIFF")).upright().getpixel((1, 1)),
-                 (255, 255, 255), 6)
+    assert _near(
+        open_image(corpus.encode(lab, "TIFF")).upright().getpixel((1, 1)), (255, 255, 255), 6
+    )
 
 
 # ----------------------------------------------------------------------------- colour profiles

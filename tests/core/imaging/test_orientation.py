@@ -30,9 +30,7 @@ def _numbered(width: int, height: int) -> Image.Image:
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.integers(1, 9), st.integers(1, 9), st.sampled_from(list(ORIENTATIONS)), st.data()
-)
+@given(st.integers(1, 9), st.integers(1, 9), st.sampled_from(list(ORIENTATIONS)), st.data())
 def test_upright_box_maps_to_the_same_pixels(
     width: int, height: int, orientation: int, data: st.DataObject
 ) -> None:

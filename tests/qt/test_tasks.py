@@ -1,0 +1,118 @@
+"""The Qt bridge: results, failures and cancels arrive on the GUI thread as values."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop_app.core.errors import ApiError, RunCancelled
+from desktop_app.core.results import Phase, PhaseChanged
+from desktop_app.qt.tasks import TaskRunner
+from tests.core.client_helpers import edit_request, make_client
+from tests.fake_openai import FakeOpenAI, Fault
+
+
+@pytest.fixture
+def runner(qtbot: QtBot):
+    runner = TaskRunner()
+    yield runner
+    assert runner.shutdown(3000)
+
+
+def test_a_task_reports_events_and_its_value_on_the_gui_thread(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    seen_threads: list[threading.Thread] = []
+    events: list[object] = []
+
+    async def task(sink):
+        sink(PhaseChanged(Phase.WAITING))
+        await asyncio.sleep(0.01)
+        return 42
+
+    handle = runner.submit("answer", task)
+    handle.progress.connect(
+        lambda e: (events.append(e), seen_threads.append(threading.current_thread()))
+    )
+    with (
+        qtbot.waitSignal(handle.finished, timeout=5000),
+        qtbot.waitSignal(handle.succeeded, timeout=5000) as blocker,
+    ):
+        pass
+    assert blocker.args == [42]
+    assert events == [PhaseChanged(Phase.WAITING)]
+    assert seen_threads == [threading.main_thread()]
+
+
+def test_a_failure_arrives_as_a_value(
+    qtbot: QtBot, runner: TaskRunner, api_server: FakeOpenAI
+) -> None:
+    api_server.inject(Fault("invalid_api_key"), path="/v1/images/edits")
+
+    async def task(sink):
+        async with make_client(api_server) as client:
+            return await client.edit(edit_request(), sink)
+
+    handle = runner.submit("edit", task)
+    with qtbot.waitSignal(handle.failed, timeout=10_000) as blocker:
+        pass
+    assert isinstance(blocker.args[0], ApiError)
+
+
+def test_cancel_stops_a_stalled_request_within_a_second(
+    qtbot: QtBot, runner: TaskRunner, api_server: FakeOpenAI
+) -> None:
+    api_server.inject(Fault("stall_before_headers", seconds=60), path="/v1/images/edits")
+
+    async def task(sink):
+        async with make_client(api_server) as client:
+            return await client.edit(edit_request(), sink)
+
+    handle = runner.submit("edit", task)
+    qtbot.waitUntil(lambda: api_server.count("/v1/images/edits") == 1, timeout=10_000)
+    qtbot.wait(200)
+    started = time.monotonic()
+    with (
+        qtbot.waitSignal(handle.cancelled, timeout=2000) as blocker,
+        qtbot.assertNotEmitted(handle.succeeded),
+    ):
+        handle.cancel()
+    assert time.monotonic() - started < 1.0
+    outcome = blocker.args[0]
+    assert isinstance(outcome, RunCancelled) and outcome.may_have_been_billed
+    qtbot.waitUntil(lambda: runner.active == 0, timeout=2000)
+
+
+def test_shutdown_cancels_and_joins_every_thread(qtbot: QtBot, api_server: FakeOpenAI) -> None:
+    runner = TaskRunner()
+    api_server.inject(Fault("stall_before_headers", seconds=60), path="/v1/images/edits", times=2)
+
+    async def task(sink):
+        async with make_client(api_server) as client:
+            return await client.edit(edit_request(), sink)
+
+    runner.submit("a", task)
+    runner.submit("b", task)
+    qtbot.waitUntil(lambda: api_server.count("/v1/images/edits") == 2, timeout=10_000)
+    started = time.monotonic()
+    assert runner.shutdown(3000)
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_task_that_fails_at_once_still_reaches_a_listener_connected_after_submit(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
+    async def task(sink):
+        raise ValueError("at once")
+
+    for _ in range(20):
+        handle = runner.submit("instant", task)
+        # A thread started inside submit() could finish before this line runs.
+        time.sleep(0.01)
+        with qtbot.waitSignal(handle.failed, timeout=2000) as blocker:
+            pass
+        assert str(blocker.args[0]) == "at once"

@@ -1,0 +1,366 @@
+"""The results grid: cells, thumbnails made off the GUI thread, selection, and what it asks for."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QThread, QThreadPool
+from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
+from PySide6.QtWidgets import QLabel, QToolButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from desktop_app.qt import thumbnails
+from desktop_app.ui.results.cell import ResultCell
+from desktop_app.ui.results.grid import ResultsGrid
+
+# The offscreen platform plugin cannot pass size hints to windows and says so; harmless.
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+
+COLOURS = ["#2f5d8a", "#b5543a", "#3d8a5a", "#7a4f9a", "#c9a23a"]
+
+
+def picture(width: int, height: int, colour: str) -> QImage:
+    """A gradient with a disc: enough structure to judge a thumbnail by eye."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    gradient = QLinearGradient(0, 0, width, height)
+    gradient.setColorAt(0, QColor(colour).darker(160))
+    gradient.setColorAt(1, QColor(colour).lighter(150))
+    painter.fillRect(image.rect(), gradient)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(width // 4, height // 4, width // 2, height // 2)
+    painter.end()
+    return image
+
+
+def png(image: QImage) -> bytes:
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(array.data())
+
+
+def result_png(index: int) -> bytes:
+    return png(picture(1024, 1024, COLOURS[index % len(COLOURS)]))
+
+
+@pytest.fixture
+def grid(qtbot: QtBot) -> Iterator[ResultsGrid]:
+    widget = ResultsGrid()
+    qtbot.addWidget(widget)
+    widget.resize(1320, widget.sizeHint().height())  # the source and four results in a row
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    assert QThreadPool.globalInstance().waitForDone(5000)  # no decode outlives its test
+
+
+def cell(grid: ResultsGrid, name: str) -> ResultCell:
+    found = [
+        c for c in grid.findChildren(ResultCell) if c.accessibleName() == name and not c.isHidden()
+    ]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def button(grid: ResultsGrid, name: str) -> QToolButton:
+    found = [b for b in grid.findChildren(QToolButton) if b.accessibleName() == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def status(grid: ResultsGrid, index: int) -> str:
+    name = "Source picture" if index == -1 else f"Variation {index + 1}"
+    label = cell(grid, name).thumbnail.status
+    return label.text() if label.isVisibleTo(grid) else ""
+
+
+def centre_colour(grid: ResultsGrid, index: int) -> str:
+    pixmap = grid.thumbnail(index)
+    assert pixmap is not None
+    image = pixmap.toImage()
+    return image.pixelColor(image.width() // 2, image.height() // 2).name()
+
+
+def shown_cells(grid: ResultsGrid) -> int:
+    return sum(1 for c in grid.findChildren(ResultCell) if not c.isHidden())
+
+
+def wait_ready(qtbot: QtBot, grid: ResultsGrid, indexes: list[int]) -> None:
+    def ready() -> bool:
+        return all(grid.thumbnail(i) is not None and status(grid, i) == "" for i in indexes)
+
+    qtbot.waitUntil(ready, timeout=5000)
+
+
+def fill(qtbot: QtBot, grid: ResultsGrid, count: int = 4) -> None:
+    grid.set_source(picture(1500, 1000, "#8a6a3d"), "holiday-photo.jpg")
+    grid.start_run(count)
+    for index in range(count):
+        grid.set_result(index, result_png(index))
+    wait_ready(qtbot, grid, [-1, *range(count)])
+
+
+def test_empty_grid_shows_a_quiet_hint(grid: ResultsGrid, screenshots: Path) -> None:
+    hints = [
+        label for label in grid.findChildren(QLabel) if label.text() == "Variations appear here"
+    ]
+    assert len(hints) == 1 and hints[0].isVisibleTo(grid)
+    assert grid.result_count() == 0 and grid.selected_index() is None
+    grid.grab().save(str(screenshots / "results-empty.png"))
+
+
+def test_a_source_alone_has_the_hint_beside_it(
+    qtbot: QtBot, grid: ResultsGrid, screenshots: Path
+) -> None:
+    grid.set_source(picture(900, 1200, "#8a6a3d"), "portrait.jpg")
+    wait_ready(qtbot, grid, [-1])
+    hint = next(w for w in grid.findChildren(QLabel) if w.text() == "Variations appear here")
+    source = cell(grid, "Source picture")
+    assert hint.isVisibleTo(grid) and hint.x() > source.x() + source.width() // 2
+    assert abs(hint.y() - source.y()) < 2  # on the source's row, where the first cell will be
+    assert cell(grid, "Source picture").details.text() == "900 × 1200"
+    grid.grab().save(str(screenshots / "results-source-only.png"))
+
+
+def test_results_arrive_as_thumbnails_with_their_actions(
+    qtbot: QtBot, grid: ResultsGrid, screenshots: Path
+) -> None:
+    fill(qtbot, grid)
+    assert grid.result_count() == 4
+    assert all(grid.has_result(i) for i in range(4)) and not grid.has_result(4)
+    for index in range(4):
+        assert centre_colour(grid, index) == QColor(COLOURS[index]).name()
+        assert button(grid, f"Save variation {index + 1}").isEnabled()
+    assert cell(grid, "Source picture").caption.text() == "Source · holiday-photo.jpg"
+    pixmap = grid.thumbnail(0)
+    assert pixmap is not None and pixmap.width() == cell(grid, "Variation 1").thumbnail.width()
+    assert not [b for b in cell(grid, "Source picture").findChildren(QToolButton) if b.isVisible()]
+    grid.select(1)
+    grid.grab().save(str(screenshots / "results-four.png"))
+
+
+@pytest.mark.parametrize(
+    ("action", "signal"),
+    [("Save", "saveRequested"), ("Copy", "copyRequested"), ("Vary", "varyRequested")],
+)
+def test_a_cells_buttons_ask_for_their_own_index(
+    qtbot: QtBot, grid: ResultsGrid, action: str, signal: str
+) -> None:
+    fill(qtbot, grid)
+    for index in (2, 0, 3):
+        with qtbot.waitSignal(getattr(grid, signal), timeout=1000) as blocker:
+            qtbot.mouseClick(
+                button(grid, f"{action} variation {index + 1}"), Qt.MouseButton.LeftButton
+            )
+        assert blocker.args == [index]
+        assert grid.selected_index() == index  # the action's cell is the selected one
+
+
+def test_click_selects_and_arrows_move_through_source_then_results(
+    qtbot: QtBot, grid: ResultsGrid
+) -> None:
+    fill(qtbot, grid)
+    seen: list[int] = []
+    grid.selectionChanged.connect(seen.append)
+    qtbot.mouseClick(cell(grid, "Source picture"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(cell(grid, "Variation 3"), Qt.MouseButton.LeftButton)
+    assert seen == [-1, 2]
+    assert grid.hasFocus()
+    seen.clear()
+    qtbot.keyClick(grid, Qt.Key.Key_Home)
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    qtbot.keyClick(grid, Qt.Key.Key_Left)
+    qtbot.keyClick(grid, Qt.Key.Key_End)
+    qtbot.keyClick(grid, Qt.Key.Key_Right)  # already last: nothing
+    assert seen == [-1, 0, 1, 0, 3]
+    assert grid.selected_index() == 3
+
+
+def test_up_and_down_move_by_row(qtbot: QtBot, grid: ResultsGrid) -> None:
+    fill(qtbot, grid)
+    width = cell(grid, "Variation 1").width()
+    grid.resize(int(width * 2.6), grid.height() * 3)  # two cells a row: [S 0] [1 2] [3]
+    qtbot.waitUntil(lambda: cell(grid, "Variation 2").x() < width, timeout=2000)
+    grid.select(-1)
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert grid.selected_index() == 1
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert grid.selected_index() == 3
+    qtbot.keyClick(grid, Qt.Key.Key_Down)  # last row: stays
+    assert grid.selected_index() == 3
+    grid.select(2)
+    qtbot.keyClick(grid, Qt.Key.Key_Up)
+    assert grid.selected_index() == 0
+
+
+def test_enter_and_double_click_open_a_finished_cell(qtbot: QtBot, grid: ResultsGrid) -> None:
+    fill(qtbot, grid, count=2)
+    grid.select(1)
+    with qtbot.waitSignal(grid.openRequested, timeout=1000) as blocker:
+        qtbot.keyClick(grid, Qt.Key.Key_Return)
+    assert blocker.args == [1]
+    with qtbot.waitSignal(grid.openRequested, timeout=1000) as blocker:
+        qtbot.mouseDClick(cell(grid, "Source picture"), Qt.MouseButton.LeftButton)
+    assert blocker.args == [-1]
+    grid.start_run(2)  # placeholders: nothing to open yet
+    assert grid.selected_index() == -1
+    qtbot.waitUntil(lambda: shown_cells(grid) == 3, timeout=2000)  # source + 2
+    grid.select(0)
+    with qtbot.assertNotEmitted(grid.openRequested, wait=50):
+        qtbot.keyClick(grid, Qt.Key.Key_Enter)
+        qtbot.mouseDClick(cell(grid, "Variation 2"), Qt.MouseButton.LeftButton)
+
+
+def test_a_new_run_shows_placeholders_and_selects_the_first(
+    qtbot: QtBot, grid: ResultsGrid, screenshots: Path
+) -> None:
+    grid.set_source(picture(1000, 1000, "#8a6a3d"), "cat.png")
+    wait_ready(qtbot, grid, [-1])
+    with qtbot.waitSignal(grid.selectionChanged, timeout=1000) as blocker:
+        grid.start_run(4)
+    assert blocker.args == [0]
+    qtbot.waitUntil(lambda: shown_cells(grid) == 5, timeout=2000)  # + source
+    assert [status(grid, i) for i in range(4)] == ["Waiting…"] * 4
+    assert not button(grid, "Save variation 1").isVisible()
+    grid.set_partial(1, png(picture(1024, 1024, COLOURS[1])))
+    grid.set_result(2, result_png(2))
+    grid.mark_failed([3], "Cancelled")
+    qtbot.waitUntil(lambda: status(grid, 1) == "Receiving…", timeout=5000)
+    wait_ready(qtbot, grid, [2])
+    assert status(grid, 0) == "Waiting…" and status(grid, 3) == "Cancelled"
+    grid.grab().save(str(screenshots / "results-arriving.png"))
+
+
+def test_partial_then_result_then_a_late_partial_is_ignored(
+    qtbot: QtBot, grid: ResultsGrid, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grid.start_run(1)
+    grid.set_partial(0, png(picture(256, 256, "#ff0000")))
+    qtbot.waitUntil(lambda: status(grid, 0) == "Receiving…", timeout=5000)
+    assert grid.thumbnail(0) is not None and not grid.has_result(0)
+    assert not button(grid, "Save variation 1").isVisible()
+    grid.set_result(0, png(QImage(picture(1024, 1024, "#00aa00"))))
+    assert grid.has_result(0) and button(grid, "Save variation 1").isEnabled()
+    wait_ready(qtbot, grid, [0])
+    assert centre_colour(grid, 0) == "#00aa00"
+
+    calls: list[int] = []
+    monkeypatch.setattr(thumbnails, "decode_thumbnail", lambda *a, **k: calls.append(1))
+    grid.set_partial(0, png(picture(256, 256, "#0000ff")))
+    assert QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(20)
+    assert calls == [] and centre_colour(grid, 0) == "#00aa00" and status(grid, 0) == ""
+
+
+def test_a_new_run_drops_decodes_of_the_old_one(
+    qtbot: QtBot, grid: ResultsGrid, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    real = thumbnails.decode_thumbnail
+
+    def slow(source: bytes | QImage, side_px: int, *, blurred: bool = False) -> QImage | None:
+        started.set()
+        assert release.wait(5)
+        return real(source, side_px, blurred=blurred)
+
+    monkeypatch.setattr(thumbnails, "decode_thumbnail", slow)
+    grid.start_run(2)
+    grid.set_result(0, result_png(0))
+    assert started.wait(5)  # the old decode is under way...
+    grid.start_run(2)  # ...when a new run replaces the cells
+    release.set()
+    assert QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(30)  # the stale delivery arrives now and must be dropped
+    assert grid.thumbnail(0) is None and status(grid, 0) == "Waiting…"
+    assert not grid.has_result(0)
+
+
+def test_decoding_runs_off_the_gui_thread(
+    qtbot: QtBot, grid: ResultsGrid, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[QThread] = []
+    real = thumbnails.decode_thumbnail
+
+    def recording(source: bytes | QImage, side_px: int, *, blurred: bool = False) -> QImage | None:
+        threads.append(QThread.currentThread())
+        return real(source, side_px, blurred=blurred)
+
+    monkeypatch.setattr(thumbnails, "decode_thumbnail", recording)
+    fill(qtbot, grid, count=3)
+    gui = QThread.currentThread()
+    assert len(threads) == 4  # source and three results
+    assert all(thread is not gui for thread in threads)
+
+
+def test_corrupt_result_says_so_but_can_still_be_saved(qtbot: QtBot, grid: ResultsGrid) -> None:
+    grid.start_run(2)
+    grid.set_result(1, b"\x89PNG\r\n\x1a\n but the rest is missing")
+    qtbot.waitUntil(lambda: status(grid, 1) == "Could not show this image", timeout=5000)
+    assert grid.has_result(1) and grid.thumbnail(1) is None
+    assert button(grid, "Save variation 2").isEnabled()
+    assert not button(grid, "Copy variation 2").isEnabled()
+    assert not button(grid, "Vary variation 2").isEnabled()
+
+
+def test_mark_failed_keeps_finished_results_and_ignores_later_partials(
+    qtbot: QtBot, grid: ResultsGrid
+) -> None:
+    grid.start_run(3)
+    grid.set_result(0, result_png(0))
+    wait_ready(qtbot, grid, [0])
+    grid.mark_failed([0, 1, 2], "Cancelled")
+    assert status(grid, 0) == "" and grid.has_result(0)
+    assert status(grid, 1) == "Cancelled" and status(grid, 2) == "Cancelled"
+    grid.set_partial(1, result_png(1))
+    assert QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(20)
+    assert status(grid, 1) == "Cancelled" and grid.thumbnail(1) is None
+    grid.set_result(2, result_png(2))  # a result that beat the cancel is still shown
+    wait_ready(qtbot, grid, [2])
+
+
+def test_clear_and_source_replacement(qtbot: QtBot, grid: ResultsGrid) -> None:
+    fill(qtbot, grid, count=2)
+    grid.select(-1)
+    grid.set_source(picture(800, 800, "#112233"), "second.png")
+    qtbot.waitUntil(lambda: centre_colour(grid, -1) == "#112233", timeout=5000)
+    assert cell(grid, "Source picture").caption.text() == "Source · second.png"
+    with qtbot.assertNotEmitted(grid.selectionChanged):
+        grid.clear()
+    assert grid.result_count() == 0 and grid.selected_index() is None
+    assert not grid.findChildren(ResultCell) or all(
+        not c.isVisibleTo(grid) for c in grid.findChildren(ResultCell)
+    )
+    grid.select(0)  # nothing there: ignored
+    assert grid.selected_index() is None
+
+
+def test_accessible_names(qtbot: QtBot, grid: ResultsGrid) -> None:
+    fill(qtbot, grid, count=2)
+    names = {w.accessibleName() for w in grid.findChildren(QWidget)}
+    assert {"Source picture", "Variation 1", "Variation 2", "Save variation 2"} <= names
+    assert {"Copy variation 1", "Vary variation 2"} <= names
+    assert "Ctrl+S" in button(grid, "Save variation 1").toolTip()
+    assert "Ctrl+C" in button(grid, "Copy variation 1").toolTip()
+
+
+def test_ten_placeholders_are_built_a_few_per_turn_and_early_images_still_land(
+    qtbot: QtBot, grid: ResultsGrid
+) -> None:
+    grid.start_run(10)
+    built_at_once = len(grid.findChildren(ResultCell))
+    assert built_at_once == 1  # the rest follow, one per turn of the event loop
+    assert grid.result_count() == 10
+    grid.set_result(8, result_png(8))  # an image for a cell not built yet gets its cell now
+    assert len(grid.findChildren(ResultCell)) == 9
+    qtbot.waitUntil(lambda: len(grid.findChildren(ResultCell)) == 10, timeout=2000)
+    wait_ready(qtbot, grid, [8])
+    grid.select(9)
+    assert grid.selected_index() == 9
