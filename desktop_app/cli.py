@@ -10,7 +10,6 @@ import getpass
 import logging
 import math
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -26,8 +25,9 @@ from desktop_app.core.errors import ApiError, ApiErrorKind, RunCancelled, Variat
 from desktop_app.core.imaging import ImageRejected, SourceImage, Square, open_image
 from desktop_app.core.keystore import ApiKey, KeyStore, KeyStoreError
 from desktop_app.core.library import Library
+from desktop_app.core.library.trouble import BOOKKEEPING_ERRORS, LIBRARY_ERRORS, plain_reason
 from desktop_app.core.models import ModelInfo
-from desktop_app.core.paths import default_output_folder
+from desktop_app.core.paths import data_folder, default_output_folder
 from desktop_app.core.preferences import Preferences, PreferencesStore
 from desktop_app.core.requests import InvalidRequest
 from desktop_app.core.results import (
@@ -55,6 +55,7 @@ EXIT_USAGE = 2
 EXIT_IMAGE_REJECTED = 3
 EXIT_API_REFUSED = 4
 EXIT_NETWORK = 5
+EXIT_NOT_SAVED = 6
 EXIT_INTERRUPTED = 130
 DEFAULT_PROFILE = "OpenAI"
 
@@ -133,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="save files without the model, prompt and parameters written into them",
     )
+    vary.add_argument(
+        "--ignore-free-space",
+        action="store_true",
+        help="send even when the library's or the output's disk is nearly full",
+    )
     vary.add_argument("--profile", help=argparse.SUPPRESS)  # default: the active profile
 
     models = commands.add_parser("models", help="list the server's image models")
@@ -169,7 +175,7 @@ def main(argv: Sequence[str] | None = None, *, keystore: KeyStore | None = None)
         if args.command == "key":
             return _key(args, store, sys.stdout, sys.stderr)
         if args.command == "history":
-            return cli_history.run(args, sys.stdout)
+            return cli_history.run(args, sys.stdout, sys.stderr)
     except UsageError as exc:
         print(f"image-variations: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -201,6 +207,8 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         raise UsageError("--timeout must be a number of seconds, more than 0")
     folder = args.out or default_output_folder()
     _check_out_folder(folder)  # before paying: results must have somewhere to go
+    if not args.ignore_free_space:
+        _check_free_space(folder, settings.n)
     prefs = PreferencesStore().load()
     profile, config = _connection(prefs, args.profile, args.timeout)
     if settings.mode is Mode.CLASSIC and not dialect_for(config).offers_classic:
@@ -228,6 +236,25 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         prices=PriceTable.load(),
         keep_transparency=args.keep_transparency,  # None: decided from picture and model
     )
+    try:
+        return _run_and_save(args, variation, recorder, prefs, (config, key), out, err)
+    finally:
+        # Bookkeeping last: every picture that arrived is saved (and printed) before this.
+        _close_library(library, err)
+
+
+def _run_and_save(
+    args: argparse.Namespace,
+    variation: VariationRun,
+    recorder: RunRecorder,
+    prefs: Preferences,
+    server: tuple[ClientConfig, ApiKey],
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    folder = args.out or default_output_folder()
+    config, key = server
+    source, library = variation.source, variation.library
 
     async def work() -> RunOutcome:
         async with connect(config, key) as client:
@@ -239,7 +266,8 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
             save_format=None,  # as asked with --output-format
             story=None if args.no_metadata else story,
         )
-        return _save_all(images, source, variation.model or "", folder, options, out, err)
+        kept = _kept_paths(library, variation.stored)
+        return _save_all(images, source, variation.model or "", folder, options, out, err, kept)
 
     try:
         outcome = CancellableRun(work).run()
@@ -250,25 +278,57 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
     except (KeyboardInterrupt, asyncio.CancelledError, RunCancelled):
         cancelled = recorder.cancelled()
         save(cancelled.results)
+        _print_notes(variation.notes, err)
         print(f"image-variations: {cancelled}", file=err)
         return EXIT_INTERRUPTED
     except VariationError as exc:
         # Whatever arrived before the failure was paid for: keep it.
         save(exc.results or recorder.images)
+        _print_notes(variation.notes, err)
         _report(exc, err)
         return _exit_code(exc)
-    finally:
-        if library is not None:
-            library.close()
 
     saved = save(outcome.images, outcome.story)
-    for note in outcome.notes:
-        print(f"note: {note}", file=err)
+    _print_notes(outcome.notes, err)
     if outcome.result.request_id:
         print(f"request id: {outcome.result.request_id}", file=err)
     if outcome.cost is not None:
         print(f"cost: {format_usd(outcome.cost)}", file=err)
-    return EXIT_OK if saved == len(outcome.images) else EXIT_NETWORK
+    return EXIT_OK if saved == len(outcome.images) else EXIT_NOT_SAVED
+
+
+def _print_notes(notes: Sequence[str], err: TextIO) -> None:
+    for note in notes:
+        print(f"note: {note}", file=err)
+
+
+def _kept_paths(library: Library | None, stored: Mapping[int, str]) -> dict[int, Path]:
+    """Where the library keeps each result it could keep (said when --out fails)."""
+    if library is None:
+        return {}
+    paths: dict[int, Path] = {}
+    for index, result_id in stored.items():
+        try:
+            result = library.result(result_id)
+        except LIBRARY_ERRORS:
+            continue
+        if result is not None:
+            paths[index] = result.path
+    return paths
+
+
+def _close_library(library: Library | None, err: TextIO) -> None:
+    if library is None:
+        return
+    try:
+        library.close()
+    except BOOKKEEPING_ERRORS as exc:
+        logging.getLogger(__name__).debug("closing the library", exc_info=True)
+        print(
+            f"warning: the library could not be closed cleanly: {plain_reason(exc)} "
+            "(the run is recorded as interrupted at the next start)",
+            file=err,
+        )
 
 
 def _exit_code(error: VariationError) -> int:
@@ -285,6 +345,18 @@ def _check_picture_path(path: Path) -> None:
         raise UsageError(f"{path} is a folder; give one picture file")
     if not path.is_file():  # a FIFO or a device would block or never end
         raise UsageError(f"{path} is not a regular file; give one picture file")
+
+
+def _check_free_space(folder: Path, n: int) -> None:
+    from desktop_app.core.library.store import FOLDER_NAME
+    from desktop_app.core.space import shortage
+
+    problem = shortage(
+        [("the library", data_folder() / FOLDER_NAME), ("--out", folder)],
+        n,
+    )
+    if problem is not None:
+        raise UsageError(f"{problem}. Free some space, or add --ignore-free-space.")
 
 
 def _check_out_folder(folder: Path) -> None:
@@ -310,11 +382,12 @@ def _check_crop(square: Square | None, source: SourceImage) -> None:
 
 
 def _open_library(err: TextIO) -> Library | None:
-    """The app's library, shared with the window; a run still works when it cannot open."""
+    """The app's library, shared with the window; a run still works when it cannot open (full
+    disk, read-only, damaged beyond a rebuild): one plain line, never a traceback."""
     try:
         return Library.open()
-    except (OSError, sqlite3.Error) as exc:
-        print(f"warning: the library cannot record this run ({exc})", file=err)
+    except LIBRARY_ERRORS as exc:
+        print(f"warning: the library cannot record this run: {plain_reason(exc)}", file=err)
         return None
 
 
@@ -326,13 +399,17 @@ def _save_all(
     options: SaveOptions,
     out: TextIO,
     err: TextIO,
+    kept: Mapping[int, Path] | None = None,
 ) -> int:
     saved = 0
     name = source.name or "image"
-    for path in save_outcome(images, folder, source_name=name, model=model, options=options):
+    saving = save_outcome(images, folder, source_name=name, model=model, options=options)
+    for image, path in zip(images, saving, strict=True):
         if isinstance(path, OSError):
             where = path.filename or folder
             print(f"image-variations: could not save in {where}: {path.strerror}", file=err)
+            if kept and image.index in kept:
+                print(f"  the result is kept in the library: {kept[image.index]}", file=err)
             continue
         saved += 1
         try:

@@ -11,8 +11,8 @@ class MemoryBackend(KeyringBackend):
 
     # Every subclass registers itself with keyring; keep these out of its backend discovery.
     viable = False
-    priority = 1  # type: ignore[assignment]
-    name = "Test keyring"  # type: ignore[assignment]
+    priority = 1
+    name = "Test keyring"
 
     def __init__(self) -> None:
         super().__init__()

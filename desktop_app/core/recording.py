@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core.library.trouble import BOOKKEEPING_ERRORS, plain_reason
 from desktop_app.core.results import EventSink, ImageArrived, RunEvent, RunResult
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ class RunLog:
         self.run_id = library.begin_run(draft)
         self.stored: dict[int, str] = {}  # image index -> result id
         self.unsaved: list[int] = []  # indexes the library could not keep
+        self.trouble: str | None = None  # why, in plain words ("the disk is full")
 
     def __call__(self, event: RunEvent) -> None:
         if isinstance(event, ImageArrived) and event.image.index not in self.stored:
@@ -105,11 +106,16 @@ class RunLog:
                 stored = self._library.add_result(
                     self.run_id, image.index, image.data, image.format, image.revised_prompt
                 )
-            except (OSError, sqlite3.Error):
+            except BOOKKEEPING_ERRORS as exc:
                 # The disk is full or gone: the image still reaches the window (to be saved
-                # by hand) rather than being dropped with the run.
-                log.warning("result %d could not be kept in the library", image.index + 1)
+                # by hand) and the command line's --out, rather than being dropped with the run.
+                log.warning(
+                    "result %d could not be kept in the library: %s",
+                    image.index + 1,
+                    plain_reason(exc),
+                )
                 self.unsaved.append(image.index)
+                self.trouble = self.trouble or plain_reason(exc)
             else:
                 self.stored[image.index] = stored.id
         self._forward(event)
@@ -123,15 +129,28 @@ class RunLog:
                 self(ImageArrived(image))
         cost = self.cost(result)
         wanted = int(self._draft.parameters.get("n", len(result.images)))
-        outcome = Outcome.SUCCEEDED if len(result.images) >= wanted else Outcome.PARTIAL
+        # Succeeded only when the library holds every result: its history must not claim
+        # pictures it does not have.
+        complete = len(result.images) >= wanted and not self.unsaved
+        outcome = Outcome.SUCCEEDED if complete else Outcome.PARTIAL
+        error = None
+        if self.unsaved:
+            error = f"{self.unsaved_sentence()}."
         self._library.finish_run(
             self.run_id,
             outcome,
             request_id=result.request_id,
             usage=_usage(result),
             cost=cost,
+            error=error,
         )
         return cost
+
+    def unsaved_sentence(self) -> str:
+        """ "3 results could not be kept in the library: the disk is full"."""
+        count = len(self.unsaved)
+        noun = "result" if count == 1 else "results"
+        return f"{count} {noun} could not be kept in the library: {self.trouble or 'unknown'}"
 
     def failed(self, error: BaseException, *, cancelled: bool = False) -> None:
         from desktop_app.core.library import Outcome
@@ -142,8 +161,14 @@ class RunLog:
             outcome = Outcome.PARTIAL if self.stored else Outcome.FAILED
         details = getattr(error, "details", None)
         request_id = details().get("request id") if callable(details) else None
+        billed = bool(self.stored or self.unsaved or getattr(error, "may_have_been_billed", False))
         self._library.finish_run(
-            self.run_id, outcome, request_id=request_id or None, error=str(error) or None
+            self.run_id,
+            outcome,
+            request_id=request_id or None,
+            # No usage came back: the estimate keeps the month's total from undercounting.
+            cost=self._draft.estimated_cost if billed else None,
+            error=str(error) or None,
         )
 
     def cost(self, result: RunResult) -> float | None:

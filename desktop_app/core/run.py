@@ -22,13 +22,13 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app.core.capabilities import CLASSIC_MODEL
+from desktop_app.core.library.trouble import BOOKKEEPING_ERRORS, plain_reason
 from desktop_app.core.models import ModelInfo, suggest_replacement
 from desktop_app.core.requests import InvalidRequest
 from desktop_app.core.results import EventSink, GeneratedImage, RunResult
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_LIBRARY_ERRORS = (OSError, sqlite3.Error)
+_LIBRARY_ERRORS = BOOKKEEPING_ERRORS
 
 
 @functools.cache
@@ -203,8 +203,8 @@ class VariationRun:
         try:
             record = RunLog(self.library, draft, sink, prices=self.prices)
         except _LIBRARY_ERRORS as exc:
-            log.warning("the library cannot record this run", exc_info=True)
-            self.notes.append(f"This run could not be kept in the library ({_plain(exc)}).")
+            log.warning("the library cannot record this run: %s", plain_reason(exc))
+            self.notes.append(f"This run could not be kept in the library: {plain_reason(exc)}.")
             return None
         self.run_id = record.run_id
         self.stored = record.stored  # the same dict: filled as images arrive
@@ -216,8 +216,13 @@ class VariationRun:
         cancelled = isinstance(exc, asyncio.CancelledError | RunCancelled)
         try:
             record.failed(exc, cancelled=cancelled)
-        except _LIBRARY_ERRORS:
+        except _LIBRARY_ERRORS as trouble:
             log.warning("the library could not close run %s", record.run_id, exc_info=True)
+            self.notes.append(
+                f"The library could not finish this run's record: {plain_reason(trouble)}."
+            )
+        if record.unsaved:
+            self.notes.append(f"{record.unsaved_sentence()}.")
 
     def _close_succeeded(
         self, record: RunLog, result: RunResult
@@ -228,16 +233,18 @@ class VariationRun:
             cost = record.succeeded(result)
             kept = self.library.run(record.run_id) if self.library is not None else None
         except _LIBRARY_ERRORS as exc:
-            # The pictures are on screen and can be saved; only the bookkeeping is missing.
+            # The pictures are on screen (or saved by the command line); only the bookkeeping
+            # is missing. The run stays "running" in the index and is closed as interrupted by
+            # the next open, never shown as succeeded.
             log.warning("the library could not close run %s", record.run_id, exc_info=True)
-            self.notes.append(f"The library could not finish this run's record ({_plain(exc)}).")
+            if record.unsaved:
+                self.notes.append(f"{record.unsaved_sentence()}.")
+            self.notes.append(
+                f"The library could not finish this run's record: {plain_reason(exc)}."
+            )
             return (record.cost(result), None)
         if record.unsaved:
-            count = len(record.unsaved)
-            self.notes.append(
-                f"{count} result{'s' if count != 1 else ''} could not be kept in the library: "
-                "save them now."
-            )
+            self.notes.append(f"{record.unsaved_sentence()}.")
         return cost, story_of(kept) if kept is not None else None
 
     def _outcome(
@@ -301,8 +308,3 @@ def save_outcome(
             )
         except OSError as exc:
             yield exc
-
-
-def _plain(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return str(text).rstrip(".")

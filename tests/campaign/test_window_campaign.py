@@ -74,7 +74,7 @@ def test_window_campaign(
     gui_proof: GuiProof,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    win = make_window(target, size=(1180, 820))  # type: ignore[arg-type]
+    win = make_window(target, size=(1180, 820))
     # Below what the Settings dialog offers (30 s at least), so a stall ends within the run.
     win.preferences.deadline = case.deadline
     win.preferences.connect_timeout = 5.0

@@ -5,17 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import os
 
 import pytest
 
 from desktop_app.core.errors import ApiError, ApiErrorKind
+from desktop_app.core.models import ModelInfo
 from desktop_app.core.results import (
     ImageArrived,
     PartialArrived,
     Phase,
     PhaseChanged,
     RunEvent,
+    RunResult,
     UploadProgress,
 )
 from tests.conftest import CANARY_KEY
@@ -35,7 +38,7 @@ VARIATIONS = "/v1/images/variations"
 
 
 def test_models_lists_image_models_with_shutdown_dates(api_server: FakeOpenAI) -> None:
-    async def go():
+    async def go() -> list[ModelInfo]:
         async with make_client(api_server) as client:
             return await client.list_models()
 
@@ -54,7 +57,7 @@ def test_edit_returns_every_image_made_from_the_upload(api_server: FakeOpenAI) -
     upload = png_upload()
     events: list[RunEvent] = []
 
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(
                 edit_request(image=upload, n=3, output_format="jpeg"), events.append
@@ -89,12 +92,12 @@ def test_edit_returns_every_image_made_from_the_upload(api_server: FakeOpenAI) -
 def test_input_fidelity_is_sent_to_no_2x_model(api_server: FakeOpenAI) -> None:
     # gpt-image-2 refuses it (invalid_input_fidelity_model) and nothing documents it for 2.5
     # or 2.6: the capability table leaves it out, so not even a first, refused try is made.
-    async def go(model: str):
+    async def go(model: str) -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(model=model, input_fidelity="high"))
 
     for model in ("gpt-image-2", "gpt-image-2.5-flare", "gpt-image-2.6-flare"):
-        result = run(lambda model=model: go(model))
+        result = run(functools.partial(go, model))
         assert result.adjustments == ()
         assert "input_fidelity" not in api_server.requests[-1].fields
     assert api_server.count(EDITS) == 3
@@ -103,7 +106,7 @@ def test_input_fidelity_is_sent_to_no_2x_model(api_server: FakeOpenAI) -> None:
 def test_stream_hands_out_partials_before_each_finished_image(api_server: FakeOpenAI) -> None:
     events: list[RunEvent] = []
 
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(
                 edit_request(n=3, stream=True, partial_images=2), events.append
@@ -126,7 +129,7 @@ def test_stream_without_done_marker_or_keepalives_still_completes(api_server: Fa
     api_server.stream_done_marker = False
     api_server.stream_keepalive = False
 
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(n=2, stream=True, partial_images=1))
 
@@ -136,7 +139,7 @@ def test_stream_without_done_marker_or_keepalives_still_completes(api_server: Fa
 def test_classic_against_openai_today_says_model_gone_and_offers_a_live_one(
     api_server: FakeOpenAI,
 ) -> None:
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.classic_variations(classic_request())
 
@@ -158,7 +161,7 @@ def test_classic_url_results_are_downloaded_without_the_key(legacy_server: FakeO
     upload = png_upload()
     events: list[RunEvent] = []
 
-    async def go():
+    async def go() -> RunResult:
         async with make_client(legacy_server) as client:
             return await client.classic_variations(
                 classic_request(image=upload, n=2, response_format="url"), events.append
@@ -180,7 +183,7 @@ def test_classic_url_results_are_downloaded_without_the_key(legacy_server: FakeO
 
 
 def test_classic_b64_results(legacy_server: FakeOpenAI) -> None:
-    async def go():
+    async def go() -> RunResult:
         async with make_client(legacy_server) as client:
             return await client.classic_variations(classic_request(n=1))
 
@@ -198,7 +201,7 @@ def test_organisation_and_project_headers_go_to_the_api(api_server: FakeOpenAI) 
 
     config = replace(config_for(api_server), organization="org-123", project="proj_456")
 
-    async def go():
+    async def go() -> list[ModelInfo]:
         async with ImagesClient(config, ApiKey(CANARY_KEY), verify=True) as client:
             return await client.list_models()
 

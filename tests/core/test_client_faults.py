@@ -25,7 +25,7 @@ from desktop_app.core.errors import (
     VariationError,
 )
 from desktop_app.core.keystore import ApiKey
-from desktop_app.core.results import RetryScheduled, RunEvent
+from desktop_app.core.results import EventSink, RetryScheduled, RunEvent, RunResult
 from desktop_app.core.runner import CancellableRun, RunRecorder
 from tests.conftest import CANARY_KEY
 from tests.core.client_helpers import (
@@ -41,8 +41,8 @@ from tests.fake_openai import FakeOpenAI, Fault
 EDITS = "/v1/images/edits"
 
 
-def _edit(server: FakeOpenAI, sink=None, **timeouts: float):
-    async def go():
+def _edit(server: FakeOpenAI, sink: EventSink | None = None, /, **timeouts: float) -> RunResult:
+    async def go() -> RunResult:
         async with make_client(server, **timeouts) as client:
             return await client.edit(edit_request(), sink)
 
@@ -90,7 +90,7 @@ def test_model_not_found_names_a_live_replacement(api_server: FakeOpenAI) -> Non
 
 
 def test_a_retired_model_is_refused_with_a_replacement(api_server: FakeOpenAI) -> None:
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(model="gpt-image-1"))
 
@@ -176,7 +176,7 @@ def test_a_reset_during_the_upload_is_retried_because_nothing_was_billed(
     assert len(big.data) > 4_000_000
     api_server.inject(Fault("reset_during_upload", after_bytes=64 * 1024), path=EDITS)
 
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(image=big))
 
@@ -194,7 +194,7 @@ def test_a_slow_trickle_still_arrives(api_server: FakeOpenAI) -> None:
 def test_an_error_inside_the_stream_keeps_what_arrived(api_server: FakeOpenAI) -> None:
     api_server.inject(Fault("stream_error"), path=EDITS)
 
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(stream=True, partial_images=1))
 
@@ -211,7 +211,7 @@ def test_connection_refused_is_retried_and_said_plainly() -> None:
     config = ClientConfig(base_url=f"http://127.0.0.1:{port}/v1", retry=FAST_RETRIES)
     events: list[RunEvent] = []
 
-    async def go():
+    async def go() -> RunResult:
         async with ImagesClient(config, ApiKey(CANARY_KEY), verify=True) as client:
             return await client.edit(edit_request(), events.append)
 
@@ -235,7 +235,7 @@ def test_the_overall_deadline_ends_a_stalled_request(api_server: FakeOpenAI) -> 
 def test_an_expired_result_link_is_reported_as_billed(legacy_server: FakeOpenAI) -> None:
     legacy_server.inject(Fault("expired_url"), path="/v1/images/variations")
 
-    async def go():
+    async def go() -> RunResult:
         async with make_client(legacy_server) as client:
             return await client.classic_variations(classic_request(response_format="url"))
 
@@ -255,7 +255,7 @@ def test_an_oversized_result_download_is_cut_off(legacy_server: FakeOpenAI) -> N
     legacy_server.inject(Fault("oversized_url"), path="/v1/images/variations")
     config = replace(config_for(legacy_server), max_download_bytes=2 * 1024 * 1024)
 
-    async def go():
+    async def go() -> RunResult:
         async with ImagesClient(config, ApiKey(CANARY_KEY), verify=True) as client:
             return await client.classic_variations(classic_request(response_format="url"))
 
@@ -268,7 +268,11 @@ def test_an_oversized_result_download_is_cut_off(legacy_server: FakeOpenAI) -> N
 
 
 def _cancel_after(run_: CancellableRun[object], seconds: float) -> threading.Thread:
-    thread = threading.Thread(target=lambda: (time.sleep(seconds), run_.cancel()))
+    def cancel_later() -> None:
+        time.sleep(seconds)
+        run_.cancel()
+
+    thread = threading.Thread(target=cancel_later)
     thread.start()
     return thread
 
@@ -279,7 +283,7 @@ def test_cancel_from_another_thread_stops_a_stalled_request_within_a_second(
     api_server.inject(Fault("stall_before_headers", seconds=60), path=EDITS)
     recorder = RunRecorder()
 
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(), recorder)
 
@@ -301,7 +305,7 @@ def test_cancel_during_a_rate_limit_wait_sends_nothing_more(api_server: FakeOpen
     config = ClientConfig(base_url=api_server.base_url, timeouts=Timeouts())
     recorder = RunRecorder()
 
-    async def go():
+    async def go() -> RunResult:
         async with ImagesClient(config, ApiKey(CANARY_KEY), verify=True) as client:
             return await client.edit(edit_request(), recorder)
 
@@ -318,7 +322,7 @@ def test_cancel_during_a_rate_limit_wait_sends_nothing_more(api_server: FakeOpen
 
 
 def test_cancel_before_start_sends_nothing(api_server: FakeOpenAI) -> None:
-    async def go():
+    async def go() -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request())
 

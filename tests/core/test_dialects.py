@@ -14,7 +14,9 @@ from desktop_app.core.config import ClientConfig
 from desktop_app.core.dialects import ServerKind, api_version_problem, split_azure_url
 from desktop_app.core.errors import ApiError, ApiErrorKind
 from desktop_app.core.keystore import ApiKey
+from desktop_app.core.models import ModelInfo
 from desktop_app.core.requests import InvalidRequest
+from desktop_app.core.results import RunResult
 from tests.conftest import CANARY_KEY
 from tests.core.client_helpers import (
     FAST_RETRIES,
@@ -60,7 +62,7 @@ def test_azure_sends_api_key_and_api_version_and_no_authorization(
     upload = png_upload()
     extras = {"deployment": DEPLOYMENT} | ({"api_version": api_version} if api_version else {})
 
-    async def go():
+    async def go() -> RunResult:
         async with _client(azure_server, ServerKind.AZURE, **extras) as client:
             # The window may have chosen a model name: on Azure the deployment is sent instead.
             return await client.edit(edit_request(image=upload, n=2))
@@ -78,7 +80,7 @@ def test_azure_sends_api_key_and_api_version_and_no_authorization(
 
 
 def test_azure_lists_its_deployment_and_offers_no_classic_mode(azure_server: FakeOpenAI) -> None:
-    async def go():
+    async def go() -> tuple[list[ModelInfo], str | None]:
         async with _client(azure_server, ServerKind.AZURE, deployment=DEPLOYMENT) as client:
             models = await client.list_models()
             default = client.dialect.default_model(models, dt.date.today())
@@ -96,7 +98,7 @@ def test_azure_lists_its_deployment_and_offers_no_classic_mode(azure_server: Fak
 def test_azure_with_a_wrong_key_is_a_key_error(azure_server: FakeOpenAI) -> None:
     azure_server.api_key = "another-key"
 
-    async def go():
+    async def go() -> RunResult:
         async with _client(azure_server, ServerKind.AZURE, deployment=DEPLOYMENT) as client:
             return await client.edit(edit_request())
 
@@ -111,7 +113,7 @@ def test_openrouter_sends_json_with_a_data_url_and_gets_its_images(
 ) -> None:
     upload = png_upload()
 
-    async def go():
+    async def go() -> RunResult:
         async with _client(openrouter_server, ServerKind.OPENROUTER) as client:
             request = edit_request(
                 image=upload, n=2, model="openai/gpt-image-2.6-sunburst", stream=True
@@ -142,7 +144,7 @@ def test_openrouter_refusals_are_adapted_to_like_any_server(openrouter_server: F
         base_url=openrouter_server.base_url, kind=ServerKind.OPENROUTER, retry=FAST_RETRIES
     )
 
-    async def go():
+    async def go() -> RunResult:
         async with ImagesClient(config, ApiKey(CANARY_KEY), verify=True, rules=rules) as client:
             request = edit_request(model="bytedance-seed/seedream-4.5", n=2, quality="high")
             return await client.edit(request)
@@ -158,7 +160,7 @@ def test_openrouter_refusals_are_adapted_to_like_any_server(openrouter_server: F
 def test_openrouter_lists_models_that_take_a_picture_with_their_parameters(
     openrouter_server: FakeOpenAI,
 ) -> None:
-    async def go():
+    async def go() -> tuple[list[ModelInfo], str | None]:
         async with _client(openrouter_server, ServerKind.OPENROUTER) as client:
             models = await client.list_models()
             return models, client.dialect.default_model(models, dt.date.today())

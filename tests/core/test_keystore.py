@@ -359,11 +359,12 @@ def test_backend_discovery_failure_is_keystore_error(
 def test_fail_backend_is_no_backend(caplog: pytest.LogCaptureFixture) -> None:
     store = KeyStore(environ={}, backend=fail.Keyring())
     with caplog.at_level(logging.WARNING):
-        for call in (
+        calls: list[Callable[[], object]] = [
             lambda: store.get(PROFILE),
             lambda: store.set(PROFILE, CANARY),
             lambda: store.delete(PROFILE),
-        ):
+        ]
+        for call in calls:
             with pytest.raises(KeyStoreError) as info:
                 call()
             assert info.value.reason == "no_backend"
@@ -520,12 +521,13 @@ def test_secret_service_provider_without_bus(monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize("blank", ["", "  "])
 def test_blank_profile_is_value_error(store: KeyStore, memory: MemoryBackend, blank: str) -> None:
-    for call in (
+    calls: list[Callable[[], object]] = [
         lambda: store.get(blank),
         lambda: store.set(blank, CANARY),
         lambda: store.delete(blank),
         lambda: store.set_for_session(blank, CANARY),
-    ):
+    ]
+    for call in calls:
         with pytest.raises(ValueError, match="profile name is empty"):
             call()
     assert memory.calls == []

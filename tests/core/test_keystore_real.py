@@ -14,7 +14,7 @@ import os
 import traceback
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from keyring.backend import KeyringBackend
@@ -240,11 +240,12 @@ def test_locked_collection_is_reason_locked(
         # keyring asks the daemon to unlock; the daemon's prompt cannot show (no display on the
         # private bus), so the unlock is dismissed at once.
         with caplog.at_level(logging.DEBUG), _no_leaked_sockets():
-            for call in (
+            calls: list[Callable[[], object]] = [
                 lambda: store.get(profile),
                 lambda: store.set(profile, CANARY),
                 lambda: store.delete(profile),
-            ):
+            ]
+            for call in calls:
                 with pytest.raises(KeyStoreError) as info:
                     call()
                 assert info.value.reason == "locked"
@@ -270,7 +271,10 @@ def test_missing_collection_is_reason_no_collection(
 
     # keyring's SecretService backend stores into `preferred_collection` when it is set.
     backend = SecretService.Keyring()
-    backend.preferred_collection = "/org/freedesktop/secrets/collection/does_not_exist"
+    # keyring reads this attribute with hasattr() but never declares it, so mypy cannot know it.
+    backend.preferred_collection = (  # type: ignore[attr-defined]
+        "/org/freedesktop/secrets/collection/does_not_exist"
+    )
     store = KeyStore(environ={}, backend=backend)
     with _no_leaked_sockets():
         with caplog.at_level(logging.DEBUG), pytest.raises(KeyStoreError) as info:
@@ -288,7 +292,11 @@ def test_unreachable_service_is_reason_unavailable(
     store = KeyStore(environ={}, backend=backend)
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus-socket")
     with caplog.at_level(logging.DEBUG):
-        for call in (lambda: store.get(profile), lambda: store.set(profile, CANARY)):
+        calls: list[Callable[[], object]] = [
+            lambda: store.get(profile),
+            lambda: store.set(profile, CANARY),
+        ]
+        for call in calls:
             with pytest.raises(KeyStoreError) as info:
                 call()
             assert info.value.reason == "unavailable"

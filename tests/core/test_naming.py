@@ -261,7 +261,7 @@ def test_save_falls_back_when_links_unsupported(
         calls.append(str(dst))
         raise OSError(err, os.strerror(err))
 
-    monkeypatch.setattr(naming.os, "link", no_link)
+    monkeypatch.setattr("desktop_app.core.naming.os.link", no_link)
     (tmp_path / "x.png").write_bytes(b"old")
     path = save_new_file(tmp_path, "x.png", b"new")
     assert path == tmp_path / "x (2).png"
@@ -272,7 +272,7 @@ def test_save_falls_back_when_links_unsupported(
 
 
 def test_save_falls_back_without_os_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(naming.os, "link")
+    monkeypatch.delattr("desktop_app.core.naming.os.link")
     path = save_new_file(tmp_path, "x.png", b"new")
     assert path.read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
@@ -284,7 +284,7 @@ def test_save_other_link_errors_propagate_and_clean_up(
     def failing_link(src: object, dst: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(naming.os, "link", failing_link)
+    monkeypatch.setattr("desktop_app.core.naming.os.link", failing_link)
     with pytest.raises(OSError, match="No space"):
         save_new_file(tmp_path, "x.png", b"new")
     assert list(tmp_path.iterdir()) == []
@@ -293,7 +293,7 @@ def test_save_other_link_errors_propagate_and_clean_up(
 def test_save_fallback_write_failure_removes_partial_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delattr(naming.os, "link")
+    monkeypatch.delattr("desktop_app.core.naming.os.link")
     real_fsync = os.fsync
     calls = {"n": 0}
 
@@ -303,7 +303,7 @@ def test_save_fallback_write_failure_removes_partial_file(
             raise OSError(errno.EIO, "I/O error")
         real_fsync(fd)
 
-    monkeypatch.setattr(naming.os, "fsync", flaky_fsync)
+    monkeypatch.setattr("desktop_app.core.naming.os.fsync", flaky_fsync)
     with pytest.raises(OSError, match="I/O"):
         save_new_file(tmp_path, "x.png", b"new")
     assert list(tmp_path.iterdir()) == []
@@ -351,7 +351,7 @@ def test_concurrent_saves_get_distinct_files(tmp_path: Path) -> None:
 
 
 def test_concurrent_saves_without_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(naming.os, "link")
+    monkeypatch.delattr("desktop_app.core.naming.os.link")
     results = _race(tmp_path, 12, "same.png")
     assert len(set(results)) == 12
     assert sorted(p.read_bytes() for p in results) == sorted(

@@ -150,10 +150,17 @@ def test_the_file_is_flushed_to_disk_before_the_rename(
 ) -> None:
     order: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: (order.append("fsync"), real_fsync(fd))[1])
-    monkeypatch.setattr(
-        os, "replace", lambda a, b: (order.append("replace"), real_replace(a, b))[1]
-    )
+
+    def fsync(fd: int) -> None:
+        order.append("fsync")
+        real_fsync(fd)
+
+    def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        order.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
     store.save(Preferences())
     assert order.index("fsync") < order.index("replace")
 

@@ -14,6 +14,7 @@ import socketserver
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -543,7 +544,7 @@ class FakeOpenAI:
         with self._lock:
             (self.requests if api else self.file_requests).append(request)
 
-    def _check_auth(self, headers: dict[str, str]) -> None:
+    def _check_auth(self, headers: Mapping[str, str]) -> None:
         scheme, _, token = headers.get("authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:

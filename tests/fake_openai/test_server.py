@@ -735,7 +735,9 @@ def openrouter() -> Iterator[FakeOpenAI]:
 AZURE_V1 = "/openai/v1/images/edits"
 
 
-def _azure_post(fake: FakeOpenAI, path: str, *, headers: dict[str, str], **fields: str):
+def _azure_post(
+    fake: FakeOpenAI, path: str, *, headers: dict[str, str], **fields: str
+) -> httpx.Response:
     with new_client(base_url=fake.base_url) as http:
         return http.post(
             path, headers=headers, data=edit_fields(model="pics", **fields), files=image_part()

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import math
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -149,7 +149,7 @@ def scripted_client(service: ScriptedService) -> Iterator[tuple[ImagesClient, as
             runner.run(client.aclose())
 
 
-Call = Callable[[ImagesClient, Callable[[RunEvent], None]], Awaitable[object]]
+Call = Callable[[ImagesClient, Callable[[RunEvent], None]], Coroutine[Any, Any, object]]
 
 
 def settle(client: ImagesClient, runner: asyncio.Runner, call: Call) -> str:

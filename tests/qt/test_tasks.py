@@ -5,19 +5,20 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.errors import ApiError, RunCancelled
-from desktop_app.core.results import Phase, PhaseChanged
+from desktop_app.core.results import EventSink, Phase, PhaseChanged, RunResult
 from desktop_app.qt.tasks import TaskRunner
 from tests.core.client_helpers import edit_request, make_client
 from tests.fake_openai import FakeOpenAI, Fault
 
 
 @pytest.fixture
-def runner(qtbot: QtBot):
+def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
     runner = TaskRunner()
     yield runner
     assert runner.shutdown(3000)
@@ -29,15 +30,17 @@ def test_a_task_reports_events_and_its_value_on_the_gui_thread(
     seen_threads: list[threading.Thread] = []
     events: list[object] = []
 
-    async def task(sink):
+    async def task(sink: EventSink) -> int:
         sink(PhaseChanged(Phase.WAITING))
         await asyncio.sleep(0.01)
         return 42
 
+    def on_progress(event: object) -> None:
+        events.append(event)
+        seen_threads.append(threading.current_thread())
+
     handle = runner.submit("answer", task)
-    handle.progress.connect(
-        lambda e: (events.append(e), seen_threads.append(threading.current_thread()))
-    )
+    handle.progress.connect(on_progress)
     with (
         qtbot.waitSignal(handle.finished, timeout=5000),
         qtbot.waitSignal(handle.succeeded, timeout=5000) as blocker,
@@ -53,7 +56,7 @@ def test_a_failure_arrives_as_a_value(
 ) -> None:
     api_server.inject(Fault("invalid_api_key"), path="/v1/images/edits")
 
-    async def task(sink):
+    async def task(sink: EventSink) -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(), sink)
 
@@ -68,7 +71,7 @@ def test_cancel_stops_a_stalled_request_within_a_second(
 ) -> None:
     api_server.inject(Fault("stall_before_headers", seconds=60), path="/v1/images/edits")
 
-    async def task(sink):
+    async def task(sink: EventSink) -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(), sink)
 
@@ -91,7 +94,7 @@ def test_shutdown_cancels_and_joins_every_thread(qtbot: QtBot, api_server: FakeO
     runner = TaskRunner()
     api_server.inject(Fault("stall_before_headers", seconds=60), path="/v1/images/edits", times=2)
 
-    async def task(sink):
+    async def task(sink: EventSink) -> RunResult:
         async with make_client(api_server) as client:
             return await client.edit(edit_request(), sink)
 
@@ -106,7 +109,7 @@ def test_shutdown_cancels_and_joins_every_thread(qtbot: QtBot, api_server: FakeO
 def test_a_task_that_fails_at_once_still_reaches_a_listener_connected_after_submit(
     qtbot: QtBot, runner: TaskRunner
 ) -> None:
-    async def task(sink):
+    async def task(sink: EventSink) -> None:
         raise ValueError("at once")
 
     for _ in range(20):

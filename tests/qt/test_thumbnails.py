@@ -20,7 +20,8 @@ def png_bytes(width: int, height: int, colour: str = "#3366cc") -> bytes:
     array = QByteArray()
     buffer = QBuffer(array)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    # PySide6's stubs say the format is bytes, but Qt only accepts str here (bytes raise).
+    image.save(buffer, "PNG")  # type: ignore[call-overload]
     return bytes(array.data())
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -15,16 +16,27 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.app import run_window
 from desktop_app.ui.main_window import MainWindow
 
+if TYPE_CHECKING:
+    from desktop_app.core.preferences import Preferences, PreferencesStore
+    from desktop_app.qt.tasks import TaskRunner
+    from desktop_app.session.session import Session
+
 
 def main() -> None:
     app = QApplication(sys.argv[:1])
     seen: dict[str, object] = {}
     real_attach = MainWindow.attach
 
-    def attach(self: MainWindow, *args: object) -> None:
+    def attach(
+        self: MainWindow,
+        session: Session,
+        runner: TaskRunner,
+        store: PreferencesStore,
+        preferences: Preferences,
+    ) -> None:
         seen["frame painted before attach"] = self._frame_painted
         seen["visible before attach"] = self.isVisible()
-        real_attach(self, *args)  # type: ignore[arg-type]
+        real_attach(self, session, runner, store, preferences)
 
     MainWindow.attach = attach  # type: ignore[method-assign]
 

@@ -194,6 +194,7 @@ def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) ->
         ),
         timeout=10_000,
     )
+    assert window.session.picture is not None
     assert window.session.picture.full_size == (1024, 1024)
 
 
@@ -344,6 +345,11 @@ def test_keep_transparency_is_offered_for_a_transparent_picture(
 ) -> None:
     panel = window.parameters
     box = panel.keep_transparency
+
+    # Read afresh each time: clicks change it (mypy would otherwise keep an earlier assert's value).
+    def session_keeps_transparency() -> bool:
+        return window.session.settings.keep_transparency
+
     window.session.refresh_models()
     qtbot.waitUntil(lambda: panel.model.findData("gpt-image-2.5-sunburst") >= 0, timeout=10_000)
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
@@ -357,15 +363,15 @@ def test_keep_transparency_is_offered_for_a_transparent_picture(
     qtbot.waitUntil(lambda: _loaded(window) == "logo.png", timeout=10_000)
     panel.model.setCurrentIndex(panel.model.findData("gpt-image-2.5-sunburst"))
     assert box.isVisibleTo(panel) and box.isEnabled() and box.isChecked()
-    assert window.session.settings.keep_transparency
+    assert session_keeps_transparency()
     box.click()  # the person's choice counts
-    assert not box.isChecked() and not window.session.settings.keep_transparency
+    assert not box.isChecked() and not session_keeps_transparency()
     box.click()
 
     panel.model.setCurrentIndex(panel.model.findData("gpt-image-2"))
     assert box.isVisibleTo(panel) and not box.isEnabled() and not box.isChecked()
     assert "cannot make transparent backgrounds" in box.toolTip()
-    assert not window.session.settings.keep_transparency
+    assert not session_keeps_transparency()
 
     # Back on a model that can, JPEG output is replaced by PNG, and the panel says so.
     panel.model.setCurrentIndex(panel.model.findData("gpt-image-2.5-sunburst"))

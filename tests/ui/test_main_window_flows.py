@@ -288,9 +288,12 @@ def test_save_all_with_nothing_to_save_or_a_cancelled_dialog_writes_nothing(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[object] = []
-    monkeypatch.setattr(
-        QFileDialog, "getExistingDirectory", staticmethod(lambda *a: calls.append(a) or "")
-    )
+
+    def cancel_folder(*args: object) -> str:
+        calls.append(args)
+        return ""
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(cancel_folder))
     window.result_actions.on_save_all()
     assert calls == []  # no results yet: no dialog either
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
@@ -333,12 +336,16 @@ def test_ctrl_o_opens_several_pictures_and_remembers_the_folder(
     qtbot.waitUntil(lambda: _picture_label(window) == "b.jpg", timeout=10_000)
     assert window.session.picture is not None and window.session.picture.full_size == (400, 700)
 
+    def cancel_files(
+        parent: QWidget, caption: str, start: str, filters: str, *args: object
+    ) -> tuple[list[str], str]:
+        starts.append(start)
+        return [], ""
+
     monkeypatch.setattr(
         QFileDialog,
         "getOpenFileNames",
-        staticmethod(
-            lambda parent, caption, start, filters, *a: (starts.append(start), ([], ""))[1]
-        ),
+        staticmethod(cancel_files),
     )
     window.commands.open.trigger()
     assert starts[-1] == str(album)  # the next dialog starts where the last pictures were
@@ -500,7 +507,7 @@ def _row_visible(panel_form: QFormLayout, field: QWidget) -> bool:
             continue
         nested = item.layout()
         inside = nested is not None and any(
-            nested.itemAt(i) is not None and nested.itemAt(i).widget() is field
+            (child := nested.itemAt(i)) is not None and child.widget() is field
             for i in range(nested.count())
         )
         if item.widget() is field or inside:
@@ -960,7 +967,7 @@ def test_the_waiting_queue_survives_a_restart(
     assert "2 more pictures" in second.source.queue_label.text()
     second.source.next_button.click()
     qtbot.waitUntil(lambda: second.session.picture is not None, timeout=10_000)
-    assert second.session.picture.label == "photo1.jpg" and second.session.waiting() == 1
+    assert _picture_label(second) == "photo1.jpg" and second.session.waiting() == 1
 
 
 def test_history_reopens_saves_and_varies_kept_runs(
@@ -1011,4 +1018,5 @@ def test_history_reopens_saves_and_varies_kept_runs(
         ),
         timeout=10_000,
     )
+    assert window.session.picture is not None
     assert window.session.picture.label == "photo-variation-2.png"

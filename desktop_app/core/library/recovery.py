@@ -75,4 +75,13 @@ def recover_run(layout: Layout, run: Row, results: list[Row]) -> tuple[Row, list
             )
         else:
             remove_file(path)
+    _settle(recovered)
     return recovered, kept
+
+
+def _settle(recovered: Row) -> None:
+    """An abandoned run counts what it probably cost (the estimate, when no usage came back;
+    ``history`` marks it as such), so that the month's total does not undercount: the money
+    may have gone even though the run never finished."""
+    if recovered["cost"] is None and recovered["outcome"] == Outcome.INTERRUPTED.value:
+        recovered["cost"] = recovered.get("estimated_cost")

@@ -12,6 +12,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
+from desktop_app.core.library.trouble import (
+    DamagedIndex,
+    LibraryUnavailable,
+    is_corruption,
+    plain_reason,
+)
+
+__all__ = ["VERSION", "DamagedIndex", "LibraryUnavailable", "connect", "transaction"]
+
 VERSION: Final = 1
 
 _TABLES: Final = """
@@ -67,16 +76,25 @@ CREATE INDEX IF NOT EXISTS charges_by_created ON charges (created);
 """
 
 
-class DamagedIndex(Exception):
-    """The index file is not a usable SQLite database of this library."""
+def _failure(exc: sqlite3.Error) -> DamagedIndex | LibraryUnavailable:
+    """Damage only when SQLite says so: a full disk, a read-only file or an I/O error leaves a
+    healthy index that must not be moved aside."""
+    if is_corruption(exc):
+        return DamagedIndex(f"the library's index is damaged ({exc})")
+    return LibraryUnavailable(plain_reason(exc))
 
 
-def connect(path: Path) -> tuple[sqlite3.Connection, bool]:
-    """Opens (or creates) the index; raises :class:`DamagedIndex` when it is not usable.
+def connect(path: Path, *, read_only: bool = False) -> tuple[sqlite3.Connection, bool]:
+    """Opens (or creates) the index; raises :class:`DamagedIndex` when it is not usable, and
+    :class:`LibraryUnavailable` when the disk is full, read-only or failing.
 
     Also says whether the index is new (an empty file counts: SQLite takes it for a new
-    database), in which case it has to be filled from the files.
+    database), in which case it has to be filled from the files. ``read_only`` opens an
+    existing index without writing anything (not even the WAL's shared memory when the folder
+    cannot take it).
     """
+    if read_only:
+        return _connect_read_only(path), False
     try:
         conn = sqlite3.connect(
             path,
@@ -85,7 +103,7 @@ def connect(path: Path) -> tuple[sqlite3.Connection, bool]:
             timeout=10.0,  # another process (the CLI) may hold the write lock briefly
         )
     except sqlite3.Error as exc:
-        raise DamagedIndex(str(exc)) from exc
+        raise _failure(exc) from exc
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL: the WAL is flushed at every commit, so an acknowledged result survives a
@@ -100,13 +118,48 @@ def connect(path: Path) -> tuple[sqlite3.Connection, bool]:
         conn.executescript(_TABLES)
         if new:
             conn.execute(f"PRAGMA user_version = {VERSION}")
-    except sqlite3.Error as exc:
-        conn.close()
-        raise DamagedIndex(str(exc)) from exc
     except DamagedIndex:
         conn.close()
         raise
+    except sqlite3.Error as exc:
+        conn.close()
+        raise _failure(exc) from exc
     return conn, new
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise LibraryUnavailable("the library has no index yet")
+    uri = path.absolute().as_uri()
+    last: sqlite3.Error | None = None
+    # immutable=1 as a last resort: a read-only folder where the WAL's shared memory cannot be
+    # made (what a still open writer has not checkpointed is then not seen).
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(
+                f"{uri}?{query}",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=10.0,
+            )
+        except sqlite3.Error as exc:
+            last = exc
+            continue
+        try:
+            problems = conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.Error as exc:
+            conn.close()
+            if is_corruption(exc):
+                raise DamagedIndex(f"the library's index is damaged ({exc})") from exc
+            last = exc
+            continue
+        if problems != [("ok",)]:
+            conn.close()
+            raise DamagedIndex("the library's index is damaged")
+        return conn
+    assert last is not None
+    raise _failure(last) from last
 
 
 @contextmanager

@@ -27,6 +27,15 @@ class Session:
         self._path = folder / f"{self.tag}{_SUFFIX}"
         self._handle: IO[bytes] | None = _claim(self._path)
 
+    @classmethod
+    def none(cls) -> Session:
+        """No claim at all, for a library opened read-only: it tidies nothing up."""
+        session = cls.__new__(cls)
+        session.tag = ""
+        session._path = Path(os.devnull)
+        session._handle = None
+        return session
+
     def release(self) -> None:
         if self._handle is None:
             return

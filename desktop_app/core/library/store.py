@@ -17,8 +17,9 @@ Order of the writes, which is what makes a crash at any moment harmless:
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
-import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -42,9 +43,10 @@ from desktop_app.core.library.models import (
 )
 from desktop_app.core.library.recovery import recover_run
 from desktop_app.core.library.rows import PageKey, RunSummary, summaries
-from desktop_app.core.library.schema import DamagedIndex, connect, transaction
+from desktop_app.core.library.schema import connect, transaction
 from desktop_app.core.library.sessions import Session, live_tags
 from desktop_app.core.library.sidecar import from_document, to_document
+from desktop_app.core.library.trouble import LIBRARY_ERRORS, DamagedIndex, LibraryUnavailable
 
 __all__ = ["Library"]
 
@@ -54,6 +56,8 @@ FOLDER_NAME: Final = "library"
 _FORMAT_RE: Final = re.compile(r"[a-z0-9]{1,8}")
 _FORMAT_ALIASES: Final = {"jpg": "jpeg", "tif": "tiff"}
 _PERIOD_FORMATS: Final = {"day": "%Y-%m-%d", "month": "%Y-%m-01"}
+
+log = logging.getLogger(__name__)
 
 
 def _now_utc(now: datetime | None) -> datetime:
@@ -76,23 +80,37 @@ class Library:
         self._sql = threading.RLock()  # guards the connection; held only for SQL
         self._writing = threading.RLock()  # one change at a time (files, then index)
         self._closed = False
+        self._read_only = False
+        self._unreadable: list[Path] = []
 
     # --- opening and closing ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, folder: Path | None = None) -> Library:
+    def open(cls, folder: Path | None = None, *, read_only: bool = False) -> Library:
         """Opens the library in ``folder`` (default: the app's data folder / ``library``).
 
         Creates it when new; rebuilds the index from the files when the index is missing or
         damaged; removes the leftovers of processes that died while writing; records the runs
         they left running as interrupted, keeping every result that had fully arrived.
+
+        A full disk, a read-only file or an I/O error raises :class:`LibraryUnavailable` and
+        leaves the index as it is; only a damaged index is set aside (and kept) and rebuilt.
+
+        ``read_only`` writes nothing at all, for reading the history of a library that cannot
+        be written (it needs an existing, healthy index).
         """
         if folder is None:
             from desktop_app.core.paths import data_folder
 
             folder = data_folder() / FOLDER_NAME
         layout = Layout(Path(folder))
+        if read_only:
+            conn, _new = connect(layout.index, read_only=True)
+            library = cls(layout, conn, Session.none())
+            library._read_only = True
+            return library
         layout.create()
+        _check_writable(layout)
         session = Session(layout.sessions)
         try:
             fresh = not layout.index.exists()
@@ -101,6 +119,7 @@ class Library:
             try:
                 conn, new = connect(layout.index)
             except DamagedIndex:
+                log.warning("the library's index is damaged: set aside and rebuilt")
                 _set_damaged_index_aside(layout)
                 conn, new = connect(layout.index)
             fresh = fresh or new
@@ -113,7 +132,8 @@ class Library:
                 library.rebuild()
             library._tidy()
         except BaseException:
-            library.close()
+            with suppress(*LIBRARY_ERRORS):
+                library.close()
             raise
         return library
 
@@ -123,12 +143,22 @@ class Library:
             if self._closed:
                 return
             try:
-                self._recover_runs(lambda session: session == self._session.tag)
+                if not self._read_only:
+                    self._recover_runs(lambda session: session == self._session.tag)
             finally:
                 self._closed = True
                 with self._sql:
                     self._conn.close()
                 self._session.release()
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @property
+    def unreadable_sidecars(self) -> tuple[Path, ...]:
+        """Run records the last :meth:`rebuild` could not read: those runs are not listed."""
+        return tuple(self._unreadable)
 
     def __enter__(self) -> Library:
         return self
@@ -470,11 +500,15 @@ class Library:
                     ).fetchall()
                 )
             found: list[tuple[Row, list[Row]]] = []
+            unreadable: list[Path] = []
             for path in self._layout.sidecars():
                 try:
                     run, results = from_document(path.read_bytes())
                 except (OSError, ValueError):
-                    continue  # not ours, or unreadable: the other runs still count
+                    # Unreadable: the other runs still count, and the user is told.
+                    log.warning("the run record %s cannot be read; that run is not listed", path)
+                    unreadable.append(path)
+                    continue
                 if path.parent != self._layout.run_folder(run["id"]):
                     continue
                 run["session"] = running.get(run["id"])
@@ -491,6 +525,7 @@ class Library:
                     records.insert_run(conn, run)
                     for result in results:
                         records.insert_result(conn, records.full_result(run["id"], result))
+            self._unreadable = unreadable
         return len(found)
 
     # --- internals -------------------------------------------------------------------------
@@ -575,6 +610,8 @@ class Library:
         self._write(path, data)
 
     def _write(self, path: Path, data: bytes) -> None:
+        if self._read_only:
+            raise LibraryUnavailable("the library is open read-only")
         files.write_atomically(self._layout, path, data, tag=self._session.tag)
 
     def _write_sidecar(self, run: Mapping[str, Any], results: Sequence[Mapping[str, Any]]) -> None:
@@ -620,13 +657,44 @@ class Library:
 
 
 def _set_damaged_index_aside(layout: Layout) -> None:
-    """Keeps a damaged index beside the new one (someone may want to look at it) and removes
-    its journal files, which belong to it alone."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    with suppress(OSError):
-        shutil.move(layout.index, layout.index.with_name(f"{layout.index.name}.damaged-{stamp}"))
+    """Keeps a damaged index beside the new one (someone may want to look at it), with its
+    journal files under the same name, so what it held is all there. Each one gets a name of
+    its own: two set aside in the same second never replace each other."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    aside = layout.index.with_name(f"{layout.index.name}.damaged-{stamp}")
+    number = 1
+    while any(Path(f"{aside}{suffix}").exists() for suffix in ("", "-wal", "-shm")):
+        number += 1
+        aside = layout.index.with_name(f"{layout.index.name}.damaged-{stamp}-{number}")
+    for suffix in ("", "-wal"):
+        journal = Path(f"{layout.index}{suffix}")
+        with suppress(FileNotFoundError):
+            os.rename(journal, Path(f"{aside}{suffix}"))
     files.remove_file(layout.index)
     _remove_journal(layout)
+
+
+def _check_writable(layout: Layout) -> None:
+    """Before SQLite opens the index: a read-only index is said plainly (and SQLite does not
+    make its shared-memory file read-only too); a journal file left read-only by such a moment
+    is made writable again, or named."""
+    index = layout.index
+    if not index.exists():
+        return
+    if not os.access(index, os.R_OK | os.W_OK):
+        raise LibraryUnavailable(f"the library's index {index} is read-only")
+    mode = index.stat().st_mode & 0o666
+    for suffix in ("-wal", "-shm"):
+        journal = Path(f"{index}{suffix}")
+        if journal.exists() and not os.access(journal, os.R_OK | os.W_OK):
+            try:
+                os.chmod(journal, mode)
+            except OSError:
+                raise LibraryUnavailable(
+                    f"{journal} is read-only; make it writable (or remove it while the app "
+                    "is closed)"
+                ) from None
+            log.warning("made %s writable again", journal)
 
 
 def _remove_journal(layout: Layout) -> None:

@@ -113,7 +113,11 @@ def test_search_waits_for_a_pause_in_typing_then_filters(
 
     for query, expected in (("dall-e", ["A cat"]), ("HOLIDAY", ["A bicycle"])):
         panel.search.setText(query)
-        qtbot.waitUntil(lambda expected=expected: prompts(panel) == expected, timeout=2000)
+
+        def shows_expected(expected: list[str] = expected) -> bool:
+            return prompts(panel) == expected
+
+        qtbot.waitUntil(shows_expected, timeout=2000)
 
     panel.search.setText("submarine")
     qtbot.waitUntil(lambda: panel.model().rowCount() == 0, timeout=2000)

@@ -52,8 +52,8 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateS
 class BrokenKeyring(KeyringBackend):
     """A keyring that cannot be reached, like a Secret Service that is not running."""
 
-    priority = 1  # type: ignore[assignment]
-    name = "Broken keyring"  # type: ignore[assignment]
+    priority = 1
+    name = "Broken keyring"
 
     def get_password(self, service: str, username: str) -> str | None:
         raise keyring.errors.InitError("no D-Bus")
@@ -734,8 +734,9 @@ def test_the_window_choices_survive_the_dialog(
 
 def _next_tab_stop(widget: QWidget) -> QWidget:
     candidate = widget.nextInFocusChain()
-    while not candidate.focusPolicy() & Qt.FocusPolicy.TabFocus:
+    while candidate is not None and not candidate.focusPolicy() & Qt.FocusPolicy.TabFocus:
         candidate = candidate.nextInFocusChain()
+    assert candidate is not None  # Qt's focus chain is a ring: it never runs out
     return candidate
 
 
