@@ -12,9 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from PySide6.QtCore import QThread, QThreadPool
 
 from tests.fake_openai import FakeOpenAI
+
+# Pass or fail never depends on machine speed: no property test has a per-example deadline
+# (Hypothesis's default is 200 ms), and none fails for generating slowly on a busy machine.
+# A spinning example is still caught, by the per-test pytest-timeout backstop.
+settings.register_profile(
+    "machine-speed-free", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("machine-speed-free")
 
 # A key that must never show up in a log line, a message, a file or a repr.
 CANARY_KEY = "sk-canary-7f3c9e1d4b2a80665e11"

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Callable
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
@@ -325,7 +325,7 @@ def test_compressed_story_text_is_read() -> None:
     }
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(
     sample=st.sampled_from(sorted(SAMPLES)),
     cut=st.integers(min_value=0, max_value=4000),

@@ -1,15 +1,14 @@
 """open_image and the first renders under mutated files of every accepted format.
 
 Anything may be refused, but only with ImageRejected (with a known reason and a sentence);
-no other exception may escape, and every example must finish within the per-example
-deadline. At least MIN_EXAMPLES mutated files run per session, split over the formats by
-how many parsers each one exercises; the seeds are fixed, so a CI run is reproducible.
+no other exception may escape, and no example may hang (the per-test backstop). At least
+MIN_EXAMPLES mutated files run per session, split over the formats by how many parsers each
+one exercises; the seeds are fixed, so a CI run is reproducible.
 """
 
 from __future__ import annotations
 
 import zlib
-from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
@@ -36,8 +35,10 @@ QUOTA = {
     "TIFF": 1_600,
 }
 BOMB_QUOTA = 60  # per format, on top of the quota: headers claiming enormous sizes
-PER_EXAMPLE = timedelta(seconds=10)  # a real example takes ms; 10 s leaves room for a busy CI
-PER_TEST_TIMEOUT = 150  # seconds (pytest-timeout), the backstop should a parser spin in C
+# The backstop should a parser spin in C, never a speed check: the example count is fixed, and
+# a busy 2-core CI machine may take several times as long as a desk machine. Hypothesis's own
+# per-example deadline is off for the same reason.
+PER_TEST_TIMEOUT = 900
 
 REASONS = {
     "empty",
@@ -76,7 +77,7 @@ def run_fuzz(key: str, strategy: st.SearchStrategy[bytes], examples: int) -> Non
     @seed(zlib.crc32(key.encode()))
     @settings(
         max_examples=examples,
-        deadline=PER_EXAMPLE,
+        deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
