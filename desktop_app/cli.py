@@ -18,7 +18,7 @@ from typing import TextIO
 
 from desktop_app import APP_NAME, __version__, cli_history
 from desktop_app.core.capabilities import MAX_VARIATIONS
-from desktop_app.core.config import ClientConfig, Timeouts
+from desktop_app.core.config import ClientConfig, InsecureBaseUrl, Timeouts
 from desktop_app.core.cost import PriceTable, format_usd
 from desktop_app.core.dialects import ServerKind, dialect_for
 from desktop_app.core.errors import ApiError, ApiErrorKind, RunCancelled, VariationError
@@ -140,9 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="send even when the library's or the output's disk is nearly full",
     )
     vary.add_argument("--profile", help=argparse.SUPPRESS)  # default: the active profile
+    _add_insecure_flag(vary)
 
     models = commands.add_parser("models", help="list the server's image models")
     models.add_argument("--profile", help=argparse.SUPPRESS)
+    _add_insecure_flag(models)
 
     cli_history.add_parser(commands)
 
@@ -150,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("action", choices=["set", "delete", "status"])
     key.add_argument("--profile", default=DEFAULT_PROFILE, help="connection profile name")
     return parser
+
+
+def _add_insecure_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow a plain http:// base URL on another computer; the API key then travels "
+        "unencrypted (http to this computer is always allowed)",
+    )
 
 
 def _parse_crop(text: str) -> Square:
@@ -210,7 +221,7 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
     if not args.ignore_free_space:
         _check_free_space(folder, settings.n)
     prefs = PreferencesStore().load()
-    profile, config = _connection(prefs, args.profile, args.timeout)
+    profile, config = _connection(prefs, args.profile, args.timeout, args.allow_insecure_http)
     if settings.mode is Mode.CLASSIC and not dialect_for(config).offers_classic:
         raise UsageError(f"profile {profile!r} has no classic variations; use --mode edit")
     key = _require_key(store, profile)
@@ -468,7 +479,9 @@ def _progress_printer(err: TextIO, n: int) -> Callable[[RunEvent], None]:
 
 
 def _models(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -> int:
-    profile, config = _connection(PreferencesStore().load(), args.profile, None)
+    profile, config = _connection(
+        PreferencesStore().load(), args.profile, None, args.allow_insecure_http
+    )
     key = _require_key(store, profile)
 
     async def work() -> list[ModelInfo]:
@@ -520,7 +533,7 @@ def _key(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) ->
                 print(f"No key for {args.profile!r}.", file=out)
             else:
                 print(f"{args.profile}: {key.masked()} (from the {key.source})", file=out)
-    except KeyStoreError as exc:
+    except (KeyStoreError, ValueError) as exc:  # ValueError: not text a key can be
         print(f"image-variations: {exc}", file=err)
         return EXIT_USAGE
     return EXIT_OK
@@ -539,7 +552,7 @@ def _require_key(store: KeyStore, profile: str) -> ApiKey:
 
 
 def _connection(
-    prefs: Preferences, name: str | None, timeout: float | None
+    prefs: Preferences, name: str | None, timeout: float | None, allow_insecure_http: bool = False
 ) -> tuple[str, ClientConfig]:
     """The named (default: the active) Settings profile and how to reach its server.
 
@@ -552,7 +565,11 @@ def _connection(
         raise UsageError(f"no connection profile called {name!r} (see Settings)") from None
     timeouts = Timeouts(deadline=timeout) if timeout else Timeouts()
     try:
-        config = profile.client_config(timeouts, os.environ)
+        config = profile.client_config(
+            timeouts, os.environ, allow_insecure_http=allow_insecure_http
+        )
+    except InsecureBaseUrl as exc:
+        raise UsageError(str(exc)) from None
     except ValueError as exc:
         raise UsageError(f"profile {profile.name!r}: {exc}") from None
     if config.kind is ServerKind.OPENAI:

@@ -14,12 +14,13 @@ import binascii
 import io
 import json
 import logging
+import re
 import struct
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, SSEError
+from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from desktop_app.core import downloads
 from desktop_app.core.errors import (
@@ -48,6 +49,11 @@ log = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024  # ten 4K PNGs in base64 fit with room to spare
 MAX_MODEL_LIST_BYTES = 4 * 1024 * 1024
+# An event stream is held to the same total as a JSON answer, and each event to what one
+# finished 4K PNG in base64 needs with room to spare: a server that streams one endless event
+# (or endless lines without the blank line that ends an event) is cut off, not kept in memory.
+MAX_STREAM_BYTES = MAX_RESPONSE_BYTES
+MAX_EVENT_BYTES = 64 * 1024 * 1024
 
 # Fetches a ``url`` result; raises downloads.DownloadFailed (the client knows the limits).
 Download = Callable[[str], Awaitable[bytes]]
@@ -170,7 +176,7 @@ async def read_stream(
     usage: Usage | None = None
     last: Mapping[str, Any] = {}
     try:
-        async for event in EventSource(response).aiter_sse():
+        async for event in bounded_events(response):
             if event.data.strip() == "[DONE]":
                 break
             if not event.data:
@@ -205,6 +211,8 @@ async def read_stream(
                 more = Usage.from_json(payload.get("usage"))
                 if more is not None:
                     usage = more if usage is None else usage + more
+    except StreamTooLarge as exc:
+        raise _unusable(str(exc), request_id, images) from None
     except (httpx.HTTPError, SSEError) as exc:
         raise _broken_answer(exc, request_id, tuple(images)) from None
     if not images:
@@ -225,6 +233,64 @@ async def read_stream(
         output_format=_str_or_none(last.get("output_format")),
         background=_str_or_none(last.get("background")),
     )
+
+
+class StreamTooLarge(Exception):
+    """An event stream (or one of its events) is longer than any answer should be."""
+
+
+# Where an event ends: a line break followed by another. Every blank line, whatever mix of CR,
+# LF and CRLF the server uses, holds one of these three pairs, and each pair is a blank line.
+_EVENT_END = re.compile(rb"\n[\n\r]|\r\r")
+
+
+class _CappedStream(httpx.AsyncByteStream):
+    """A response's (decoded) bytes, counted as they arrive: past ``max_total`` in all, or
+    past ``max_event`` since the last blank line, the read ends with StreamTooLarge."""
+
+    def __init__(self, source: AsyncIterator[bytes], max_event: int, max_total: int) -> None:
+        self._source = source
+        self._max_event = max_event
+        self._max_total = max_total
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        total = in_event = 0
+        last = b""  # the byte before this chunk: a pair may span two chunks
+        async for chunk in self._source:
+            total += len(chunk)
+            if total > self._max_total:
+                raise StreamTooLarge("the event stream is larger than any answer should be")
+            ends = [m.end() for m in _EVENT_END.finditer(last + chunk)]
+            in_event = len(chunk) - (ends[-1] - len(last)) if ends else in_event + len(chunk)
+            if in_event > self._max_event:
+                raise StreamTooLarge("an event in the stream is larger than any result should be")
+            last = chunk[-1:] or last
+            yield chunk
+
+
+def bounded_events(
+    response: httpx.Response, *, max_event: int | None = None, max_total: int | None = None
+) -> AsyncIterator[ServerSentEvent]:
+    """The events of an event stream, read by httpx-sse, within two limits.
+
+    httpx-sse keeps an unfinished line (and an unfinished event) in memory without bound, so
+    a server streaming one endless event would fill it; here the bytes reach it through
+    _CappedStream, and StreamTooLarge ends the read past either limit (``None``: the module's
+    caps, read at call time so tests can lower them). The body is counted decompressed.
+    """
+    capped = _CappedStream(
+        response.aiter_bytes(),
+        MAX_EVENT_BYTES if max_event is None else max_event,
+        MAX_STREAM_BYTES if max_total is None else max_total,
+    )
+    # Already decoded: the copy must not decompress it again or trust the old length.
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length")
+    ]
+    copy = httpx.Response(response.status_code, headers=headers, stream=capped)
+    return EventSource(copy).aiter_sse()
 
 
 def _stream_error(

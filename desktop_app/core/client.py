@@ -36,6 +36,7 @@ from desktop_app.core.config import ClientConfig
 from desktop_app.core.dialects import Dialect, Endpoint, dialect_for
 from desktop_app.core.errors import (
     ApiError,
+    ProxyUnsupported,
     TransportError,
     TransportErrorKind,
     response_request_id,
@@ -88,17 +89,22 @@ class ImagesClient:
         self._today = today
         context = verify if verify is not None else system_ssl_context()
         timeouts = config.timeouts
-        # No auth here: the key is added per request, only to requests for the API itself.
-        self._http = httpx.AsyncClient(
-            base_url=config.base_url + "/",
-            verify=context,
-            timeout=httpx.Timeout(
-                connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=5.0
-            ),
-            follow_redirects=False,
-            headers={"User-Agent": f"ImageVariations/{__version__}"},
-        )
-        self._downloads = downloads.make_download_client(context)
+        try:
+            # No auth here: the key is added per request, only to requests for the API itself.
+            self._http = httpx.AsyncClient(
+                base_url=config.base_url + "/",
+                verify=context,
+                timeout=httpx.Timeout(
+                    connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=5.0
+                ),
+                follow_redirects=False,
+                headers={"User-Agent": f"ImageVariations/{__version__}"},
+            )
+            self._downloads = downloads.make_download_client(context)
+        except ImportError as exc:  # httpx reads the proxy variables here
+            if "socksio" not in str(exc):
+                raise
+            raise ProxyUnsupported from None
 
     @property
     def dialect(self) -> Dialect:
@@ -126,15 +132,22 @@ class ImagesClient:
         endpoint = self._dialect.models_endpoint()
         if endpoint is None:
             return self._dialect.models_from(())
-        async with asyncio.timeout(self._config.timeouts.deadline):
-            response = await self._send(
-                lambda attempt: self._http.build_request(
-                    "GET", endpoint.path, params=endpoint.params, headers=self._auth_headers()
-                ),
-                sink=_ignore,
-            )
-            async with contextlib.aclosing(response):
-                entries = await read_model_entries(response)
+        try:
+            async with asyncio.timeout(self._config.timeouts.deadline):
+                response = await self._send(
+                    lambda attempt: self._http.build_request(
+                        "GET", endpoint.path, params=endpoint.params, headers=self._auth_headers()
+                    ),
+                    sink=_ignore,
+                )
+                async with contextlib.aclosing(response):
+                    entries = await read_model_entries(response)
+        except TimeoutError:
+            raise TransportError(  # listing is never billed
+                TransportErrorKind.DEADLINE,
+                may_have_been_billed=False,
+                detail=f"no model list within {self._config.timeouts.deadline:g} s",
+            ) from None
         return self._dialect.models_from(entries)
 
     async def edit(self, request: EditRequest, sink: EventSink | None = None) -> RunResult:

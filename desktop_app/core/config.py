@@ -12,6 +12,19 @@ from desktop_app.core.retry import RetryPolicy
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
+class InsecureBaseUrl(ValueError):
+    """A plain ``http://`` base URL on another computer, not allowed by the user: refused
+    before anything is sent, because the key would travel unencrypted."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__(
+            f"The base URL uses plain http to {host}, which would send the API key "
+            "unencrypted, so nothing was sent: use https, or allow plain http for this "
+            "connection (Settings → Connection, or --allow-insecure-http)."
+        )
+
+
 @dataclass(frozen=True)
 class Timeouts:
     connect: float = 10.0
@@ -42,11 +55,19 @@ class ClientConfig:
     kind: ServerKind = ServerKind.OPENAI
     deployment: str | None = None  # Azure: the deployment, sent as the model
     api_version: str | None = None  # Azure: None = dialects.AZURE_DEFAULT_API_VERSION
+    # Plain http to another computer sends the key unencrypted: only when the user said so.
+    allow_insecure_http: bool = False
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"The base URL {self.base_url!r} is not an http(s) address.")
+        if (
+            parts.scheme == "http"
+            and not is_loopback_host(parts.hostname)
+            and not self.allow_insecure_http
+        ):
+            raise InsecureBaseUrl(parts.hostname)
         object.__setattr__(self, "kind", ServerKind(self.kind))
         if self.kind is ServerKind.AZURE and not (self.deployment or "").strip():
             raise ValueError("An Azure OpenAI connection needs the deployment name.")

@@ -324,6 +324,20 @@ class TransportError(VariationError):
         return {name: value for name, value in facts.items() if value}
 
 
+class ProxyUnsupported(VariationError):
+    """A SOCKS proxy is set in the environment, and httpx's SOCKS support (socksio) is not
+    installed: found before anything is sent."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A SOCKS proxy is set (ALL_PROXY, HTTPS_PROXY or HTTP_PROXY), and this installation "
+            "cannot use SOCKS proxies: use an http proxy, or unset the variable. Nothing was sent."
+        )
+
+    def details(self) -> dict[str, str]:
+        return {"problem": "socks proxy without the socksio package"}
+
+
 class RunCancelled(VariationError):
     """The user stopped the run."""
 

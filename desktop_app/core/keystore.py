@@ -46,7 +46,14 @@ SERVICE: Final = "Image Variations"
 log = logging.getLogger(__name__)
 
 Reason = Literal[
-    "no_backend", "locked", "no_collection", "write_refused", "unavailable", "not_found"
+    "no_backend",
+    "locked",
+    "no_collection",
+    "write_refused",
+    "unavailable",
+    "not_found",
+    "bad_env_key",
+    "bad_stored_key",
 ]
 KeySource = Literal["environment", "keyring", "session"]
 Operation = Literal["read", "save", "remove", "open"]
@@ -72,7 +79,20 @@ _MESSAGES: Final[dict[Reason, str]] = {
         "and try again{session}."
     ),
     "not_found": "No API key is stored in the system keyring for this profile; enter one first.",
+    "bad_env_key": (
+        "The API key in OPENAI_API_KEY contains characters no API key has (only plain letters, "
+        "digits and punctuation); copy it again from your account page."
+    ),
+    "bad_stored_key": (
+        "The API key stored for this profile contains characters no API key has (only plain "
+        "letters, digits and punctuation); enter it again in Settings."
+    ),
 }
+
+KEY_TEXT_PROBLEM: Final = (
+    "The API key contains characters no API key has (only plain letters, digits and "
+    "punctuation); copy it again from your account page."
+)
 
 _VERBS: Final[dict[Operation, str]] = {
     "read": "read",
@@ -126,6 +146,9 @@ class ApiKey:
         stripped = secret.strip()
         if not stripped:
             raise ValueError("The API key is empty.")
+        if not all("!" <= c <= "~" for c in stripped):
+            # Not even sendable in a header (non-ASCII), or a line break that would cut it.
+            raise ValueError(KEY_TEXT_PROBLEM)
         object.__setattr__(self, "_secret", stripped)
         object.__setattr__(self, "source", source)
 
@@ -342,7 +365,10 @@ class KeyStore:
         _check_profile(profile)
         env_value = self._environ.get(ENV_VAR, "").strip()
         if env_value:
-            return ApiKey(env_value, source="environment")
+            try:
+                return ApiKey(env_value, source="environment")
+            except ValueError:
+                raise KeyStoreError("bad_env_key", "read") from None
         with self._lock:
             session_key = self._session.get(profile)
         if session_key is not None:
@@ -358,7 +384,10 @@ class KeyStore:
             raise error
         if not isinstance(value, str) or not value.strip():
             return None
-        return ApiKey(value, source="keyring")
+        try:
+            return ApiKey(value, source="keyring")
+        except ValueError:
+            raise KeyStoreError("bad_stored_key", "read") from None
 
     def describe_backend(self) -> str:
         """A name for the keyring in use, for the settings dialog."""

@@ -101,18 +101,32 @@ class Profile:
     kind: str = ServerKind.OPENAI.value
     deployment: str = ""  # azure only
     api_version: str = ""  # azure only; "" = dialects.AZURE_DEFAULT_API_VERSION
+    # The user's explicit yes to a plain http:// base URL on another computer (the key then
+    # travels unencrypted). It covers this profile's own URL, never an OPENAI_BASE_URL.
+    allow_insecure_http: bool = False
 
     def client_config(
-        self, timeouts: Timeouts, environ: Mapping[str, str] | None = None
+        self,
+        timeouts: Timeouts,
+        environ: Mapping[str, str] | None = None,
+        *,
+        allow_insecure_http: bool = False,
     ) -> ClientConfig:
         """The client settings for this profile, with ``OPENAI_BASE_URL`` applied (see
-        :func:`effective_base_url`); raises ``ValueError`` for a base URL that is not http(s)
-        or an Azure profile without a deployment."""
+        :func:`effective_base_url`); raises ``ValueError`` for a base URL that is not http(s),
+        an Azure profile without a deployment, and :class:`InsecureBaseUrl` for plain http to
+        another computer unless allowed (by the profile for its own URL, or by the caller:
+        the command line's ``--allow-insecure-http``)."""
         env = os.environ if environ is None else environ
         kind = ServerKind(self.kind)
         openai = kind is ServerKind.OPENAI
+        base_url = effective_base_url(self, env)
+        allowed = allow_insecure_http or (
+            self.allow_insecure_http and base_url.strip() == self.base_url.strip()
+        )
         return ClientConfig(
-            base_url=effective_base_url(self, env),
+            base_url=base_url,
+            allow_insecure_http=allowed,
             organization=(self.organization.strip() or None) if openai else None,
             project=(self.project.strip() or None) if openai else None,
             timeouts=timeouts,
@@ -395,6 +409,7 @@ def _read_profile(raw: object, taken: list[str]) -> Profile | None:
         value = raw.get(attr)
         if isinstance(value, str) and not looks_like_api_key(value):
             setattr(profile, attr, value.strip())
+    profile.allow_insecure_http = raw.get("allow_insecure_http") is True  # only a real yes
     return profile
 
 

@@ -55,6 +55,11 @@ MAX_MESSAGE_BYTES: Final = 1 << 20  # a few thousand paths; more is not a person
 ACK: Final = b"ok\n"
 # How long the window waits for a connection's message before dropping it.
 READ_TIMEOUT_MS: Final = 5_000
+# Connections served at once; more are closed at once (a person's starts come one by one), so
+# at most this many messages of MAX_MESSAGE_BYTES are ever held in memory.
+MAX_CONNECTIONS: Final = 8
+# Unix socket paths must stay under 108 bytes.
+_MAX_SOCKET_PATH: Final = 100
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -63,7 +68,8 @@ def server_name() -> str:
 
     Keyed on the user and on the config folder, so a run with its own ``XDG_CONFIG_HOME`` (a
     test, a benchmark, a second profile) never reaches the user's everyday window. On Unix it
-    is an absolute path in ``XDG_RUNTIME_DIR`` (private to the user), else in the temp folder.
+    is an absolute path in a folder only this user may enter (:func:`private_folder`), never
+    in a shared temp folder.
     """
     from desktop_app.core.paths import config_folder
 
@@ -72,8 +78,40 @@ def server_name() -> str:
     name = f"image-variations-{zlib.crc32(key):08x}"
     if sys.platform == "win32":
         return name  # a named pipe: \\.\pipe\<name>
-    folder = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR") or "/tmp"
-    return os.path.join(folder, name)
+    return os.path.join(private_folder(), name)
+
+
+def private_folder() -> str:
+    """A folder of this user's with mode 0700, for the socket: ``image-variations`` in the
+    runtime folder (``XDG_RUNTIME_DIR``), else ``instance`` in the config folder. Made when
+    missing; a group- or world-open one of ours is closed to 0700. Another user's, or a
+    symlink, is never used: the socket then goes in a fresh folder beside it."""
+    from desktop_app.core.paths import config_folder
+
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    candidates = [os.path.join(runtime, "image-variations")] if os.path.isdir(runtime) else []
+    candidates.append(os.path.join(config_folder(), "instance"))
+    for folder in candidates:
+        if len(folder) + len("/image-variations-00000000") > _MAX_SOCKET_PATH:
+            continue
+        if _make_private(folder):
+            return folder
+    return candidates[-1]  # listening there fails plainly ("Cannot listen"); nothing is exposed
+
+
+def _make_private(folder: str) -> bool:
+    import stat
+
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            return False
+        if stat.S_IMODE(info.st_mode) != 0o700:
+            os.chmod(folder, 0o700)
+    except OSError:
+        return False
+    return True
 
 
 def hand_over(pictures: Sequence[str], *, name: str | None = None, timeout_ms: int = 3_000) -> bool:
@@ -195,7 +233,11 @@ class InstanceServer(QObject):
         super().__init__(parent)
         self.name = name or server_name()
         self._server = QLocalServer(self)
+        # The socket itself user-only too (0700 on Unix, the user's SID on Windows).
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.setMaxPendingConnections(MAX_CONNECTIONS)
         self._server.newConnection.connect(self._on_new_connection)
+        self._live = 0  # connections being served
 
     @property
     def listening(self) -> bool:
@@ -234,7 +276,16 @@ class InstanceServer(QObject):
 
     def _on_new_connection(self) -> None:
         while (socket := self._server.nextPendingConnection()) is not None:
+            if self._live >= MAX_CONNECTIONS:
+                socket.abort()  # busy with enough half-sent messages already
+                socket.deleteLater()
+                continue
+            self._live += 1
+            socket.destroyed.connect(self._on_connection_gone)
             self._serve(socket)
+
+    def _on_connection_gone(self) -> None:
+        self._live -= 1
 
     def _serve(self, socket: QLocalSocket) -> None:
         buffer = bytearray()

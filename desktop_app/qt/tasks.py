@@ -71,12 +71,23 @@ class _TaskThread(QThread):
 
 
 def _expected(exc: Exception) -> bool:
-    from desktop_app.core.errors import VariationError
+    """Failures with their own plain sentence, which the window shows: not worth a traceback
+    in the log (a first start without a key, a refused plain-http server among them)."""
+    from desktop_app.core.config import InsecureBaseUrl
+    from desktop_app.core.errors import NoApiKey, VariationError
     from desktop_app.core.imaging import ImageRejected
     from desktop_app.core.keystore import KeyStoreError
     from desktop_app.core.requests import InvalidRequest
 
-    return isinstance(exc, VariationError | ImageRejected | KeyStoreError | InvalidRequest)
+    return isinstance(
+        exc,
+        VariationError
+        | ImageRejected
+        | KeyStoreError
+        | InvalidRequest
+        | NoApiKey
+        | InsecureBaseUrl,
+    )
 
 
 class TaskRunner(QObject):

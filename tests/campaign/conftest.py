@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.campaign import special
-from tests.campaign.faults import DNS, PROXY, REFUSED, TLS, Case
+from tests.campaign.faults import DNS, PLAIN_HTTP, PROXY, REFUSED, TLS, Case
 from tests.campaign.gui_proof import gui_proof  # noqa: F401 (fixture)
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
@@ -87,6 +87,15 @@ def target(
             if case.name == "reset_mid_stream_keeps_arrived":
                 fault = Fault(fault.kind, after_bytes=stream_cut)
             server.inject(fault, path=case.fault_path, times=case.times)
+        if case.provoke == PLAIN_HTTP:
+            origin = server.base_url.removesuffix("/v1")
+            for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+                monkeypatch.setenv(name, origin)
+                monkeypatch.setenv(name.lower(), origin)
+            for name in ("NO_PROXY", "no_proxy"):
+                monkeypatch.delenv(name, raising=False)
+            yield Target(special.PLAIN_HTTP_BASE_URL, server=server)
+            return
         if case.provoke == PROXY:
             proxy = special.RecordingProxy().start()
             for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):

@@ -26,8 +26,12 @@ REFUSED = "connection refused"  # a port with nothing listening
 DNS = "dns failure"  # a .invalid host name
 TLS = "untrusted tls"  # an https server with a self-signed certificate
 PROXY = "proxy from env"  # HTTP(S)_PROXY/ALL_PROXY point at a local recording proxy
+# A plain-http base URL on a name that is not this computer, with the proxy variables pointing
+# at the fake server: had anything been sent (with the key), the server would have seen it.
+PLAIN_HTTP = "plain http base url"
 
-EXIT_OK, EXIT_REFUSED, EXIT_NETWORK = 0, 4, 5
+EXIT_OK, EXIT_USAGE, EXIT_REFUSED, EXIT_NETWORK = 0, 2, 4, 5
+ENDLESS = 64 * 1024 * 1024 + 4 * 1024 * 1024  # past the client's 64 MiB cap on one event
 BILLED = "may have been billed"
 NOT_BILLED = "Nothing was billed"
 
@@ -247,6 +251,24 @@ CASES: tuple[Case, ...] = (
         says=(BILLED,),
     ),
     Case("proxy_from_environment", provoke=PROXY),
+    Case(
+        # One event whose data line never ends, after the first finished image: cut off at the
+        # client's cap on one event, the image that arrived kept.
+        "endless_event",
+        fault=Fault("endless_event", total_bytes=ENDLESS, seconds=30),
+        stream=True,
+        n=2,
+        exit_code=EXIT_NETWORK,
+        says=("could not be read", "1 image(s) that had arrived were kept", BILLED),
+        kept=1,
+    ),
+    Case(
+        "plain_http_base_url",
+        provoke=PLAIN_HTTP,
+        exit_code=EXIT_USAGE,
+        says=("unencrypted", "nothing was sent"),
+        requests=0,
+    ),
 )
 
 CASE_IDS = [case.name for case in CASES]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from desktop_app.core.config import DEFAULT_BASE_URL, Timeouts
+from desktop_app.core.config import DEFAULT_BASE_URL, ClientConfig, Timeouts
 from desktop_app.core.naming import DEFAULT_TEMPLATE
 from desktop_app.core.paths import config_folder, default_output_folder
 from desktop_app.core.preferences import (
@@ -408,3 +408,40 @@ def test_template_example() -> None:
     assert template_example("", "webp") == "photo-01-20261123-101500.webp"
     with pytest.raises(ValueError, match="unknown field"):
         template_example("{nope}", "png")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000/v1", "http://localhost:8000/v1", "http://[::1]:8000/v1"],
+)
+def test_plain_http_to_this_computer_needs_no_yes(url: str) -> None:
+    assert ClientConfig(base_url=url).base_url == url
+
+
+def test_plain_http_to_another_computer_is_refused_unless_allowed() -> None:
+    from desktop_app.core.config import InsecureBaseUrl
+
+    with pytest.raises(InsecureBaseUrl, match="unencrypted"):
+        ClientConfig(base_url="http://gw.example.com/v1")
+    allowed = ClientConfig(base_url="http://gw.example.com/v1", allow_insecure_http=True)
+    assert allowed.base_url == "http://gw.example.com/v1"
+
+
+def test_a_profiles_yes_covers_its_own_url_only(tmp_path: Path) -> None:
+    from desktop_app.core.config import InsecureBaseUrl
+
+    lab = Profile("OpenAI", base_url="http://lab.example.com/v1", allow_insecure_http=True)
+    assert lab.client_config(Timeouts(), {}).allow_insecure_http
+    with pytest.raises(InsecureBaseUrl):  # OPENAI_BASE_URL is not what the user said yes to
+        lab.client_config(Timeouts(), {"OPENAI_BASE_URL": "http://other.example.com/v1"})
+    flagged = lab.client_config(
+        Timeouts(), {"OPENAI_BASE_URL": "http://other.example.com/v1"}, allow_insecure_http=True
+    )
+    assert flagged.base_url == "http://other.example.com/v1"
+    store = PreferencesStore(tmp_path / "settings.json")
+    store.save(Preferences(profiles=[lab]))
+    assert store.load().profile().allow_insecure_http
+    raw = json.loads((tmp_path / "settings.json").read_text())
+    raw["profiles"][0]["allow_insecure_http"] = "yes"  # only a real true is a yes
+    (tmp_path / "settings.json").write_text(json.dumps(raw))
+    assert not store.load().profile().allow_insecure_http

@@ -193,6 +193,40 @@ def edit_stream_answer(
     )
 
 
+ENDLESS_PIECE = 64 * 1024
+
+
+def endless_event_answer(req: EditRequest, *, total_bytes: int, seconds: float) -> Answer:
+    """The "endless_event" fault: the first image's events, then one event that never ends.
+
+    Its data line grows without a line break until ``total_bytes`` of it left or ``seconds``
+    passed, whichever comes first; then the stream simply ends (no blank line, no [DONE])."""
+    first: list[tuple[str, dict[str, Any]]] = []
+    for name, payload in _edit_events(req):
+        first.append((name, payload))
+        if name.endswith("completed"):
+            break
+
+    def chunks() -> Iterator[bytes]:
+        for name, payload in first:
+            yield _sse(name, payload)
+        yield b'event: image_edit.completed\ndata: {"type":"image_edit.completed","b64_json":"'
+        piece = b"A" * ENDLESS_PIECE
+        sent, ends = 0, time.monotonic() + seconds
+        while sent < total_bytes and time.monotonic() < ends:
+            yield piece[: total_bytes - sent]
+            sent += min(ENDLESS_PIECE, total_bytes - sent)
+
+    return Answer(
+        status=200,
+        content_type="text/event-stream; charset=utf-8",
+        headers=[("cache-control", "no-cache")],
+        chunks=chunks(),
+        content_length=None,
+        expected_chunks=len(first) + 1 + total_bytes // ENDLESS_PIECE,
+    )
+
+
 def stream_error_answer(form: Form, *, pause: Pause, delay: float, keepalive: bool) -> Answer:
     """The "stream_error" fault: one partial image, then an error event, then the end."""
     source_bytes = next((f.data for f in form.files if f.field != "mask"), b"")

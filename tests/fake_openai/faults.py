@@ -30,6 +30,7 @@ TRANSPORT_KINDS = frozenset(
         "reset_during_upload",
         "slow_trickle",
         "stream_error",
+        "endless_event",
     }
 )
 # Faults that spoil the `url` results of a legacy variations answer; they only make sense there,
@@ -51,6 +52,8 @@ class Fault:
     x_should_retry: str | None = None  # optional x-should-retry header on error answers
     # Additions for "oversized_url": how much junk to serve, and whether to omit Content-Length
     # (chunked), so a client's size cap can be tested both up front and while streaming.
+    # "endless_event" (a streamed edit): after the first finished image, one event whose data
+    # line never ends, until total_bytes of it were sent or `seconds` passed (it stops by itself).
     total_bytes: int = 64 * 1024 * 1024
     chunked: bool = False
 

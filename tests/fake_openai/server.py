@@ -35,6 +35,7 @@ from .dialects import (
 from .endpoints import (
     edit_answer,
     edit_stream_answer,
+    endless_event_answer,
     model_answer,
     models_answer,
     stream_error_answer,
@@ -309,6 +310,10 @@ class _Handler(BaseHTTPRequestHandler):
             return models_answer(owner.models)
         if path == EDITS_PATH:
             edit = validate_edit(form, owner._live_image_models(), owner.gateway)
+            if edit.stream and fault is not None and fault.kind == "endless_event":
+                return endless_event_answer(
+                    edit, total_bytes=fault.total_bytes, seconds=fault.seconds
+                )
             if edit.stream:
                 return edit_stream_answer(
                     edit,

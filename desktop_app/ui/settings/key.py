@@ -212,6 +212,9 @@ class ApiKeyBox(QGroupBox):
             return
         try:
             self._keystore.set(self._key_name, typed)
+        except ValueError as exc:  # not text a key can be: said, nothing stored
+            self.feedback.show_message(str(exc), "problem")
+            return
         except KeyStoreError as exc:
             # The keyring said no: offer the one thing that still works, without a file.
             self.feedback.show_message(str(exc), "problem")
@@ -245,7 +248,11 @@ class ApiKeyBox(QGroupBox):
         typed = self.key_field.text().strip()
         if not typed:
             return
-        self._keystore.set_for_session(self._key_name, typed)
+        try:
+            self._keystore.set_for_session(self._key_name, typed)
+        except ValueError as exc:
+            self.feedback.show_message(str(exc), "problem")
+            return
         self.key_field.clear()
         self.session_button.setVisible(False)
         self.refresh_status()
@@ -289,7 +296,11 @@ class ApiKeyBox(QGroupBox):
     def _key_to_test(self) -> ApiKey | None:
         typed = self.key_field.text().strip()
         if typed:
-            return ApiKey(typed)
+            try:
+                return ApiKey(typed)
+            except ValueError as exc:
+                self.feedback.show_message(str(exc), "problem")
+                return None
         try:
             stored = self._keystore.get(self._key_name)
         except KeyStoreError as exc:

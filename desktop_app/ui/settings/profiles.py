@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -124,6 +125,13 @@ class ConnectionPage(QWidget):
         self.base_url.setToolTip("Where the API lives: OpenAI, a company gateway or a local server")
         self.base_url_message = InlineMessage("Base URL problem")
         self.env_note = InlineMessage("Environment note")
+        self.allow_http = QCheckBox(
+            "Allow plain &http to this server (the key is sent unencrypted)"
+        )
+        self.allow_http.setAccessibleName("Allow plain http")
+        self.allow_http.setToolTip(
+            "Only for a test server on a network you trust: anyone on the way can read the key"
+        )
         self.organization = QLineEdit()
         self.organization.setAccessibleName("Organization ID")
         self.organization.setPlaceholderText("optional")
@@ -151,6 +159,7 @@ class ConnectionPage(QWidget):
         self.project.textChanged.connect(self.on_server_edited)
         self.deployment.textChanged.connect(self.on_server_edited)
         self.api_version.textChanged.connect(self.on_server_edited)
+        self.allow_http.toggled.connect(self.on_allow_http_toggled)
         self.key_box.keySaved.connect(self.on_key_saved)
         self.profiles.setCurrentRow(self._index_of(prefs.profile().name))
         chain: list[QWidget] = [
@@ -161,6 +170,7 @@ class ConnectionPage(QWidget):
             self.active,
             self.kind,
             self.base_url,
+            self.allow_http,
             self.deployment,
             self.api_version,
             self.organization,
@@ -189,6 +199,7 @@ class ConnectionPage(QWidget):
         base_url_column = QVBoxLayout()
         base_url_column.addWidget(self.base_url)
         base_url_column.addWidget(self.base_url_message)
+        base_url_column.addWidget(self.allow_http)
         base_url_column.addWidget(self.env_note)
         project_column = QVBoxLayout()
         project_column.addWidget(self.project)
@@ -264,6 +275,7 @@ class ConnectionPage(QWidget):
         self.project.setText(draft.profile.project)
         self.deployment.setText(draft.profile.deployment)
         self.api_version.setText(draft.profile.api_version)
+        self.allow_http.setChecked(draft.profile.allow_insecure_http)
         self._loading = False
         self._show_kind_fields(draft.profile.kind)
         self.details.setTitle(f"Server of “{draft.profile.name}”")
@@ -286,6 +298,14 @@ class ConnectionPage(QWidget):
         draft.profile.api_version = self.api_version.text().strip()
         self._show_checks(draft)
         self._show_rules(draft)
+        self.changed.emit()
+
+    def on_allow_http_toggled(self, checked: bool) -> None:
+        if self._loading:
+            return
+        draft = self.selected()
+        draft.profile.allow_insecure_http = checked
+        self._show_checks(draft)
         self.changed.emit()
 
     def on_kind_changed(self, _index: int) -> None:
@@ -399,9 +419,20 @@ class ConnectionPage(QWidget):
             shown = problem.replace("base URL", "resource URL") if azure else problem
             self.base_url_message.show_message(shown, "problem")
         elif (caution := base_url_caution(url)) is not None:
-            self.base_url_message.show_message(caution, "caution")
+            if draft.profile.allow_insecure_http:
+                self.base_url_message.show_message(caution, "caution")
+            else:
+                self.base_url_message.show_message(
+                    "Plain http would send the API key unencrypted, so nothing is sent to this "
+                    "server until you allow it below. Use https unless this is a test server.",
+                    "problem",
+                )
         else:
             self.base_url_message.clear()
+        # Offered only where it means something (or to take back a yes given earlier).
+        self.allow_http.setVisible(
+            base_url_caution(url) is not None or draft.profile.allow_insecure_http
+        )
         override = self._environ.get(BASE_URL_ENV_VAR, "").strip()
         if override and draft.profile.name == DEFAULT_PROFILE:
             used = effective_base_url(draft.profile, self._environ)

@@ -625,13 +625,29 @@ def test_an_invalid_base_url_disables_ok(
     assert dialog.problem.message() == ""
 
 
-def test_plain_http_to_another_computer_is_a_caution_not_a_block(
+def test_plain_http_to_another_computer_needs_the_explicit_yes(
     make_dialog: Callable[..., SettingsDialog],
 ) -> None:
     dialog = make_dialog()
-    dialog.connection.base_url.setText("http://gateway.example.com/v1")
-    assert dialog.ok_button.isEnabled()
-    assert dialog.connection.base_url_message.level == "caution"
+    page = dialog.connection
+    assert page.allow_http.isHidden()  # https: nothing to allow
+    page.base_url.setText("http://gateway.example.com/v1")
+    assert dialog.ok_button.isEnabled()  # saved as typed; runs are refused until allowed
+    assert not page.allow_http.isHidden() and not page.allow_http.isChecked()
+
+    def level() -> str | None:  # read afresh each time (the message changes under the checkbox)
+        return page.base_url_message.level
+
+    assert level() == "problem"
+    assert "unencrypted" in page.base_url_message.message()
+    with pytest.raises(ValueError, match="unencrypted"):
+        page.selected_config()
+    page.allow_http.setChecked(True)
+    assert level() == "caution"
+    assert page.selected_config().allow_insecure_http
+    assert page.profiles_result()[0].allow_insecure_http
+    page.base_url.setText("http://127.0.0.1:8000/v1")
+    assert level() != "problem"
 
 
 def test_a_key_pasted_as_organization_is_refused(
@@ -752,6 +768,7 @@ def test_tab_order_follows_the_page(make_dialog: Callable[..., SettingsDialog]) 
         page.active,
         page.kind,
         page.base_url,
+        page.allow_http,  # shown only for plain http to another computer; in the chain always
         page.deployment,
         page.api_version,
         page.organization,
