@@ -12,8 +12,10 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import string
 import tempfile
+import time
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
@@ -256,6 +258,22 @@ def _current_umask() -> int:
     return mask
 
 
+_PART_PREFIX, _PART_SUFFIX = ".image-variations-", ".part"
+# A save takes seconds; a part file this old was left by a save that was killed (kill -9, a
+# power cut). Younger ones may belong to another window or command saving right now.
+ABANDONED_PART_AGE = 3600.0
+
+
+def _sweep_abandoned_parts(folder: Path) -> None:
+    """Removes our own hidden part files left in the user's folder by a killed save."""
+    now = time.time()
+    for part in folder.glob(f"{_PART_PREFIX}*{_PART_SUFFIX}"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove: leave it
+            info = part.lstat()
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > ABANDONED_PART_AGE:
+                part.unlink()
+
+
 def save_new_file(folder: Path, filename: str, data: bytes) -> Path:
     """Write ``data`` to ``folder/filename``, or to ``name (2).ext``, ``name (3).ext``... when
     that name is taken; never overwrites a file. Returns the path written.
@@ -268,8 +286,9 @@ def save_new_file(folder: Path, filename: str, data: bytes) -> Path:
     _check_filename(filename)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    _sweep_abandoned_parts(folder)
 
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".image-variations-", suffix=".part")
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=_PART_PREFIX, suffix=_PART_SUFFIX)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
+import time
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from desktop_app.core import naming
 from desktop_app.core.naming import (
+    ABANDONED_PART_AGE,
     DEFAULT_TEMPLATE,
     MAX_STEM_LENGTH,
     render_filename,
@@ -220,6 +222,23 @@ def test_save_creates_folder_and_writes(tmp_path: Path) -> None:
     assert path == folder / "x.png"
     assert path.read_bytes() == b"data"
     assert sorted(p.name for p in folder.iterdir()) == ["x.png"]  # no temp file left
+
+
+def test_a_part_file_left_by_a_killed_save_is_removed_by_the_next_save(tmp_path: Path) -> None:
+    # A save killed with -9 leaves its hidden part file; one saving right now (another window)
+    # is young and stays, and so does anything that is not our own part file.
+    abandoned = tmp_path / ".image-variations-k1ll3d.part"
+    young = tmp_path / ".image-variations-sav1ng.part"
+    theirs = tmp_path / ".someone-else.part"
+    for path in (abandoned, young, theirs):
+        path.write_bytes(b"half a picture")
+    long_ago = time.time() - ABANDONED_PART_AGE - 60
+    for path in (abandoned, theirs):
+        os.utime(path, (long_ago, long_ago))
+
+    save_new_file(tmp_path, "x.png", b"data")
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, theirs.name, "x.png"])
 
 
 def test_save_never_overwrites(tmp_path: Path) -> None:
