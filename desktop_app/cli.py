@@ -27,7 +27,7 @@ from desktop_app.core.keystore import ApiKey, KeyStore, KeyStoreError
 from desktop_app.core.library import Library
 from desktop_app.core.library.trouble import BOOKKEEPING_ERRORS, LIBRARY_ERRORS, plain_reason
 from desktop_app.core.models import ModelInfo
-from desktop_app.core.paths import data_folder, default_output_folder
+from desktop_app.core.paths import default_output_folder
 from desktop_app.core.preferences import Preferences, PreferencesStore
 from desktop_app.core.requests import InvalidRequest
 from desktop_app.core.results import (
@@ -359,15 +359,13 @@ def _check_picture_path(path: Path) -> None:
 
 
 def _check_free_space(folder: Path, n: int) -> None:
-    from desktop_app.core.library.store import FOLDER_NAME
-    from desktop_app.core.space import shortage
+    from desktop_app.core.space import before_a_run
 
-    problem = shortage(
-        [("the library", data_folder() / FOLDER_NAME), ("--out", folder)],
-        n,
-    )
+    problem = before_a_run(n, ("--out", folder))
     if problem is not None:
-        raise UsageError(f"{problem}. Free some space, or add --ignore-free-space.")
+        raise UsageError(
+            f"{problem}, so nothing was sent. Free some space, or add --ignore-free-space."
+        )
 
 
 def _check_out_folder(folder: Path) -> None:

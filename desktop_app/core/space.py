@@ -52,10 +52,19 @@ def shortage(folders: Iterable[tuple[str, Path]], n: int) -> str | None:
         if free is not None and free < needed:
             return (
                 f"only {_mb(free)} is free on the disk of {what} ({folder}); a run of {n} "
-                f"picture{'s' if n != 1 else ''} needs at least {_mb(needed)}, so nothing "
-                "was sent"
+                f"picture{'s' if n != 1 else ''} needs at least {_mb(needed)}"
             )
     return None
+
+
+def before_a_run(n: int, output: tuple[str, Path] | None = None) -> str | None:
+    """The shortage (see :func:`shortage`) for a run of ``n``: the library's disk, and the
+    output folder's when the pictures are also written there at once (``(what, where)``)."""
+    from desktop_app.core.library.store import FOLDER_NAME
+    from desktop_app.core.paths import data_folder
+
+    folders = [("the library", data_folder() / FOLDER_NAME)]
+    return shortage([*folders, output] if output is not None else folders, n)
 
 
 def _device(folder: Path) -> int | None:

@@ -359,6 +359,13 @@ class Session(QObject):
     def running(self) -> bool:
         return self._run is not None
 
+    def room_problem(self) -> str | None:
+        """A sentence when the library's disk has too little room for this run's pictures:
+        asked before paying, since a run that cannot be recorded is at risk of being lost."""
+        from desktop_app.core.space import before_a_run
+
+        return before_a_run(self.settings.n)
+
     def generate(self) -> bool:
         from desktop_app.core.run import VariationRun
 

@@ -338,6 +338,22 @@ class MainWindow(QMainWindow):
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def _enough_room(self) -> bool:
+        """Asks first when the library's disk is nearly full (see core/space.py)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        problem = self.session.room_problem()
+        if problem is None:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "The disk is nearly full",
+            f"{problem[0].upper()}{problem[1:]}. Free some space first, or send anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def on_key_missing(self, reason: Exception) -> None:
         from desktop_app.core.errors import NoApiKey
 
@@ -367,6 +383,9 @@ class MainWindow(QMainWindow):
         self.session.set_settings(self.parameters.settings())
         if not self._within_budget():
             self.run_status.say("Not started: over the monthly budget.")
+            return
+        if not self._enough_room():
+            self.run_status.say("Not started: the disk is nearly full.")
             return
         self.session.generate()
 

@@ -1020,3 +1020,35 @@ def test_history_reopens_saves_and_varies_kept_runs(
     )
     assert window.session.picture is not None
     assert window.session.picture.label == "photo-variation-2.png"
+
+
+def test_a_nearly_full_disk_asks_before_paying(
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    api_server: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage._replace(free=10 * 1024 * 1024))
+    asked: list[str] = []
+    answer = QMessageBox.StandardButton.No
+
+    def ask(*args: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", ask)
+    window.generate_button.click()
+    assert asked and "Only 10 MB is free on the disk of the library" in asked[0]
+    assert not window.session.running and api_server.count(EDITS) == 0
+    assert "nearly full" in window.run_status.phase_label.text()
+
+    answer = QMessageBox.StandardButton.Yes  # the person knows better: sent after all
+    _generate(qtbot, window, 1)
+    assert api_server.count(EDITS) == 1 and len(asked) == 2
