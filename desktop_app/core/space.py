@@ -25,11 +25,8 @@ def needed_bytes(n: int) -> int:
 def free_bytes(folder: Path) -> int | None:
     """Free bytes on the disk of ``folder`` (or of its nearest existing parent, for a folder
     not made yet); None when it cannot be told."""
-    probe = folder
-    while not probe.exists() and probe.parent != probe:
-        probe = probe.parent
     try:
-        return shutil.disk_usage(probe).free
+        return shutil.disk_usage(_nearest_existing(folder)).free
     except OSError:
         return None
 
@@ -67,12 +64,16 @@ def before_a_run(n: int, output: tuple[str, Path] | None = None) -> str | None:
     return shortage([*folders, output] if output is not None else folders, n)
 
 
-def _device(folder: Path) -> int | None:
+def _nearest_existing(folder: Path) -> Path:
     probe = folder
     while not probe.exists() and probe.parent != probe:
         probe = probe.parent
+    return probe
+
+
+def _device(folder: Path) -> int | None:
     try:
-        return os.stat(probe).st_dev
+        return os.stat(_nearest_existing(folder)).st_dev
     except OSError:
         return None
 
