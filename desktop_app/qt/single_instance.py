@@ -83,14 +83,21 @@ def server_name() -> str:
 
 def private_folder() -> str:
     """A folder of this user's with mode 0700, for the socket: ``image-variations`` in the
-    runtime folder (``XDG_RUNTIME_DIR``), else ``instance`` in the config folder. Made when
+    runtime folder (``XDG_RUNTIME_DIR``), else ``instance`` in the config folder, else
+    ``image-variations-<uid>`` in the temp folder when that path would be too long. Made when
     missing; a group- or world-open one of ours is closed to 0700. Another user's, or a
-    symlink, is never used: the socket then goes in a fresh folder beside it."""
+    symlink, is never used."""
+    import tempfile
+
     from desktop_app.core.paths import config_folder
 
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     candidates = [os.path.join(runtime, "image-variations")] if os.path.isdir(runtime) else []
     candidates.append(os.path.join(config_folder(), "instance"))
+    # A deep config folder makes too long a socket path: the temp folder is short, and the
+    # owner and mode checks below keep another user's folder there from being used.
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    candidates.append(os.path.join(tempfile.gettempdir(), f"image-variations-{user}"))
     for folder in candidates:
         if len(folder) + len("/image-variations-00000000") > _MAX_SOCKET_PATH:
             continue

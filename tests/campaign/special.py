@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 LOOPBACK = "127.0.0.1"
-UNRESOLVABLE_BASE_URL = "http://api.fault-campaign.invalid/v1"  # RFC 2606: never resolves
+UNRESOLVABLE_BASE_URL = "https://api.fault-campaign.invalid/v1"  # RFC 2606: never resolves
 # Not this computer by its name; reached (were it allowed) only through the proxy variables.
 PLAIN_HTTP_BASE_URL = "http://api.fault-campaign.test/v1"
 

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -202,6 +203,82 @@ def test_an_error_inside_the_stream_keeps_what_arrived(api_server: FakeOpenAI) -
         run(go)
     assert caught.value.may_have_been_billed
     assert api_server.count(EDITS) == 1
+
+
+def test_an_endless_event_is_cut_off_and_keeps_the_image_that_arrived(
+    api_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.core import _answers
+
+    monkeypatch.setattr(_answers, "MAX_EVENT_BYTES", 2 * 1024 * 1024)
+    api_server.inject(Fault("endless_event", total_bytes=16 * 1024 * 1024, seconds=20), path=EDITS)
+    arrived: list[RunEvent] = []
+
+    async def go() -> RunResult:
+        async with make_client(api_server) as client:
+            return await client.edit(edit_request(stream=True, n=2), arrived.append)
+
+    with pytest.raises(TransportError) as caught:
+        run(go)
+    error = caught.value
+    assert error.kind is TransportErrorKind.BAD_RESPONSE
+    assert error.may_have_been_billed and "may have been billed" in str(error)
+    assert len(error.results) == 1 and "1 image(s) that had arrived were kept" in str(error)
+    assert "larger than any result" in error.details()["detail"]
+    assert api_server.count(EDITS) == 1
+
+
+def test_a_stream_past_its_total_limit_is_cut_off(
+    api_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.core import _answers
+
+    monkeypatch.setattr(_answers, "MAX_STREAM_BYTES", 1024 * 1024)
+    api_server.inject(Fault("endless_event", total_bytes=8 * 1024 * 1024, seconds=20), path=EDITS)
+
+    async def go() -> RunResult:
+        async with make_client(api_server) as client:
+            return await client.edit(edit_request(stream=True, n=2))
+
+    with pytest.raises(TransportError) as caught:
+        run(go)
+    assert caught.value.kind is TransportErrorKind.BAD_RESPONSE
+    assert "event stream is larger" in caught.value.details()["detail"]
+    assert caught.value.may_have_been_billed
+
+
+def test_bounded_events_reads_what_httpx_sse_reads() -> None:
+    """Same events as the library's own reader, split anywhere, CR, CRLF or LF."""
+    import httpx
+    from httpx_sse import EventSource
+
+    from desktop_app.core._answers import bounded_events
+
+    body = (
+        b": keep-alive\r\n\r\nevent: a\r\ndata: 1\r\ndata: 2\r\n\r\n"
+        b'id: 7\ndata: {"x": "\xc3\xa9"}\n\n'
+        b"event: b\rdata: three\r\rdata: unterminated"
+    )
+
+    async def events(reader: str, size: int) -> list[tuple[str, str, str]]:
+        pieces = [body[i : i + size] for i in range(0, len(body), size)]
+
+        async def stream() -> AsyncIterator[bytes]:
+            for piece in pieces:
+                yield piece
+
+        response = httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, content=stream()
+        )
+        found = (
+            bounded_events(response) if reader == "bounded" else EventSource(response).aiter_sse()
+        )
+        return [(e.event, e.data, e.id) async for e in found]
+
+    for size in (1, 2, 3, 7, len(body)):
+        mine = asyncio.run(events("bounded", size))
+        assert mine == asyncio.run(events("httpx-sse", size)), size
+        assert len(mine) == 3
 
 
 def test_connection_refused_is_retried_and_said_plainly() -> None:

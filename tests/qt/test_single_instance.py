@@ -286,3 +286,68 @@ def test_a_socket_of_another_user_gets_no_pictures(
         assert hand_over([], name=name) is True  # the same window, seen as one's own
     finally:
         _kill(window)
+
+
+def test_the_socket_lives_in_a_folder_only_this_user_may_enter(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", "/tmp")
+    short = tempfile.mkdtemp(prefix="iv-cfg-")  # short enough for a socket path
+    try:
+        monkeypatch.setenv("XDG_CONFIG_HOME", short)
+        name = server_name()
+        folder = Path(name).parent
+        assert not name.startswith("/tmp/image-variations")
+        assert str(folder).startswith(short)
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        os.chmod(folder, 0o755)  # opened by someone: closed again before use
+        assert server_name() == name
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        server = InstanceServer(name)
+        assert server.start()
+        try:
+            assert stat.S_IMODE(os.stat(name).st_mode) & 0o077 == 0
+            with qtbot.waitSignal(server.picturesReceived, timeout=5_000):
+                sender = _send_raw(name, encode_message([]))
+            sender.abort()
+        finally:
+            server.stop()
+        runtime = Path(short) / "run"
+        runtime.mkdir(mode=0o700)
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+        assert Path(server_name()).parent == runtime / "image-variations"
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
+
+
+def test_connections_beyond_the_cap_are_closed_and_the_window_recovers(
+    qtbot: QtBot, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(single_instance, "READ_TIMEOUT_MS", 1_500)
+    server = InstanceServer(name)
+    assert server.start()
+    try:
+        silent = [
+            _send_raw(name, b'{"v": 1, "pic') for _ in range(single_instance.MAX_CONNECTIONS + 4)
+        ]
+        qtbot.waitUntil(
+            lambda: (
+                sum(s.state() == QLocalSocket.LocalSocketState.UnconnectedState for s in silent)
+                >= 4
+            ),
+            timeout=5_000,
+        )
+        assert server._live <= single_instance.MAX_CONNECTIONS
+        # Once the half-sent ones time out, a real start is served again.
+        qtbot.waitUntil(lambda: server._live == 0, timeout=10_000)
+        with qtbot.waitSignal(server.picturesReceived, timeout=5_000) as blocker:
+            good = _send_raw(name, encode_message(["/tmp/c.png"]))
+        assert blocker.args == [["/tmp/c.png"]]
+        good.abort()
+        for socket in silent:
+            socket.abort()
+    finally:
+        server.stop()

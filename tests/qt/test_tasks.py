@@ -119,3 +119,23 @@ def test_a_task_that_fails_at_once_still_reaches_a_listener_connected_after_subm
         with qtbot.waitSignal(handle.failed, timeout=2000) as blocker:
             pass
         assert str(blocker.args[0]) == "at once"
+
+
+@pytest.mark.parametrize("which", ["no key", "plain http"])
+def test_expected_failures_are_values_not_logged_tracebacks(
+    qtbot: QtBot, runner: TaskRunner, which: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The window's first start without a key (the models task) logs no error."""
+    from desktop_app.core.config import ClientConfig
+    from desktop_app.core.errors import NoApiKey
+
+    async def task(_sink: EventSink) -> None:
+        if which == "no key":
+            raise NoApiKey
+        ClientConfig(base_url="http://gw.example.com/v1")
+
+    handle = runner.submit("models", task)
+    with qtbot.waitSignal(handle.failed, timeout=5000) as blocker:
+        pass
+    assert str(blocker.args[0])
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text
