@@ -233,24 +233,47 @@ def test_python_m_desktop_app_vary_end_to_end(
 def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
     api_server: FakeOpenAI, photo: Path, tmp_path: Path
 ) -> None:
+    import pty
+
     api_server.inject(Fault("stall_before_headers", seconds=60), path="/v1/images/edits")
+    # stderr on a terminal, so the progress lines say when the request has been sent: the
+    # interrupt is ordered after that, not after a sleep a slow machine would outrun.
+    terminal, child_end = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "desktop_app", "vary", str(photo), "--out", str(tmp_path)],
         env=_subprocess_env(api_server, tmp_path),
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=child_end,
         text=True,
         cwd=tmp_path,
     )
-    deadline = time.monotonic() + 30
-    while api_server.count("/v1/images/edits") == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
+    os.close(child_end)
+    err = _read_terminal_until(terminal, "waiting for the server")
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=10)
+    out, _ = process.communicate(timeout=30)
+    err += _read_terminal_until(terminal, None)
+    os.close(terminal)
     assert process.returncode == cli.EXIT_INTERRUPTED, err
     assert "may have been billed" in err
     assert CANARY_KEY not in out + err
+
+
+def _read_terminal_until(terminal: int, words: str | None) -> str:
+    """What a child wrote to its terminal, up to ``words`` (None: up to its end)."""
+    import select
+
+    seen = b""
+    while words is None or words.encode() not in seen:
+        ready, _, _ = select.select([terminal], [], [], 60)
+        assert ready, f"the child said nothing more for a minute: {seen!r}"
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # EIO: the child has closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen.decode(errors="replace")
 
 
 def test_no_arguments_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -142,8 +142,8 @@ def test_a_start_without_pictures_only_wakes_the_window(
 
 def test_without_a_window_hand_over_answers_at_once(name: str) -> None:
     started = time.perf_counter()
-    assert hand_over(["photo.jpg"], name=name) is False
-    assert time.perf_counter() - started < 0.05
+    assert hand_over(["photo.jpg"], name=name, timeout_ms=60_000) is False
+    assert time.perf_counter() - started < 30  # no wait for an answer that cannot come
 
 
 def test_a_stale_socket_from_a_killed_window_does_not_block_start_up(
@@ -159,8 +159,8 @@ def test_a_stale_socket_from_a_killed_window_does_not_block_start_up(
         assert Path(name).exists(), "a killed window leaves its socket file behind"
 
     started = time.perf_counter()
-    assert hand_over(["photo.jpg"], name=name) is False
-    assert time.perf_counter() - started < 0.5
+    assert hand_over(["photo.jpg"], name=name, timeout_ms=60_000) is False
+    assert time.perf_counter() - started < 30  # refused at once, not waited out
 
     server = InstanceServer(name)
     try:
@@ -181,10 +181,10 @@ def test_a_second_window_with_the_same_name_does_not_listen(
     # The probe the second made is no message; the first goes on serving.
     received: list[list[str]] = []
     second.picturesReceived.connect(received.append)
-    with qtbot.waitSignal(server.picturesReceived, timeout=5_000) as blocker:
+    with qtbot.waitSignal(server.picturesReceived, timeout=30_000) as blocker:
         socket = _send_raw(name, encode_message(["/tmp/b.png"]))
     assert blocker.args == [["/tmp/b.png"]]
-    qtbot.waitUntil(lambda: socket.bytesAvailable() > 0 or not socket.isOpen(), timeout=5_000)
+    qtbot.waitUntil(lambda: socket.bytesAvailable() > 0 or not socket.isOpen(), timeout=30_000)
     assert socket.readAll().data() == b"ok\n"
     assert received == []
 
@@ -225,7 +225,7 @@ def test_malformed_messages_are_dropped_and_the_window_goes_on(
     )
     assert socket.readAll().data() == b""  # no acknowledgement: the sender opens its own window
     assert received == []
-    with qtbot.waitSignal(server.picturesReceived, timeout=5_000) as blocker:
+    with qtbot.waitSignal(server.picturesReceived, timeout=30_000) as blocker:
         good = _send_raw(name, encode_message(["/tmp/c.png"]))
     assert blocker.args == [["/tmp/c.png"]]
     good.abort()
@@ -310,7 +310,7 @@ def test_the_socket_lives_in_a_folder_only_this_user_may_enter(
         assert server.start()
         try:
             assert stat.S_IMODE(os.stat(name).st_mode) & 0o077 == 0
-            with qtbot.waitSignal(server.picturesReceived, timeout=5_000):
+            with qtbot.waitSignal(server.picturesReceived, timeout=30_000):
                 sender = _send_raw(name, encode_message([]))
             sender.abort()
         finally:
@@ -343,7 +343,7 @@ def test_connections_beyond_the_cap_are_closed_and_the_window_recovers(
         assert server._live <= single_instance.MAX_CONNECTIONS
         # Once the half-sent ones time out, a real start is served again.
         qtbot.waitUntil(lambda: server._live == 0, timeout=10_000)
-        with qtbot.waitSignal(server.picturesReceived, timeout=5_000) as blocker:
+        with qtbot.waitSignal(server.picturesReceived, timeout=30_000) as blocker:
             good = _send_raw(name, encode_message(["/tmp/c.png"]))
         assert blocker.args == [["/tmp/c.png"]]
         good.abort()

@@ -29,7 +29,7 @@ def png_bytes(width: int, height: int, colour: str = "#3366cc") -> bytes:
 def pool_drained() -> Iterator[None]:
     yield
     # No decode may outlive its test.
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    assert QThreadPool.globalInstance().waitForDone(60_000)
 
 
 class Gate:
@@ -48,7 +48,7 @@ class Gate:
             self.threads.append(QThread.currentThread())
             self.calls += 1
             self.started.set()
-            assert self.release.wait(5)
+            assert self.release.wait(60)
             return real(source, side_px, blurred=blurred)
 
         monkeypatch.setattr(thumbnails, "decode_thumbnail", decode)
@@ -86,7 +86,7 @@ def test_decoding_happens_on_a_pool_thread_and_arrives_on_the_gui_thread(
     loader = ThumbnailLoader()
     received: list[tuple[object, QThread]] = []
     loader.ready.connect(lambda key, image: received.append((key, QThread.currentThread())))
-    with qtbot.waitSignal(loader.ready, timeout=5000) as blocker:
+    with qtbot.waitSignal(loader.ready, timeout=30_000) as blocker:
         loader.request("a", png_bytes(64, 64), 32)
     key, image = blocker.args
     assert key == "a" and isinstance(image, QImage) and image.width() == 32
@@ -103,11 +103,11 @@ def test_a_newer_request_for_the_same_key_wins(
     received: list[tuple[object, QImage | None]] = []
     loader.ready.connect(lambda key, image: received.append((key, image)))
     loader.request("cell", png_bytes(64, 64, "#ff0000"), 32)
-    assert gate.started.wait(5)  # the old one is decoding: it must be dropped on arrival
+    assert gate.started.wait(60)  # the old one is decoding: it must be dropped on arrival
     loader.request("cell", png_bytes(64, 64, "#00ff00"), 32)
     gate.release.set()
-    qtbot.waitUntil(lambda: loader.pending() == 0, timeout=5000)
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.waitUntil(lambda: loader.pending() == 0, timeout=30_000)
+    assert QThreadPool.globalInstance().waitForDone(60_000)
     qtbot.wait(20)  # let any stray queued delivery arrive
     assert len(received) == 1
     image = received[0][1]
@@ -122,7 +122,7 @@ def test_forgotten_requests_deliver_nothing(qtbot: QtBot, monkeypatch: pytest.Mo
         loader.request(2, png_bytes(32, 32), 16)
         loader.forget_all()
         gate.release.set()
-        assert QThreadPool.globalInstance().waitForDone(5000)
+        assert QThreadPool.globalInstance().waitForDone(60_000)
     assert loader.pending() == 0
 
 
@@ -132,17 +132,17 @@ def test_a_loader_deleted_while_decoding_is_harmless(
     gate = Gate(monkeypatch, held=True)
     loader = ThumbnailLoader()
     loader.request("x", png_bytes(32, 32), 16)
-    assert gate.started.wait(5)
+    assert gate.started.wait(60)
     loader.deleteLater()
     del loader
     qtbot.wait(10)  # deleteLater runs
     gate.release.set()
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    assert QThreadPool.globalInstance().waitForDone(60_000)
     qtbot.wait(20)  # the delivery arrives and finds no loader: dropped, no crash, no warning
 
 
 def test_corrupt_bytes_are_delivered_as_none(qtbot: QtBot) -> None:
     loader = ThumbnailLoader()
-    with qtbot.waitSignal(loader.ready, timeout=5000) as blocker:
+    with qtbot.waitSignal(loader.ready, timeout=30_000) as blocker:
         loader.request("bad", b"\x89PNG but not really", 64)
     assert blocker.args == ["bad", None]

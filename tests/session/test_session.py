@@ -70,4 +70,4 @@ def test_a_failed_run_keeps_its_record_ids(
         session.generate()
     assert "safety system" in str(failed.args[0])
     assert session.run_id is not None and session.results == {}
-    qtbot.waitUntil(lambda: not session.running, timeout=5_000)
+    qtbot.waitUntil(lambda: not session.running, timeout=30_000)

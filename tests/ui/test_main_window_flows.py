@@ -215,10 +215,10 @@ def test_pasting_copied_files_loads_them_as_a_queue(
     QGuiApplication.clipboard().setMimeData(mime)
     try:
         window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        qtbot.waitUntil(window.isActiveWindow, timeout=30_000)
         qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: _picture_label(window) == "copied0.jpg", timeout=10_000)
-        qtbot.waitUntil(lambda: window.session.waiting() == 2, timeout=5000)
+        qtbot.waitUntil(lambda: window.session.waiting() == 2, timeout=30_000)
         assert "2 more pictures waiting" in window.source.queue_label.text()
         window.source.next_button.click()
         qtbot.waitUntil(lambda: _picture_label(window) == "copied1.jpg", timeout=10_000)
@@ -261,7 +261,7 @@ def test_save_all_never_overwrites_and_follows_the_save_format(
     assert saved_bytes == sorted(metadata.strip(data, "png") for data in made)
     assert all(metadata.read(data)["request_id"].startswith("req_") for data in first.values())
     status = window.run_status.phase_label
-    qtbot.waitUntil(lambda: "Saved 3 variations" in status.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Saved 3 variations" in status.text(), timeout=30_000)
 
     with qtbot.waitSignal(window.session.saved, timeout=10_000):
         qtbot.keyClick(window, *save_all)
@@ -325,10 +325,10 @@ def test_ctrl_o_opens_several_pictures_and_remembers_the_folder(
 
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(pick_files))
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=30_000)
     qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: _picture_label(window) == "a.jpg", timeout=10_000)
-    qtbot.waitUntil(lambda: window.session.waiting() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.session.waiting() == 1, timeout=30_000)
     assert window.source.queue_row.isVisible()
     assert window.preferences.last_open_folder == str(album)
 
@@ -366,7 +366,7 @@ def test_next_picture_clicked_while_one_still_opens_is_not_lost(
     assert window.session.picture is None  # q0.jpg is still being opened on a worker thread
     window.source.next_button.click()
     qtbot.waitUntil(lambda: _picture_label(window) == "q1.jpg", timeout=10_000)
-    qtbot.waitUntil(lambda: window.session.waiting() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.session.waiting() == 1, timeout=30_000)
     assert "1 more picture waiting" in window.source.queue_label.text()
 
 
@@ -386,42 +386,42 @@ def test_the_viewer_opens_on_a_double_click_enter_and_the_source(
 ) -> None:
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     _generate(qtbot, window, 2)
-    qtbot.waitUntil(lambda: window.results.thumbnail(1) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.results.thumbnail(1) is not None, timeout=30_000)
 
     cell = _cell(window, 1)
     qtbot.mouseDClick(cell, Qt.MouseButton.LeftButton, pos=cell.rect().center())
-    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=30_000)
     (viewer,) = _viewers(window)
     assert viewer.windowTitle() == "Variation 2"
     assert viewer.shown_images() == ["variation"]
     assert viewer.compare_button.isEnabled()  # the source is one key away
     viewer.close()
-    qtbot.waitUntil(lambda: not _viewers(window), timeout=5000)
+    qtbot.waitUntil(lambda: not _viewers(window), timeout=30_000)
 
     window.results.select(0)
     window.results.setFocus()
     qtbot.keyClick(window.results, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=30_000)
     (viewer,) = _viewers(window)
     assert viewer.windowTitle() == "Variation 1"
-    qtbot.waitUntil(viewer.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(viewer.isActiveWindow, timeout=30_000)
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)  # Esc closes it
-    qtbot.waitUntil(lambda: not _viewers(window), timeout=5000)
+    qtbot.waitUntil(lambda: not _viewers(window), timeout=30_000)
 
-    qtbot.waitUntil(lambda: window.results.thumbnail(SOURCE) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.results.thumbnail(SOURCE) is not None, timeout=30_000)
     window.results.openRequested.emit(SOURCE)
-    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=30_000)
     (viewer,) = _viewers(window)
     assert viewer.windowTitle() == "photo.jpg"
     assert not viewer.compare_button.isEnabled()  # nothing to compare the source with
     viewer.close()
-    qtbot.waitUntil(lambda: not _viewers(window), timeout=5000)
+    qtbot.waitUntil(lambda: not _viewers(window), timeout=30_000)
 
     source = _cell(window, SOURCE)
     qtbot.mouseDClick(source, Qt.MouseButton.LeftButton, pos=source.rect().center())
-    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=30_000)
     _viewers(window)[0].close()
-    qtbot.waitUntil(lambda: not _viewers(window), timeout=5000)
+    qtbot.waitUntil(lambda: not _viewers(window), timeout=30_000)
 
 
 # -- 6. a rate limit ----------------------------------------------------------------------------
@@ -438,7 +438,7 @@ def test_a_rate_limit_counts_down_and_then_succeeds(
     qtbot.waitUntil(lambda: "trying again in 2 s" in status.text(), timeout=10_000)
     assert "rate limit" in window.run_status.phase_label.text()
     assert window.session.running and window.run_status.cancel_button.isVisible()
-    qtbot.waitUntil(lambda: "trying again in 1 s" in status.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "trying again in 1 s" in status.text(), timeout=30_000)
     qtbot.waitUntil(lambda: not window.session.running, timeout=15_000)
     assert len(window.session.results) == 1
     assert "Done: 1 variation" in window.run_status.phase_label.text()
@@ -573,7 +573,7 @@ def test_choices_and_geometry_survive_a_restart_and_the_key_stays_out_of_files(
     first.parameters.count.setValue(7)
     first.parameters.strength.setValue(2)
     first.parameters.mode.setCurrentIndex(first.parameters.mode.findData(Mode.EDIT))
-    qtbot.waitUntil(lambda: first.size() == QSize(780, 650), timeout=2000)
+    qtbot.waitUntil(lambda: first.size() == QSize(780, 650), timeout=30_000)
     first.close()
 
     second = make_window(api_server, settings=settings)  # no size: whatever it restores
@@ -601,7 +601,7 @@ def test_arrow_keys_ctrl_c_and_tab_reach_the_results(
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     _generate(qtbot, window, 4)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=30_000)
     grid = window.results
     grid.setFocus()
     grid.select(0)
@@ -619,14 +619,14 @@ def test_arrow_keys_ctrl_c_and_tab_reach_the_results(
     grid.select(2)
     QGuiApplication.clipboard().clear()
     qtbot.keyClick(grid, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=5000)
+    qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=30_000)
     copied = QGuiApplication.clipboard().image()
     assert not copied.isNull() and copied.width() == 1024 and copied.height() == 1024
     assert "Copied variation 3" in window.run_status.phase_label.text()
     QGuiApplication.clipboard().clear()
 
     window.generate_button.setFocus()
-    qtbot.waitUntil(window.generate_button.hasFocus, timeout=2000)
+    qtbot.waitUntil(window.generate_button.hasFocus, timeout=30_000)
     reached = False
     for _ in range(30):
         focused = QApplication.focusWidget()
@@ -765,7 +765,7 @@ def _grab_settled(qtbot: QtBot, window: MainWindow, path: Path) -> None:
     whose hover tip would cover the status line; and the status bar lays out first."""
     window.statusBar().clearMessage()
     label = window.run_status.request_label
-    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=2000)
+    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=30_000)
     window.grab().save(str(path))
 
 
@@ -780,7 +780,7 @@ def test_a_dark_desktop_keeps_the_window_readable(
     assert _luminance(window.palette().color(QPalette.ColorRole.Window)) < 0.1
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     _generate(qtbot, window, 4)
-    qtbot.waitUntil(lambda: window.results.thumbnail(3) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.results.thumbnail(3) is not None, timeout=30_000)
     window.results.select(1)
     words = QMimeData()
     words.setData("text/x-unknown", b"?")
@@ -853,7 +853,7 @@ while time.monotonic() < end:
     # What MessageBanner.show_message does on the GUI thread (a fresh style: no icon cache).
     QApplication.setStyle(QStyleFactory.create("Fusion"))
     QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
-print("finished" if pool.waitForDone(3000) else "stuck")
+print("finished" if pool.waitForDone(60_000) else "stuck")
 """
 
 
@@ -869,7 +869,7 @@ def test_a_banner_while_previews_decode_does_not_freeze_the_window(tmp_path: Pat
             env=env,
             capture_output=True,
             text=True,
-            timeout=8,
+            timeout=120,  # a deadlock never ends; a slow machine does
         )
     except subprocess.TimeoutExpired:
         pytest.fail("the GUI thread and a thumbnail decode deadlocked")
@@ -982,15 +982,15 @@ def test_history_reopens_saves_and_varies_kept_runs(
     assert window.history_dock.isVisible()
     panel = window.history_dock.panel
     assert panel is not None
-    qtbot.waitUntil(lambda: panel.model().rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.model().rowCount() == 1, timeout=30_000)
     _generate(qtbot, window, 1)
-    qtbot.waitUntil(lambda: panel.model().rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: panel.model().rowCount() == 2, timeout=30_000)
     qtbot.wait(300)  # thumbnails
     window.grab().save(str(screenshots / "window-history.png"))
 
     assert first_id is not None
     panel.reopenRequested.emit(first_id)
-    qtbot.waitUntil(lambda: window.session.run_id == first_id, timeout=5000)
+    qtbot.waitUntil(lambda: window.session.run_id == first_id, timeout=30_000)
     assert sorted(window.session.results) == [0, 1]
     assert window.results.result_count() == 2 and "Reopened" in window.banner.message()
     qtbot.waitUntil(

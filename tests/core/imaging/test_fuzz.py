@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from functools import cache
 
 import pytest
@@ -81,7 +80,6 @@ def mutated(draw: st.DrawFn) -> bytes:
 )
 @given(mutated())
 def test_mutated_files_are_either_usable_or_rejected(data: bytes) -> None:
-    started = time.perf_counter()
     try:
         image = open_image(data)
         _ = image.has_alpha
@@ -100,7 +98,6 @@ def test_mutated_files_are_either_usable_or_rejected(data: bytes) -> None:
             "too_small",
         }
         assert str(rejected)
-    assert time.perf_counter() - started < 5.0
 
 
 def test_every_seed_is_valid() -> None:

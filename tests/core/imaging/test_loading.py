@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -314,17 +313,26 @@ def test_extreme_aspect_ratio() -> None:
     assert preview.size == (500, 1)
 
 
-def test_huge_photo_is_fine_and_quick() -> None:
+def test_a_huge_photo_previews_from_a_reduced_decode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quick because its pixels are decoded at 1/8 scale, never all 48 MP (the time itself is
+    for the benchmark, ``bench_prepare``)."""
+    from PIL import ImageFile
+
     picture = Image.new("RGB", (8000, 6000), corpus.BLUE)
     ImageDraw.Draw(picture).ellipse((1000, 1000, 7000, 5000), fill=corpus.RED)
     data = corpus.encode(picture, "JPEG", quality=85)
-    started = time.perf_counter()
-    image = open_image(data)
-    preview = image.upright(max_side=1024)
-    elapsed = time.perf_counter() - started
+    decoded: list[tuple[int, int]] = []
+    load = ImageFile.ImageFile.load
+
+    def recording_load(self: ImageFile.ImageFile) -> object:
+        decoded.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    preview = open_image(data).upright(max_side=1024)
     assert preview.size == (1024, 768)
     assert _near(preview.getpixel((512, 384)), corpus.RED, 25)
-    assert elapsed < 2.0, elapsed
+    assert decoded and max(w * h for w, h in decoded) <= 2000 * 1500, decoded
 
 
 def test_upright_max_side_never_enlarges() -> None:
@@ -403,13 +411,22 @@ def test_other_picture_formats_are_named() -> None:
     assert "PSD" in str(_rejected(b"8BPS" + bytes(40)))
 
 
-def test_decompression_bomb_is_refused_fast_and_cheaply() -> None:
+def test_decompression_bomb_is_refused_fast_and_cheaply(monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import ImageFile
+
+    decoded: list[tuple[int, int]] = []
+    load = ImageFile.ImageFile.load
+
+    def recording_load(self: ImageFile.ImageFile) -> object:
+        decoded.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
     for width, height in ((30000, 30000), (12000, 9000), (100_000, 1500)):
         data = corpus.png_declaring(width, height)
         assert len(data) < 200_000
-        started = time.perf_counter()
         error = _rejected(data)
-        assert time.perf_counter() - started < 0.5
+        assert not decoded, "refused from its header, before a pixel is decoded"
         assert error.reason == "bomb", (width, height, error)
         assert f"{width}×{height}" in str(error) or "pixels" in str(error)
 

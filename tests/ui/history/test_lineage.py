@@ -120,7 +120,7 @@ def test_walking_with_the_keyboard_and_activating_a_picture(
     view.show_lineage(b1)
     view.tree.setFocus()
     qtbot.keyClick(view.tree, Qt.Key.Key_Down)  # from b1 down to its child
-    with qtbot.waitSignal(view.resultActivated, timeout=1000) as activated:
+    with qtbot.waitSignal(view.resultActivated, timeout=30_000) as activated:
         qtbot.keyClick(view.tree, Qt.Key.Key_Return)
     assert activated.args == [d0]
 
@@ -140,7 +140,7 @@ def test_thumbnails_replace_the_placeholders(
     qtbot: QtBot, view: LineageView, family: dict[str, RunRecord]
 ) -> None:
     view.show_lineage(family["third"].results[0].id)
-    qtbot.waitUntil(lambda: view.thumbnails.pending() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: view.thumbnails.pending() == 0, timeout=30_000)
     root = view.tree.topLevelItem(0)
     assert root is not None
     icon = root.icon(0).pixmap(48, 48).toImage()
@@ -156,6 +156,6 @@ def test_screenshot_of_the_family_tree(
     qtbot: QtBot, view: LineageView, family: dict[str, RunRecord], screenshots: Path
 ) -> None:
     view.show_lineage(family["second"].results[1].id)
-    qtbot.waitUntil(lambda: view.thumbnails.pending() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: view.thumbnails.pending() == 0, timeout=30_000)
     qtbot.wait(50)
     assert view.grab().save(str(screenshots / "lineage.png"))

@@ -73,9 +73,9 @@ def test_a_large_library_is_read_a_page_at_a_time(
     assert model.canFetchMore(model.index(-1))
 
     panel.list.scrollToBottom()  # the view (or the delegate's prefetch) asks for more
-    qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=5000)
+    qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=30_000)
     panel.list.scrollToBottom()
-    qtbot.waitUntil(lambda: model.rowCount() == 250, timeout=5000)
+    qtbot.waitUntil(lambda: model.rowCount() == 250, timeout=30_000)
     assert not model.canFetchMore(model.index(-1))
     assert prompts(panel) == [f"run {minute:03d}" for minute in reversed(range(250))]
 
@@ -94,7 +94,7 @@ def test_pages_follow_the_last_row_through_equal_times_and_an_undone_delete(
     assert model.restore_run(last.id) is None  # ...comes back with that page
 
     panel.list.scrollToBottom()
-    qtbot.waitUntil(lambda: model.rowCount() == 160, timeout=5000)
+    qtbot.waitUntil(lambda: model.rowCount() == 160, timeout=30_000)
     listed = [row.id for n in range(model.rowCount()) if (row := model.row_at(n))]
     assert listed == [run.id for run in library.runs(limit=200)]
 
@@ -109,7 +109,7 @@ def test_search_waits_for_a_pause_in_typing_then_filters(
 
     qtbot.keyClicks(panel.search, "lighthouse")
     assert panel.model().rowCount() == 3  # not yet: the search waits for the typing to pause
-    qtbot.waitUntil(lambda: prompts(panel) == ["A lighthouse at dusk"], timeout=2000)
+    qtbot.waitUntil(lambda: prompts(panel) == ["A lighthouse at dusk"], timeout=30_000)
 
     for query, expected in (("dall-e", ["A cat"]), ("HOLIDAY", ["A bicycle"])):
         panel.search.setText(query)
@@ -117,10 +117,10 @@ def test_search_waits_for_a_pause_in_typing_then_filters(
         def shows_expected(expected: list[str] = expected) -> bool:
             return prompts(panel) == expected
 
-        qtbot.waitUntil(shows_expected, timeout=2000)
+        qtbot.waitUntil(shows_expected, timeout=30_000)
 
     panel.search.setText("submarine")
-    qtbot.waitUntil(lambda: panel.model().rowCount() == 0, timeout=2000)
+    qtbot.waitUntil(lambda: panel.model().rowCount() == 0, timeout=30_000)
     assert panel.empty_label.isVisible()
     assert panel.empty_label.text() == "No runs match “submarine”."
 
@@ -188,16 +188,16 @@ def test_enter_reopens_and_the_buttons_report_the_right_ids(
     panel = make_panel(library)
     panel.list.setFocus()
 
-    with qtbot.waitSignal(panel.reopenRequested, timeout=1000) as reopened:
+    with qtbot.waitSignal(panel.reopenRequested, timeout=30_000) as reopened:
         qtbot.keyClick(panel.list, Qt.Key.Key_Return)
     assert reopened.args == [newest.id]
 
-    with qtbot.waitSignal(panel.saveRequested, timeout=1000) as saved:
+    with qtbot.waitSignal(panel.saveRequested, timeout=30_000) as saved:
         panel.save_button.click()
     assert saved.args == [[result.id for result in newest.results]]
 
     qtbot.keyClick(panel.list, Qt.Key.Key_Right)  # choose the second picture
-    with qtbot.waitSignal(panel.varyRequested, timeout=1000) as varied:
+    with qtbot.waitSignal(panel.varyRequested, timeout=30_000) as varied:
         panel.vary_button.click()
     assert varied.args == [newest.results[1].id]
 
@@ -229,7 +229,7 @@ def test_family_tree_opens_on_the_chosen_picture(
     dialog = panel.lineage_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.view.current_result_id() == child.results[0].id
-    with qtbot.waitSignal(panel.resultActivated, timeout=1000) as activated:
+    with qtbot.waitSignal(panel.resultActivated, timeout=30_000) as activated:
         dialog.view.resultActivated.emit(first.results[0].id)
     assert activated.args == [first.results[0].id]
 
@@ -240,7 +240,7 @@ def test_thumbnails_arrive_after_the_first_paint(
     run = add_run(library, results=[png("#cc2222")], source=png("#2222cc"))
     panel = make_panel(library)
     cache = panel.model().thumbnails
-    qtbot.waitUntil(lambda: cache.cached() == 2 and cache.pending() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: cache.cached() == 2 and cache.pending() == 0, timeout=30_000)
     qtbot.wait(50)  # the repaint that follows the arrival
 
     shot = panel.list.viewport().grab().toImage()
@@ -263,7 +263,7 @@ def test_spending_today_and_this_month(
     add_run(library, when=now, cost=0.04)
     add_run(library, when=now, cost=0.12)
     panel = make_panel(library)
-    qtbot.waitUntil(lambda: panel.totals_label.text() != "", timeout=2000)
+    qtbot.waitUntil(lambda: panel.totals_label.text() != "", timeout=30_000)
     assert panel.totals_label.text() == "Today $0.16 · This month $0.16"
 
 
@@ -296,7 +296,7 @@ def test_ctrl_f_focuses_the_search(
         panel.activateWindow()
     panel.list.setFocus()
     qtbot.keyClick(panel.list, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(panel.search.hasFocus, timeout=1000)
+    qtbot.waitUntil(panel.search.hasFocus, timeout=30_000)
 
 
 def test_screenshot_of_the_history(
@@ -348,8 +348,8 @@ def test_screenshot_of_the_history(
     library.set_favourite(starred.id, True)
     panel = make_panel(library, size=(680, 420))
     cache = panel.model().thumbnails
-    qtbot.waitUntil(lambda: cache.pending() == 0 and cache.cached() >= 8, timeout=5000)
-    qtbot.waitUntil(lambda: panel.totals_label.text() != "", timeout=2000)
+    qtbot.waitUntil(lambda: cache.pending() == 0 and cache.cached() >= 8, timeout=30_000)
+    qtbot.waitUntil(lambda: panel.totals_label.text() != "", timeout=30_000)
     qtbot.wait(50)
     assert panel.grab().save(str(screenshots / "history-panel.png"))
 
@@ -358,7 +358,7 @@ def test_screenshot_of_an_empty_history(
     qtbot: QtBot, make_panel: PanelFactory, library: Library, screenshots: Path
 ) -> None:
     panel = make_panel(library, size=(660, 360))
-    qtbot.waitUntil(lambda: panel.totals_label.text() != "", timeout=2000)
+    qtbot.waitUntil(lambda: panel.totals_label.text() != "", timeout=30_000)
     assert panel.empty_label.isVisible()
     assert panel.empty_label.text() == EMPTY_TEXT
     assert not panel.reopen_button.isEnabled()

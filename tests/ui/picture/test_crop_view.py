@@ -108,7 +108,7 @@ def assert_inside(square: Square | None, width: int, height: int) -> None:
 def test_set_image_gives_the_largest_centred_square_in_full_size_pixels(
     qtbot: QtBot, view: CropView, full: tuple[int, int], expected: Square
 ) -> None:
-    with qtbot.waitSignal(view.squareChanged, timeout=1000) as blocker:
+    with qtbot.waitSignal(view.squareChanged, timeout=30_000) as blocker:
         load(view, full, display_scale=0.3)
     assert blocker.args == [expected]
     assert view.square() == expected
@@ -242,7 +242,7 @@ def test_plus_and_minus_resize_and_home_resets(qtbot: QtBot, view: CropView) -> 
 def test_double_click_resets(qtbot: QtBot, view: CropView) -> None:
     load(view, (3000, 4000))
     view.set_square(Square(10, 20, 500))
-    with qtbot.waitSignal(view.squareChanged, timeout=1000) as blocker:
+    with qtbot.waitSignal(view.squareChanged, timeout=30_000) as blocker:
         QTest.mouseDClick(view, LEFT, NO_MODIFIER, to_widget(view, 3000, 200, 200))
     assert blocker.args == [Square(0, 500, 3000)]
 
@@ -346,7 +346,7 @@ def test_screenshot_looks_right(qtbot: QtBot, view: CropView, screenshots: Path)
     view.set_square(Square(900, 300, 1200))  # straddles the light and the dark half
     view.activateWindow()
     view.setFocus()
-    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    qtbot.waitUntil(view.hasFocus, timeout=30_000)
     image = view.grab().toImage()
     assert image.save(str(screenshots / "crop_view.png"))
     # The dimmed outside is darker than the same kind of pixel inside the square.

@@ -95,7 +95,7 @@ def test_warnings_come_with_icons_and_go_away(qtbot: QtBot, preview: UploadPrevi
     assert all(isinstance(i, QLabel) and not i.pixmap().isNull() for i in icons)
     assert all(isinstance(t, QLabel) and t.wordWrap() for t in texts)
     preview.set_warnings(["Only one now."])
-    qtbot.waitUntil(lambda: len(named(preview, "Upload warning")) == 1, timeout=1000)
+    qtbot.waitUntil(lambda: len(named(preview, "Upload warning")) == 1, timeout=30_000)
     preview.set_warnings([])
     assert preview.warnings() == []
     assert not named(preview, "Upload warnings")

@@ -58,7 +58,7 @@ def grid(qtbot: QtBot) -> Iterator[ResultsGrid]:
     widget.show()
     qtbot.waitExposed(widget)
     yield widget
-    assert QThreadPool.globalInstance().waitForDone(5000)  # no decode outlives its test
+    assert QThreadPool.globalInstance().waitForDone(60_000)  # no decode outlives its test
 
 
 def cell(grid: ResultsGrid, name: str) -> ResultCell:
@@ -96,7 +96,7 @@ def wait_ready(qtbot: QtBot, grid: ResultsGrid, indexes: list[int]) -> None:
     def ready() -> bool:
         return all(grid.thumbnail(i) is not None and status(grid, i) == "" for i in indexes)
 
-    qtbot.waitUntil(ready, timeout=5000)
+    qtbot.waitUntil(ready, timeout=30_000)
 
 
 def fill(qtbot: QtBot, grid: ResultsGrid, count: int = 4) -> None:
@@ -155,7 +155,7 @@ def test_a_cells_buttons_ask_for_their_own_index(
 ) -> None:
     fill(qtbot, grid)
     for index in (2, 0, 3):
-        with qtbot.waitSignal(getattr(grid, signal), timeout=1000) as blocker:
+        with qtbot.waitSignal(getattr(grid, signal), timeout=30_000) as blocker:
             qtbot.mouseClick(
                 button(grid, f"{action} variation {index + 1}"), Qt.MouseButton.LeftButton
             )
@@ -188,7 +188,7 @@ def test_up_and_down_move_by_row(qtbot: QtBot, grid: ResultsGrid) -> None:
     fill(qtbot, grid)
     width = cell(grid, "Variation 1").width()
     grid.resize(int(width * 2.6), grid.height() * 3)  # two cells a row: [S 0] [1 2] [3]
-    qtbot.waitUntil(lambda: cell(grid, "Variation 2").x() < width, timeout=2000)
+    qtbot.waitUntil(lambda: cell(grid, "Variation 2").x() < width, timeout=30_000)
     grid.select(-1)
     qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert grid.selected_index() == 1
@@ -204,15 +204,15 @@ def test_up_and_down_move_by_row(qtbot: QtBot, grid: ResultsGrid) -> None:
 def test_enter_and_double_click_open_a_finished_cell(qtbot: QtBot, grid: ResultsGrid) -> None:
     fill(qtbot, grid, count=2)
     grid.select(1)
-    with qtbot.waitSignal(grid.openRequested, timeout=1000) as blocker:
+    with qtbot.waitSignal(grid.openRequested, timeout=30_000) as blocker:
         qtbot.keyClick(grid, Qt.Key.Key_Return)
     assert blocker.args == [1]
-    with qtbot.waitSignal(grid.openRequested, timeout=1000) as blocker:
+    with qtbot.waitSignal(grid.openRequested, timeout=30_000) as blocker:
         qtbot.mouseDClick(cell(grid, "Source picture"), Qt.MouseButton.LeftButton)
     assert blocker.args == [-1]
     grid.start_run(2)  # placeholders: nothing to open yet
     assert grid.selected_index() == -1
-    qtbot.waitUntil(lambda: shown_cells(grid) == 3, timeout=2000)  # source + 2
+    qtbot.waitUntil(lambda: shown_cells(grid) == 3, timeout=30_000)  # source + 2
     grid.select(0)
     with qtbot.assertNotEmitted(grid.openRequested, wait=50):
         qtbot.keyClick(grid, Qt.Key.Key_Enter)
@@ -224,16 +224,16 @@ def test_a_new_run_shows_placeholders_and_selects_the_first(
 ) -> None:
     grid.set_source(picture(1000, 1000, "#8a6a3d"), "cat.png")
     wait_ready(qtbot, grid, [-1])
-    with qtbot.waitSignal(grid.selectionChanged, timeout=1000) as blocker:
+    with qtbot.waitSignal(grid.selectionChanged, timeout=30_000) as blocker:
         grid.start_run(4)
     assert blocker.args == [0]
-    qtbot.waitUntil(lambda: shown_cells(grid) == 5, timeout=2000)  # + source
+    qtbot.waitUntil(lambda: shown_cells(grid) == 5, timeout=30_000)  # + source
     assert [status(grid, i) for i in range(4)] == ["Waiting…"] * 4
     assert not button(grid, "Save variation 1").isVisible()
     grid.set_partial(1, png(picture(1024, 1024, COLOURS[1])))
     grid.set_result(2, result_png(2))
     grid.mark_failed([3], "Cancelled")
-    qtbot.waitUntil(lambda: status(grid, 1) == "Receiving…", timeout=5000)
+    qtbot.waitUntil(lambda: status(grid, 1) == "Receiving…", timeout=30_000)
     wait_ready(qtbot, grid, [2])
     assert status(grid, 0) == "Waiting…" and status(grid, 3) == "Cancelled"
     grid.grab().save(str(screenshots / "results-arriving.png"))
@@ -244,7 +244,7 @@ def test_partial_then_result_then_a_late_partial_is_ignored(
 ) -> None:
     grid.start_run(1)
     grid.set_partial(0, png(picture(256, 256, "#ff0000")))
-    qtbot.waitUntil(lambda: status(grid, 0) == "Receiving…", timeout=5000)
+    qtbot.waitUntil(lambda: status(grid, 0) == "Receiving…", timeout=30_000)
     assert grid.thumbnail(0) is not None and not grid.has_result(0)
     assert not button(grid, "Save variation 1").isVisible()
     grid.set_result(0, png(QImage(picture(1024, 1024, "#00aa00"))))
@@ -255,7 +255,7 @@ def test_partial_then_result_then_a_late_partial_is_ignored(
     calls: list[int] = []
     monkeypatch.setattr(thumbnails, "decode_thumbnail", lambda *a, **k: calls.append(1))
     grid.set_partial(0, png(picture(256, 256, "#0000ff")))
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    assert QThreadPool.globalInstance().waitForDone(60_000)
     qtbot.wait(20)
     assert calls == [] and centre_colour(grid, 0) == "#00aa00" and status(grid, 0) == ""
 
@@ -268,16 +268,16 @@ def test_a_new_run_drops_decodes_of_the_old_one(
 
     def slow(source: bytes | QImage, side_px: int, *, blurred: bool = False) -> QImage | None:
         started.set()
-        assert release.wait(5)
+        assert release.wait(60)
         return real(source, side_px, blurred=blurred)
 
     monkeypatch.setattr(thumbnails, "decode_thumbnail", slow)
     grid.start_run(2)
     grid.set_result(0, result_png(0))
-    assert started.wait(5)  # the old decode is under way...
+    assert started.wait(60)  # the old decode is under way...
     grid.start_run(2)  # ...when a new run replaces the cells
     release.set()
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    assert QThreadPool.globalInstance().waitForDone(60_000)
     qtbot.wait(30)  # the stale delivery arrives now and must be dropped
     assert grid.thumbnail(0) is None and status(grid, 0) == "Waiting…"
     assert not grid.has_result(0)
@@ -303,7 +303,7 @@ def test_decoding_runs_off_the_gui_thread(
 def test_corrupt_result_says_so_but_can_still_be_saved(qtbot: QtBot, grid: ResultsGrid) -> None:
     grid.start_run(2)
     grid.set_result(1, b"\x89PNG\r\n\x1a\n but the rest is missing")
-    qtbot.waitUntil(lambda: status(grid, 1) == "Could not show this image", timeout=5000)
+    qtbot.waitUntil(lambda: status(grid, 1) == "Could not show this image", timeout=30_000)
     assert grid.has_result(1) and grid.thumbnail(1) is None
     assert button(grid, "Save variation 2").isEnabled()
     assert not button(grid, "Copy variation 2").isEnabled()
@@ -320,7 +320,7 @@ def test_mark_failed_keeps_finished_results_and_ignores_later_partials(
     assert status(grid, 0) == "" and grid.has_result(0)
     assert status(grid, 1) == "Cancelled" and status(grid, 2) == "Cancelled"
     grid.set_partial(1, result_png(1))
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    assert QThreadPool.globalInstance().waitForDone(60_000)
     qtbot.wait(20)
     assert status(grid, 1) == "Cancelled" and grid.thumbnail(1) is None
     grid.set_result(2, result_png(2))  # a result that beat the cancel is still shown
@@ -331,7 +331,7 @@ def test_clear_and_source_replacement(qtbot: QtBot, grid: ResultsGrid) -> None:
     fill(qtbot, grid, count=2)
     grid.select(-1)
     grid.set_source(picture(800, 800, "#112233"), "second.png")
-    qtbot.waitUntil(lambda: centre_colour(grid, -1) == "#112233", timeout=5000)
+    qtbot.waitUntil(lambda: centre_colour(grid, -1) == "#112233", timeout=30_000)
     assert cell(grid, "Source picture").caption.text() == "Source · second.png"
     with qtbot.assertNotEmitted(grid.selectionChanged):
         grid.clear()
@@ -361,7 +361,7 @@ def test_ten_placeholders_are_built_a_few_per_turn_and_early_images_still_land(
     assert grid.result_count() == 10
     grid.set_result(8, result_png(8))  # an image for a cell not built yet gets its cell now
     assert len(grid.findChildren(ResultCell)) == 9
-    qtbot.waitUntil(lambda: len(grid.findChildren(ResultCell)) == 10, timeout=2000)
+    qtbot.waitUntil(lambda: len(grid.findChildren(ResultCell)) == 10, timeout=30_000)
     wait_ready(qtbot, grid, [8])
     grid.select(9)
     assert grid.selected_index() == 9

@@ -130,7 +130,7 @@ def test_escape_closes_and_show_for_cleans_up(qtbot: QtBot) -> None:
     qtbot.waitExposed(viewer)
     assert viewer.isVisible() and not viewer.isModal()
     assert viewer.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    with qtbot.waitSignal(viewer.destroyed, timeout=2000):
+    with qtbot.waitSignal(viewer.destroyed, timeout=30_000):
         qtbot.keyClick(viewer.view, Qt.Key.Key_Escape)
 
 

@@ -357,7 +357,7 @@ def test_test_key_with_the_right_key(
     assert not box.test_button.isEnabled()
     qtbot.waitUntil(lambda: box.feedback.message().startswith("The key works"), timeout=10_000)
     assert box.feedback.message() == "The key works: 11 image models available."
-    qtbot.waitUntil(box.test_button.isEnabled, timeout=5000)
+    qtbot.waitUntil(box.test_button.isEnabled, timeout=30_000)
     assert api_server.count("/v1/models") == 1
     _assert_no_secret(dialog, CANARY_KEY)
     dialog.show()
@@ -377,7 +377,7 @@ def test_test_key_with_a_wrong_key_says_it_was_rejected(
     box.test_button.click()
     qtbot.waitUntil(lambda: box.feedback.level == "problem", timeout=10_000)
     assert box.feedback.message() == "The API key was rejected. Check or replace it in Settings."
-    qtbot.waitUntil(box.test_button.isEnabled, timeout=5000)
+    qtbot.waitUntil(box.test_button.isEnabled, timeout=30_000)
     _assert_no_secret(dialog, OTHER_KEY, CANARY_KEY)
     dialog.show()
     _shot(dialog, shots / "settings-test-rejected.png")
@@ -435,7 +435,7 @@ def test_switching_profile_or_closing_drops_a_running_test(
     dialog.connection.profiles.setCurrentRow(1)
     assert box.feedback.message() == ""
     assert box.key_field.text() == ""  # a typed key belongs to the profile it was typed for
-    qtbot.waitUntil(lambda: runner.active == 0, timeout=3000)
+    qtbot.waitUntil(lambda: runner.active == 0, timeout=30_000)
     assert box.feedback.message() == ""  # the cancelled test says nothing afterwards
     assert box.test_button.isEnabled()
 
@@ -444,7 +444,7 @@ def test_switching_profile_or_closing_drops_a_running_test(
     box.test_button.click()
     qtbot.waitUntil(lambda: api_server.count("/v1/models") == 2, timeout=10_000)
     dialog.reject()
-    qtbot.waitUntil(lambda: runner.active == 0, timeout=3000)
+    qtbot.waitUntil(lambda: runner.active == 0, timeout=30_000)
     assert box.key_field.text() == ""
 
 
