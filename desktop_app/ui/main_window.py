@@ -3,7 +3,8 @@
 Widgets display the session's state and forward the user's intent to it; nothing here talks to
 the network or the disk directly. The window composes and wires; its parts live beside it: the
 panels (``side_panel``, ``picture/source_panel``, ``results/panel``), the commands
-(``window_actions``), the run's status line (``run_status``), what can be done with a result
+(``window_actions``), the run's status line (``run_status``), how a run shows (``run_display``),
+the questions before paying (``before_paying``), what can be done with a result
 (``result_actions``) and the remembered geometry (``window_state``). Policy (cost, budget,
 remedies, remembered settings) lives in ``desktop_app.core``.
 """
@@ -11,7 +12,6 @@ remedies, remembered settings) lives in ``desktop_app.core``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,11 +40,7 @@ from desktop_app.ui.run_status import RunStatusBar
 # costs 30-45 ms to create) are imported in ``attach`` and in the handlers, which run later.
 if TYPE_CHECKING:
     from desktop_app.core.cost_line import CostLine
-    from desktop_app.core.errors import Remedy
-    from desktop_app.core.library import RunRecord
     from desktop_app.core.preferences import Preferences, PreferencesStore
-    from desktop_app.core.results import RunEvent
-    from desktop_app.core.run import RunOutcome
     from desktop_app.core.variation import VariationSettings
     from desktop_app.qt.intake import PictureInput
     from desktop_app.qt.tasks import TaskRunner
@@ -118,6 +114,14 @@ class MainWindow(QMainWindow):
         self.result_actions = ResultActions(
             self, session, runner, self.results, self.run_status, self._output_folder
         )
+        from desktop_app.ui.run_display import RunDisplay
+
+        self.run_display = RunDisplay(
+            session, self.results, self.run_status, self.banner, self.parameters,
+            try_again=self.on_generate,
+            open_key_settings=lambda: self.settingsRequested.emit(True),
+            changed=self._update_actions,
+        )  # fmt: skip
         self._connect()
         from desktop_app.core.dialects import offers_classic  # after the first paint
 
@@ -211,17 +215,9 @@ class MainWindow(QMainWindow):
         s.modelsLoaded.connect(self.parameters.set_models)
         s.modelsLoaded.connect(lambda _models: self._show_estimate())
         s.keyMissing.connect(self.on_key_missing)
-        s.runStarted.connect(self.on_run_started)
-        s.runEvent.connect(self.run_status.on_run_event)
-        s.runEvent.connect(self.on_run_event)
-        s.runSucceeded.connect(self.on_run_succeeded)
-        s.runFailed.connect(self.on_run_failed)
-        s.runCancelled.connect(self.on_run_cancelled)
-        s.runFinished.connect(self.on_run_finished)
         s.saved.connect(chosen.on_saved)
         s.saveFailed.connect(lambda text: self.banner.show_message(text))
         s.problem.connect(lambda text: self.banner.show_message(text, level="warning"))
-        s.runReopened.connect(self.on_run_reopened)
         self.parameters.switchModelRequested.connect(lambda _m: self.banner.on_dismiss())
 
     # -- picture in -----------------------------------------------------------------------------
@@ -319,41 +315,6 @@ class MainWindow(QMainWindow):
         self.cost_label.setText(line.text)
         self.cost_label.setToolTip(line.tooltip)
 
-    def _within_budget(self) -> bool:
-        """Asks first when this run would take the month past the budget (if one is set)."""
-        from PySide6.QtWidgets import QMessageBox
-
-        from desktop_app.core.cost_line import budget_question
-
-        spent, cap = self.session.month_spent, self.preferences.monthly_budget
-        question = budget_question(spent, self._cost_line(), cap)
-        if question is None:
-            return True
-        answer = QMessageBox.question(
-            self,
-            "Over the monthly budget",
-            question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _enough_room(self) -> bool:
-        """Asks first when the library's disk is nearly full (see core/space.py)."""
-        from PySide6.QtWidgets import QMessageBox
-
-        problem = self.session.room_problem()
-        if problem is None:
-            return True
-        answer = QMessageBox.question(
-            self,
-            "The disk is nearly full",
-            f"{problem[0].upper()}{problem[1:]}. Free some space first, or send anyway?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
     def on_key_missing(self, reason: Exception) -> None:
         from desktop_app.core.errors import NoApiKey
 
@@ -381,11 +342,12 @@ class MainWindow(QMainWindow):
             return
         self.banner.on_dismiss()
         self.session.set_settings(self.parameters.settings())
-        if not self._within_budget():
-            self.run_status.say("Not started: over the monthly budget.")
-            return
-        if not self._enough_room():
-            self.run_status.say("Not started: the disk is nearly full.")
+        from desktop_app.ui.before_paying import reason_not_to_start
+
+        budget = self.preferences.monthly_budget
+        reason = reason_not_to_start(self, self.session, self._cost_line(), budget)
+        if reason is not None:
+            self.run_status.say(reason)
             return
         self.session.generate()
 
@@ -394,104 +356,6 @@ class MainWindow(QMainWindow):
             self.banner.on_dismiss()
         elif self.session.running:
             self.run_status.say("Cancelling…")
-
-    def on_run_started(self, count: int) -> None:
-        self.results.start_run(count)
-        self.run_status.start_run(count)
-        self._update_actions()
-
-    def on_run_event(self, event: RunEvent) -> None:
-        """The images, to the grid; the status bar reads the same events for its line."""
-        from desktop_app.core.results import ImageArrived, PartialArrived
-
-        if isinstance(event, PartialArrived):
-            self.results.set_partial(event.image.index, event.image.data)
-        elif isinstance(event, ImageArrived):
-            self.results.set_result(event.image.index, event.image.data)
-
-    def on_run_succeeded(self, outcome: RunOutcome) -> None:
-        result = outcome.result
-        count = len(result.images)
-        self.run_status.show_success(outcome)
-        if count < self.run_status.requested:
-            self.results.mark_failed(list(range(count, self.run_status.requested)), "Not made")
-        others = [note for note in outcome.notes if note not in result.adjustments]
-        if others:
-            self.banner.show_message(" ".join(others), level="info", topic="run")
-        if count:
-            self.results.select(0)
-            self.results.setFocus()
-
-    def on_run_failed(self, error: Exception) -> None:
-        from desktop_app.core.errors import VariationError, remedy_for
-        from desktop_app.core.variation import Mode
-
-        kept = set(self.session.results)
-        self.results.mark_failed(self.run_status.missing(kept), "Not made")
-        details = error.details() if isinstance(error, VariationError) else {}
-        remedy = remedy_for(error, classic_mode=self.parameters.current_mode() is Mode.CLASSIC)
-        action = self._action_for(remedy, error) if remedy is not None else None
-        self.banner.show_message(str(error), details=details, action=action, topic="run")
-        self.run_status.show_failure(details.get("request id", ""), len(kept))
-
-    def _action_for(
-        self, remedy: Remedy, error: Exception
-    ) -> tuple[str, Callable[[], None]] | None:
-        from desktop_app.core.errors import Remedy
-
-        if remedy is Remedy.OPEN_KEY_SETTINGS:
-            return ("Open key settings", lambda: self.settingsRequested.emit(True))
-        if remedy is Remedy.USE_EDIT_MODE:
-            return ("Use GPT Image variation", self._switch_to_edit_mode)
-        model = getattr(error, "suggested_model", None)
-        if remedy is Remedy.USE_SUGGESTED_MODEL and model:
-            return (f"Use {model}", lambda: self._use_model(model))
-        if remedy is Remedy.TRY_AGAIN:
-            return ("Try again", self.on_generate)
-        return None
-
-    def on_run_cancelled(self, outcome: Exception) -> None:
-        self.results.mark_failed(self.run_status.missing(set(self.session.results)), "Cancelled")
-        self.banner.show_message(str(outcome), level="info", topic="run")
-        self.run_status.say("Cancelled.")
-
-    def on_run_reopened(self, record: RunRecord) -> None:
-        from desktop_app.core.cost import format_usd
-
-        results = self.session.results
-        self.run_status.show_reopened(len(results), record.request_id)
-        self.results.start_run(len(results))
-        for index, image in sorted(results.items()):
-            self.results.set_result(index, image.data)
-        when = record.created.astimezone().strftime("%d %b %Y, %H:%M")
-        cost = f" · {format_usd(record.cost)}" if record.cost is not None else ""
-        # In the banner: the status line is about to say the picture is opening.
-        self.banner.show_message(
-            f"Reopened the run of {when}: {len(results)} variation(s){cost}.",
-            level="info",
-            topic="reopened",  # stays while the source picture opens
-        )
-        self._update_actions()
-
-    def on_run_finished(self) -> None:
-        self.run_status.finish_run()
-        self._update_actions()
-
-    def _switch_to_edit_mode(self) -> None:
-        from dataclasses import replace
-
-        from desktop_app.core.variation import Mode
-
-        settings = self.parameters.settings()
-
-        self.parameters.set_settings(replace(settings, mode=Mode.EDIT, model=None, size=None))
-        self.banner.on_dismiss()
-
-    def _use_model(self, model: str) -> None:
-        from dataclasses import replace
-
-        self.parameters.set_settings(replace(self.parameters.settings(), model=model))
-        self.banner.on_dismiss()
 
     def _output_folder(self) -> Path:
         return self.preferences.output_folder()
