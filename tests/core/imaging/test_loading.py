@@ -313,14 +313,10 @@ def test_extreme_aspect_ratio() -> None:
     assert preview.size == (500, 1)
 
 
-def test_a_huge_photo_previews_from_a_reduced_decode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Quick because its pixels are decoded at 1/8 scale, never all 48 MP (the time itself is
-    for the benchmark, ``bench_prepare``)."""
+def _recording_decodes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The size of every image Pillow decodes from here on: what a check costs, without a clock."""
     from PIL import ImageFile
 
-    picture = Image.new("RGB", (8000, 6000), corpus.BLUE)
-    ImageDraw.Draw(picture).ellipse((1000, 1000, 7000, 5000), fill=corpus.RED)
-    data = corpus.encode(picture, "JPEG", quality=85)
     decoded: list[tuple[int, int]] = []
     load = ImageFile.ImageFile.load
 
@@ -329,6 +325,16 @@ def test_a_huge_photo_previews_from_a_reduced_decode(monkeypatch: pytest.MonkeyP
         return load(self)
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    return decoded
+
+
+def test_a_huge_photo_previews_from_a_reduced_decode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quick because its pixels are decoded at 1/8 scale, never all 48 MP (the time itself is
+    for the benchmark, ``bench_prepare``)."""
+    picture = Image.new("RGB", (8000, 6000), corpus.BLUE)
+    ImageDraw.Draw(picture).ellipse((1000, 1000, 7000, 5000), fill=corpus.RED)
+    data = corpus.encode(picture, "JPEG", quality=85)
+    decoded = _recording_decodes(monkeypatch)
     preview = open_image(data).upright(max_side=1024)
     assert preview.size == (1024, 768)
     assert _near(preview.getpixel((512, 384)), corpus.RED, 25)
@@ -412,16 +418,7 @@ def test_other_picture_formats_are_named() -> None:
 
 
 def test_decompression_bomb_is_refused_fast_and_cheaply(monkeypatch: pytest.MonkeyPatch) -> None:
-    from PIL import ImageFile
-
-    decoded: list[tuple[int, int]] = []
-    load = ImageFile.ImageFile.load
-
-    def recording_load(self: ImageFile.ImageFile) -> object:
-        decoded.append(self.size)
-        return load(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    decoded = _recording_decodes(monkeypatch)
     for width, height in ((30000, 30000), (12000, 9000), (100_000, 1500)):
         data = corpus.png_declaring(width, height)
         assert len(data) < 200_000
