@@ -48,7 +48,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
         print(f"image-variations: the library cannot be read: {plain_reason(exc)}", file=err)
         return 1
     for path in unreadable:
-        print(f"warning: the run record {path} is damaged; that run is not listed", file=err)
+        print(
+            f"warning: the run record {path} is damaged; its images are listed without their"
+            " settings",
+            file=err,
+        )
     if args.json:
         document = {"runs": [_as_json(run) for run in runs], "total_runs": total}
         document["month_total_usd"] = round(month, 6)

@@ -14,7 +14,7 @@ from desktop_app.core.library.sidecar import RUN_FIELDS
 
 Row = dict[str, Any]
 
-RUN_COLUMNS: Final = (*RUN_FIELDS, "session", "haystack")
+RUN_COLUMNS: Final = (*RUN_FIELDS, "haystack")
 RESULT_COLUMNS: Final = ("id", "run_id", "idx", "format", "size", "sha256", "revised_prompt")
 _CHUNK: Final = 500  # ids per "IN (...)" query, well under SQLite's variable limit
 

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from desktop_app.core.library.files import (
     SIDECAR_NAME,
     Layout,
+    is_run_id,
     parse_result_file_name,
     remove_file,
     sha256_hex,
 )
 from desktop_app.core.library.models import Outcome
-from desktop_app.core.library.sidecar import from_document
+from desktop_app.core.library.sidecar import RUN_FIELDS, from_document
 from desktop_app.core.results import sniff_format
 
 Row = dict[str, Any]
 
 INTERRUPTED_MESSAGE: Final = "The app stopped before this run finished."
+DAMAGED_MESSAGE: Final = (
+    "This run's record was damaged: its images are listed without their settings or source."
+)
 # What finish_run writes: found in a sidecar whose index row was not yet committed.
 FINISH_FIELDS: Final = ("outcome", "request_id", "usage", "cost", "error")
 
@@ -47,6 +52,41 @@ def recover_run(layout: Layout, run: Row, results: list[Row]) -> tuple[Row, list
             recovered.update((name, side_run[name]) for name in FINISH_FIELDS)
     listed.update((r["idx"], r) for r in results)
 
+    kept = _results_in(folder, listed)
+    _settle(recovered)
+    return recovered, kept
+
+
+def salvage_run(folder: Path) -> tuple[Row, list[Row]] | None:
+    """The record of a run whose sidecar cannot be read, from its folder alone: its id and time
+    from the folder's name, its images from the files (each one whose content is the format its
+    name says). Settings, prompt and source are lost; the run says so. None when the folder is
+    not a run's."""
+    run_id = folder.name
+    if not is_run_id(run_id):
+        return None
+    created = datetime.strptime(run_id[:15], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+    run: Row = dict.fromkeys(RUN_FIELDS)
+    run.update(
+        id=run_id,
+        created=created.isoformat(timespec="microseconds"),
+        source_hash="",  # unknown: no source file has this name, so none is ever shown
+        source_ext="png",
+        source_name="damaged record",
+        mode="edit",
+        parameters="{}",
+        outcome=Outcome.INTERRUPTED.value,
+        error=DAMAGED_MESSAGE,
+        favourite=0,
+    )
+    return run, _results_in(folder, {}, salvaging=True)
+
+
+def _results_in(folder: Path, listed: dict[int, Row], *, salvaging: bool = False) -> list[Row]:
+    """The result files in ``folder`` that ``listed`` names with the same hash, and those it
+    does not name whose content is the format their name says. When ``salvaging`` a run whose
+    record is lost, every file with a result's name is listed and nothing is removed: files
+    reach their names complete, and with the record gone the person is the judge."""
     kept: list[Row] = []
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -63,7 +103,7 @@ def recover_run(layout: Layout, run: Row, results: list[Row]) -> tuple[Row, list
         known = listed.get(index)
         if known is not None and known["sha256"] == digest and known["format"] == fmt:
             kept.append(known)
-        elif known is None and sniff_format(data) == fmt:
+        elif known is None and (salvaging or sniff_format(data) == fmt):
             kept.append(
                 {
                     "idx": index,
@@ -73,10 +113,9 @@ def recover_run(layout: Layout, run: Row, results: list[Row]) -> tuple[Row, list
                     "revised_prompt": None,
                 }
             )
-        else:
+        elif not salvaging:
             remove_file(path)
-    _settle(recovered)
-    return recovered, kept
+    return kept
 
 
 def _settle(recovered: Row) -> None:

@@ -36,6 +36,9 @@ RUN_FIELDS: Final = (
     "error",
     "favourite",
     "deleted_at",
+    # The session that runs it (None once finished): a rebuild while that session still lives
+    # must not take its run for an abandoned one.
+    "session",
 )
 JSON_FIELDS: Final = frozenset({"crop", "parameters", "usage"})
 RESULT_FIELDS: Final = ("idx", "format", "size", "sha256", "revised_prompt")
@@ -103,6 +106,8 @@ def _check_run(run: Row) -> None:
     for name in ("estimated_cost", "cost"):
         if run[name] is not None and not isinstance(run[name], int | float):
             raise ValueError(f"{name} is not a number")
+    if run["session"] is not None and not isinstance(run["session"], str):
+        run["session"] = None  # written by no version of this app: treated as abandoned
 
 
 def _result_row(raw: Any) -> Row:

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,7 +42,7 @@ from desktop_app.core.library.models import (
     RunRecord,
     StoredResult,
 )
-from desktop_app.core.library.recovery import recover_run
+from desktop_app.core.library.recovery import recover_run, salvage_run
 from desktop_app.core.library.rows import PageKey, RunSummary, summaries
 from desktop_app.core.library.schema import connect, transaction
 from desktop_app.core.library.sessions import Session, live_tags
@@ -63,6 +64,14 @@ log = logging.getLogger(__name__)
 def _now_utc(now: datetime | None) -> datetime:
     # A naive time is taken as local time, as datetime.astimezone does.
     return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def _keep_aside(record: Path) -> None:
+    """A copy of a damaged run record beside it, once, so a person can still rescue it."""
+    aside = record.with_name(record.name + ".damaged")
+    with suppress(OSError):
+        if not aside.exists():
+            shutil.copyfile(record, aside)
 
 
 def _iso(moment: datetime) -> str:
@@ -157,7 +166,8 @@ class Library:
 
     @property
     def unreadable_sidecars(self) -> tuple[Path, ...]:
-        """Run records the last :meth:`rebuild` could not read: those runs are not listed."""
+        """Run records the last :meth:`rebuild` could not read: those runs are listed with their
+        images alone (see ``recovery.salvage_run``)."""
         return tuple(self._unreadable)
 
     def __enter__(self) -> Library:
@@ -505,13 +515,20 @@ class Library:
                 try:
                     run, results = from_document(path.read_bytes())
                 except (OSError, ValueError):
-                    # Unreadable: the other runs still count, and the user is told.
-                    log.warning("the run record %s cannot be read; that run is not listed", path)
+                    salvaged = salvage_run(path.parent)
+                    if salvaged is None:
+                        log.warning("%s is no run record of this app: skipped", path)
+                        continue
+                    # Its images are still listed, and the user is told.
+                    log.warning("the run record %s cannot be read; its images are listed", path)
                     unreadable.append(path)
-                    continue
+                    _keep_aside(path)  # a later change to the run rewrites its record
+                    run, results = salvaged
                 if path.parent != self._layout.run_folder(run["id"]):
                     continue
-                run["session"] = running.get(run["id"])
+                # The old index knows who runs it; when the index is gone, the sidecar does.
+                running_here = run["outcome"] == Outcome.RUNNING.value
+                run["session"] = running.get(run["id"], run["session"]) if running_here else None
                 run["haystack"] = records.haystack(run["prompt"], run["model"], run["source_name"])
                 results = [r for r in results if self._file_matches(run["id"], r)]
                 found.append((run, results))

@@ -87,8 +87,63 @@ def test_rebuild_on_request_finds_every_run_and_skips_what_is_missing(
     sidecar = library_folder / "runs" / "2026-03" / before[2].id / "run.json"
     sidecar.write_text("{ not json", encoding="utf-8")
     with Library.open(library_folder) as library:
-        assert library.rebuild() == 2
+        assert library.rebuild() == 3  # the stray folder is no run; the damaged one still is
         first = library.run(before[0].id)
         assert first is not None and first.results == before[0].results[:1]
         assert library.run(before[1].id) == before[1]
-        assert library.run(before[2].id) is None
+        damaged = library.run(before[2].id)
+        assert damaged is not None and damaged.outcome is Outcome.INTERRUPTED
+        assert library.unreadable_sidecars == (sidecar,)
+
+
+def test_a_damaged_run_record_still_lists_its_images_and_says_so(
+    library_folder: Path, make_draft: DraftFactory
+) -> None:
+    before = _fill(library_folder, make_draft)
+    sidecar = before[0].results[0].path.parent / "run.json"
+    sidecar.write_bytes(b'{"format": "image-variations-run", "version": 1, "id": 7')
+    (library_folder / "index.sqlite3").unlink()
+    with Library.open(library_folder) as library:
+        assert library.count_runs() == 2
+        assert library.unreadable_sidecars == (sidecar,)
+        run = library.run(before[0].id)
+        assert run is not None and run.outcome is Outcome.INTERRUPTED
+        assert run.created == before[0].created.replace(microsecond=0)
+        assert "damaged" in (run.error or "")
+        assert [(r.id, r.path, r.sha256) for r in run.results] == [
+            (r.id, r.path, r.sha256) for r in before[0].results
+        ]
+        # The child made from its first image still finds its parent.
+        child = library.lineage(before[1].results[0].id).children[0].result
+        assert child is not None and child.id == run.results[0].id
+    assert (sidecar.parent / "run.json.damaged").read_bytes().startswith(b'{"format"')
+
+
+def test_a_rebuild_while_a_run_goes_on_leaves_it_running_and_it_ends_as_it_did(
+    library_folder: Path, make_draft: DraftFactory
+) -> None:
+    """The index deleted during a run, and rebuilt by another open (``history``): that run is
+    still running, not interrupted; once it ends, the library agrees with what arrived."""
+    running = Library.open(library_folder)
+    try:
+        run_id = running.begin_run(make_draft(), now=WHEN)
+        running.add_result(run_id, 0, image_bytes("a"), "png")
+        for path in library_folder.glob("index.sqlite3*"):
+            path.unlink()
+        with Library.open(library_folder) as history:
+            record = history.run(run_id)
+            assert record is not None and record.outcome is Outcome.RUNNING
+            assert len(record.results) == 1
+        with Library.open(library_folder) as history:  # and again: still not abandoned
+            record = history.run(run_id)
+            assert record is not None and record.outcome is Outcome.RUNNING
+        running.add_result(run_id, 1, image_bytes("b"), "png")
+        running.add_result(run_id, 2, image_bytes("c"), "png")
+        running.finish_run(run_id, Outcome.SUCCEEDED, cost=0.3)
+    finally:
+        running.close()
+    with Library.open(library_folder) as later:
+        record = later.run(run_id)
+        assert record is not None and record.outcome is Outcome.SUCCEEDED
+        assert [r.index for r in record.results] == [0, 1, 2]
+        assert record.cost == pytest.approx(0.3)

@@ -183,7 +183,7 @@ def test_a_damaged_sidecar_is_reported_not_silently_dropped(
     sidecar = Layout(library_folder).sidecar_path(lost)
     sidecar.write_text("{ not json", encoding="utf-8")
     with Library.open(library_folder) as library:
-        assert library.rebuild() == 1
+        assert library.rebuild() == 2
         assert library.unreadable_sidecars == (sidecar,)
 
 
