@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from desktop_app import APP_NAME, __version__, cli_history
 from desktop_app.core.capabilities import MAX_VARIATIONS
@@ -49,6 +49,8 @@ from desktop_app.core.run import (
 )
 from desktop_app.core.runner import CancellableRun, RunRecorder
 from desktop_app.core.variation import Mode, VariationSettings, prepare_upload, upload_warnings
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -254,6 +256,31 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         _close_library(library, err)
 
 
+def _run_interruptibly(job: CancellableRun[T]) -> T:
+    """Runs ``job``; Ctrl+C cancels it (``asyncio.CancelledError``), as ``asyncio.Runner`` does,
+    instead of raising KeyboardInterrupt wherever the event loop happens to be: raised inside
+    the loop's own callbacks, it can leave the shutdown waiting on a server that never answers.
+    A second Ctrl+C interrupts at once."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return job.run()
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # a background job: stays deaf to it
+        return job.run()
+
+    def on_interrupt(_signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # From a thread: the handler runs in this thread, which may hold the job's lock.
+        threading.Thread(target=job.cancel, name="cancel-on-ctrl-c").start()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        return job.run()
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
 def _run_and_save(
     args: argparse.Namespace,
     variation: VariationRun,
@@ -281,7 +308,7 @@ def _run_and_save(
         return _save_all(images, source, variation.model or "", folder, options, out, err, kept)
 
     try:
-        outcome = CancellableRun(work).run()
+        outcome = _run_interruptibly(CancellableRun(work))
     except NoModelListed as exc:
         raise UsageError(f"{exc} (--model)") from None
     except InvalidRequest as exc:
@@ -487,8 +514,8 @@ def _models(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO)
             return await client.list_models()
 
     try:
-        models = CancellableRun(work).run()
-    except KeyboardInterrupt:
+        models = _run_interruptibly(CancellableRun(work))
+    except (KeyboardInterrupt, asyncio.CancelledError):
         return EXIT_INTERRUPTED
     except VariationError as exc:
         _report(exc, err)

@@ -248,11 +248,17 @@ def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
         cwd=tmp_path,
     )
     os.close(child_end)
-    err = _read_terminal_until(terminal, "waiting for the server")
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=30)
-    err += _read_terminal_until(terminal, None)
-    os.close(terminal)
+    try:
+        err = _read_terminal_until(terminal, "waiting for the server")
+        process.send_signal(signal.SIGINT)
+        # Read to the end first: a child blocked on a full terminal would never exit.
+        err += _read_terminal_until(terminal, None)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        os.close(terminal)
+        if process.poll() is None:  # a failure here must not leave a child to later tests
+            process.kill()
+            process.communicate()
     assert process.returncode == cli.EXIT_INTERRUPTED, err
     assert "may have been billed" in err
     assert CANARY_KEY not in out + err

@@ -85,7 +85,6 @@ class MainWindow(QMainWindow):
         self._painted = False
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self.resize(1180, 900)
         window_state.restore_geometry(self)
         self.run_status = RunStatusBar()
         self.setStatusBar(self.run_status)

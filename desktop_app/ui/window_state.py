@@ -6,7 +6,7 @@ because its keys must stay stable: a renamed key forgets every user's layout.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
 GEOMETRY = "window/geometry"
@@ -15,12 +15,61 @@ HISTORY_SHOWN = "window/history-shown"
 # not fit it.
 RESULTS_SPLIT = "window/results-split-v2"
 SIDE_SPLIT = "window/side-split-v2"
+# The size the window would like on a large screen; on a smaller one it takes a share of it.
+PREFERRED_SIZE = QSize(1180, 900)
+SCREEN_SHARE = 0.9
+# Left, top, right, bottom: a title bar and borders, in logical pixels, before the window
+# manager has said what they are.
+FRAME_GUESS = (8, 40, -8, -8)
 
 
 def restore_geometry(window: QMainWindow) -> None:
+    """The window where it was, or at a first start sized for the screen it opens on; either
+    way inside that screen's available area (a laptop's, a 200 % screen's, or a screen smaller
+    than the one the geometry was saved on)."""
     geometry = QSettings().value(GEOMETRY)
-    if isinstance(geometry, QByteArray | bytes):
-        window.restoreGeometry(QByteArray(geometry))
+    restored = isinstance(geometry, QByteArray | bytes) and window.restoreGeometry(
+        QByteArray(geometry)
+    )
+    room = _room_for_contents(window, window.screen().availableGeometry())
+    if not restored:
+        inside = QRect(room.topLeft(), first_size(room.size()))
+        inside.moveCenter(room.center())
+    elif window.isMaximized() or window.isFullScreen():
+        return
+    else:
+        inside = fitted(window.geometry(), room)
+    window.resize(inside.size())
+    window.move(inside.topLeft())
+
+
+def _room_for_contents(window: QMainWindow, available: QRect) -> QRect:
+    """Where the window's contents may go: the available area less its frame (title bar and
+    borders), or less a generous guess at it while the window manager has not framed it yet."""
+    frame, inner = window.frameGeometry(), window.geometry()
+    if frame == inner:
+        return available.adjusted(*FRAME_GUESS)
+    return available.adjusted(
+        inner.left() - frame.left(),
+        inner.top() - frame.top(),
+        inner.right() - frame.right(),
+        inner.bottom() - frame.bottom(),
+    )
+
+
+def first_size(available: QSize) -> QSize:
+    """The first start's size: the preferred one, or a share of a smaller screen."""
+    return PREFERRED_SIZE.boundedTo(
+        QSize(int(available.width() * SCREEN_SHARE), int(available.height() * SCREEN_SHARE))
+    )
+
+
+def fitted(geometry: QRect, available: QRect) -> QRect:
+    """``geometry`` made no larger than ``available`` and moved inside it."""
+    size = geometry.size().boundedTo(available.size())
+    left = min(max(geometry.left(), available.left()), available.right() + 1 - size.width())
+    top = min(max(geometry.top(), available.top()), available.bottom() + 1 - size.height())
+    return QRect(left, top, size.width(), size.height())
 
 
 def save_geometry(window: QMainWindow) -> None:
