@@ -11,7 +11,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO, TypeVar
@@ -256,29 +256,36 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         _close_library(library, err)
 
 
-def _run_interruptibly(job: CancellableRun[T]) -> T:
-    """Runs ``job``; Ctrl+C cancels it (``asyncio.CancelledError``), as ``asyncio.Runner`` does,
-    instead of raising KeyboardInterrupt wherever the event loop happens to be: raised inside
-    the loop's own callbacks, it can leave the shutdown waiting on a server that never answers.
-    A second Ctrl+C interrupts at once."""
+def _run_interruptibly(work: Callable[[], Awaitable[T]]) -> T:
+    """Runs ``work`` to its end; Ctrl+C cancels it (``asyncio.CancelledError``).
+
+    Through the loop's own signal handling, as ``asyncio.Runner`` does: it wakes the loop
+    whichever thread the signal reaches. A plain KeyboardInterrupt waits until the main thread
+    runs Python again, which, with the loop asleep on a stalled server, can be a minute. A
+    second Ctrl+C interrupts at once; a background job whose SIGINT is ignored stays deaf.
+    """
     import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        return job.run()
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # a background job: stays deaf to it
-        return job.run()
+    async def interruptible() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        listening = False
+        if task is not None and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
 
-    def on_interrupt(_signum: int, _frame: object) -> None:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        # From a thread: the handler runs in this thread, which may hold the job's lock.
-        threading.Thread(target=job.cancel, name="cancel-on-ctrl-c").start()
+            def on_interrupt() -> None:
+                loop.remove_signal_handler(signal.SIGINT)  # the next one is KeyboardInterrupt
+                task.cancel()
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        return job.run()
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.add_signal_handler(signal.SIGINT, on_interrupt)  # main thread, Unix only
+                listening = True
+        try:
+            return await work()
+        finally:
+            if listening:
+                loop.remove_signal_handler(signal.SIGINT)
+
+    return CancellableRun(interruptible).run()
 
 
 def _run_and_save(
@@ -308,7 +315,7 @@ def _run_and_save(
         return _save_all(images, source, variation.model or "", folder, options, out, err, kept)
 
     try:
-        outcome = _run_interruptibly(CancellableRun(work))
+        outcome = _run_interruptibly(work)
     except NoModelListed as exc:
         raise UsageError(f"{exc} (--model)") from None
     except InvalidRequest as exc:
@@ -514,7 +521,7 @@ def _models(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO)
             return await client.list_models()
 
     try:
-        models = _run_interruptibly(CancellableRun(work))
+        models = _run_interruptibly(work)
     except (KeyboardInterrupt, asyncio.CancelledError):
         return EXIT_INTERRUPTED
     except VariationError as exc:

@@ -230,9 +230,12 @@ def test_python_m_desktop_app_vary_end_to_end(
     assert CANARY_KEY not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("reaching", ["the process", "another thread"])
 def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
-    api_server: FakeOpenAI, photo: Path, tmp_path: Path
+    api_server: FakeOpenAI, photo: Path, tmp_path: Path, reaching: str
 ) -> None:
+    """The kernel hands a process's signal to any of its threads: one that reaches a helper
+    thread must wake the run as well (it used to wait for the stalled server)."""
     import pty
 
     api_server.inject(Fault("stall_before_headers", seconds=60), path="/v1/images/edits")
@@ -250,10 +253,15 @@ def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
     os.close(child_end)
     try:
         err = _read_terminal_until(terminal, "waiting for the server")
-        process.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        if reaching == "the process":
+            process.send_signal(signal.SIGINT)
+        else:
+            _signal_a_helper_thread(process.pid, signal.SIGINT)
         # Read to the end first: a child blocked on a full terminal would never exit.
         err += _read_terminal_until(terminal, None)
         out, _ = process.communicate(timeout=60)
+        assert time.monotonic() - interrupted < 30, "waited for the server's 60 s stall"
     finally:
         os.close(terminal)
         if process.poll() is None:  # a failure here must not leave a child to later tests
@@ -262,6 +270,17 @@ def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
     assert process.returncode == cli.EXIT_INTERRUPTED, err
     assert "may have been billed" in err
     assert CANARY_KEY not in out + err
+
+
+def _signal_a_helper_thread(pid: int, signum: int) -> None:
+    """tgkill(2): ``signum`` to one thread of ``pid`` that is not its main thread (Linux)."""
+    import ctypes
+
+    helpers = [int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid]
+    assert helpers, "vary runs helper threads while it waits"
+    libc = ctypes.CDLL(None, use_errno=True)
+    sys_tgkill = 234 if os.uname().machine == "x86_64" else 131  # aarch64: 131
+    assert libc.syscall(sys_tgkill, pid, helpers[0], signum) == 0, ctypes.get_errno()
 
 
 def _read_terminal_until(terminal: int, words: str | None) -> str:
