@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -242,14 +244,15 @@ def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
     # stderr on a terminal, so the progress lines say when the request has been sent: the
     # interrupt is ordered after that, not after a sleep a slow machine would outrun.
     terminal, child_end = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "desktop_app", "vary", str(photo), "--out", str(tmp_path)],
-        env=_subprocess_env(api_server, tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=child_end,
-        text=True,
-        cwd=tmp_path,
-    )
+    with _ctrl_c_not_ignored():
+        process = subprocess.Popen(
+            [sys.executable, "-m", "desktop_app", "vary", str(photo), "--out", str(tmp_path)],
+            env=_subprocess_env(api_server, tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=child_end,
+            text=True,
+            cwd=tmp_path,
+        )
     os.close(child_end)
     try:
         err = _read_terminal_until(terminal, "waiting for the server")
@@ -270,6 +273,21 @@ def test_ctrl_c_exits_130_and_says_whether_it_may_have_been_billed(
     assert process.returncode == cli.EXIT_INTERRUPTED, err
     assert "may have been billed" in err
     assert CANARY_KEY not in out + err
+
+
+@contextlib.contextmanager
+def _ctrl_c_not_ignored() -> Iterator[None]:
+    """As from a terminal: a suite run in the background (``cmd &``) has Ctrl+C ignored, which
+    its children inherit, and the command line rightly keeps ignoring it then. A handler of our
+    own is not inherited: the child starts with the default."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _signal_a_helper_thread(pid: int, signum: int) -> None:
