@@ -93,6 +93,7 @@ def build_library(folder: Path, runs: int = 10_000, *, seed: int = 0) -> Path:
             "error": None,
             "favourite": 1 if rng.random() < 0.05 else 0,
             "deleted_at": None,
+            "session": None,  # a finished run: no live session owns it
         }
         results = []
         for index in range(count if run["outcome"] == Outcome.SUCCEEDED.value else 0):
