@@ -5,6 +5,9 @@ arrives; the longest gap between two ticks is the longest time the window could 
 answered the user. Measured from the moment a 4000x3000 camera-like JPEG is dropped on the real
 window (decode, crop preview, upload preparation) through a streamed run of n=10 at 1024x1024
 with partial previews, until all ten results are in and their thumbnails decoded and shown.
+Then the window is resized as a person dragging its corner would (a new size every 16 ms, from
+small to large and back), with the ten results in the grid: every cell is sized and laid out
+again at each step.
 The baseline is the same heartbeat over the same window left idle for as long as the run took,
 right after it, so the noise of the machine shows.
 
@@ -416,10 +419,34 @@ def all_shown(window: Any) -> bool:
     )
 
 
+RESIZE_STEP_MS = 16  # a frame: how often a window manager hands out a new size during a drag
+RESIZE_STEPS = 60
+
+
+def resize_like_a_drag(window: Any) -> list[float]:
+    """The heartbeat's gaps while the window is dragged from small to large and back."""
+    start, end = (900, 560), (1800, 1000)
+    sizes = [
+        (
+            round(start[0] + (end[0] - start[0]) * t),
+            round(start[1] + (end[1] - start[1]) * t),
+        )
+        for step in range(RESIZE_STEPS)
+        for t in [1 - abs(1 - 2 * step / (RESIZE_STEPS - 1))]
+    ]
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    for step, size in enumerate(sizes):
+        QTimer.singleShot(step * RESIZE_STEP_MS, lambda size=size: window.resize(*size))
+    idle(RESIZE_STEPS * RESIZE_STEP_MS / 1000 + 0.4)  # and the smooth rescale once it settles
+    return heartbeat.stop()
+
+
 @dataclass
 class Run:
     busy: list[float]
     idle: list[float]
+    resize: list[float]
     seconds: float
     load_s: float
     ticks: list[tuple[float, float]]
@@ -449,10 +476,17 @@ def one_run(window: Any, photo: Path) -> Run:
     ticks = list(heartbeat.ticks)
     seconds = time.perf_counter() - started
     idle(0.3)  # let stragglers settle before the baseline
+    resize = resize_like_a_drag(window)
+    idle(0.3)
     heartbeat.start()
     idle(seconds)
     return Run(
-        busy=busy, idle=heartbeat.stop(), seconds=seconds, load_s=loaded - started, ticks=ticks
+        busy=busy,
+        idle=heartbeat.stop(),
+        resize=resize,
+        seconds=seconds,
+        load_s=loaded - started,
+        ticks=ticks,
     )
 
 
@@ -505,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"{run.load_s:.2f} s), {len(run.busy)} ticks: longest gap "
                         f"{max(run.busy):.1f} ms, p99 {percentile(run.busy, 0.99):.1f} ms; "
                         f"idle: longest {max(run.idle):.1f} ms, "
-                        f"p99 {percentile(run.idle, 0.99):.1f} ms"
+                        f"p99 {percentile(run.idle, 0.99):.1f} ms; resizing: longest "
+                        f"{max(run.resize):.1f} ms"
                     )
                     if args.profile:
                         profiler.explain(run.ticks)
@@ -521,6 +556,11 @@ def main(argv: list[str] | None = None) -> int:
             "longest GUI stall, median run",
             statistics.median(longest),
             statistics.median(idle_longest),
+        ),
+        (
+            "longest GUI stall resizing the 10-image grid, worst run",
+            max(max(r.resize) for r in results),
+            max(idle_longest),
         ),
         (
             "99th percentile tick gap, median run",

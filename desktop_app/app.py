@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
 
     from desktop_app.core.keystore import KeyStore
-    from desktop_app.core.preferences import PreferencesStore
+    from desktop_app.core.preferences import Preferences, PreferencesStore
     from desktop_app.ui.main_window import MainWindow
 
 
@@ -135,8 +135,23 @@ def _attach(
         edited = SettingsDialog.ask(
             window, window.preferences, session.keystore, runner, focus_key=focus_key
         )
+        prompting = window.banner.isVisible() and window.banner.topic == "key"
         if edited is not None:
             window.apply_preferences(edited)
+        # Save stores a key at once, even in a dialog then cancelled: the prompt to add one
+        # goes as soon as there is one, and the model list, asked for again, checks it.
+        if _has_key(session.keystore, window.preferences):
+            window.banner.dismiss_topic("key")
+        if edited is not None or prompting:
             session.refresh_models()
 
     window.settingsRequested.connect(open_settings)
+
+
+def _has_key(keystore: KeyStore, preferences: Preferences) -> bool:
+    from desktop_app.core.keystore import KeyStoreError
+
+    try:
+        return keystore.get(preferences.profile().name) is not None
+    except KeyStoreError:  # unreadable: the model list says so
+        return False

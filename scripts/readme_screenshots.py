@@ -2,14 +2,19 @@
 
     .venv/bin/python scripts/readme_screenshots.py [OUT_DIR]     (default: docs/screenshots)
 
-It drives the real window (offscreen) the way a person would: an empty window, a picture with its
-square, a finished run, the history, and the settings. Nothing here touches the real user's
-keyring, settings or pictures: everything lives in a temporary folder.
+It drives the real window (offscreen) the way a person would, on the screens people have: on a
+1366 × 768 laptop an empty window, a picture with its square, a finished 4-image run and the
+history; on a 1920 × 1080 screen a finished 10-image run. Each screen is a process of its own,
+whose offscreen platform is configured as that screen, and the window opens at the size it
+would choose there. Nothing here touches the real user's keyring, settings or pictures:
+everything lives in a temporary folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,23 +22,38 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# (screen width, height, variations, the shots taken there)
+SCREENS = [
+    (1366, 768, 4, ["empty-window", "picture-and-square", "results-1366x768", "history"]),
+    (1920, 1080, 10, ["results-1920x1080"]),
+]
 
 
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--screen":
+        width, height, count = (int(value) for value in sys.argv[2:5])
+        return _on_screen(Path(sys.argv[5]), count, sys.argv[6].split(","))
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="iv-shots-") as folder:
-        home = Path(folder)
-        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
-            os.environ[name] = str(home / name.lower())
-        os.environ["XDG_PICTURES_DIR"] = str(home / "Pictures")
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        return _shoot(out, home)
+    for width, height, count, shots in SCREENS:
+        with tempfile.TemporaryDirectory(prefix="iv-shots-") as folder:
+            config = Path(folder) / "screen.json"
+            screen = {"name": f"{width}x{height}", "x": 0, "y": 0, "width": width}
+            config.write_text(json.dumps({"screens": [{**screen, "height": height}]}))
+            env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
+            for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+                env[name] = str(Path(folder) / name.lower())
+            env["XDG_PICTURES_DIR"] = str(Path(folder) / "Pictures")
+            arguments = [str(width), str(height), str(count), str(out), ",".join(shots)]
+            subprocess.run([sys.executable, __file__, "--screen", *arguments], env=env, check=True)
+    print(f"screenshots written to {out}")
+    return 0
 
 
-def _shoot(out: Path, home: Path) -> int:
+def _on_screen(out: Path, count: int, shots: list[str]) -> int:
     from PIL import Image, ImageDraw
-    from PySide6.QtCore import QCoreApplication, QMimeData, QUrl
+    from PySide6.QtCore import QCoreApplication, QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.app import build_window
@@ -42,29 +62,32 @@ def _shoot(out: Path, home: Path) -> int:
     from tests.fake_openai import FakeOpenAI
     from tests.keyring_backends import MemoryBackend
 
+    home = Path(os.environ["XDG_CONFIG_HOME"]).parent
     QCoreApplication.setOrganizationName("Image Variations screenshots")
     app = QApplication(sys.argv[:1])
     server = FakeOpenAI(api_key="sk-screenshots-not-a-real-key").start()
     os.environ["OPENAI_BASE_URL"] = server.base_url
+
+    def shoot(name: str) -> None:
+        if name in shots:
+            _settle(app, 0.6)
+            window.grab().save(str(out / f"{name}.png"))
+
     try:
         keystore = KeyStore(backend=MemoryBackend(), environ={"OPENAI_BASE_URL": server.base_url})
         keystore.set("OpenAI", "sk-screenshots-not-a-real-key")
         store = PreferencesStore(home / "settings.json")
-        window = build_window(store=store, keystore=keystore)
-        window.resize(1280, 860)
+        window = build_window(store=store, keystore=keystore)  # at its first-start size
         window.show()
         _settle(app, 0.5)
         window.session.refresh_models()
         _wait(app, lambda: bool(window.session.models))
-        window.grab().save(str(out / "empty-window.png"))
+        shoot("empty-window")
 
         photo = home / "lighthouse.jpg"
         _draw_photo(photo, Image, ImageDraw)
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(photo))])
-        from PySide6.QtCore import QPointF, Qt
-        from PySide6.QtGui import QDropEvent
-
         drop = QDropEvent(
             QPointF(300, 300),
             Qt.DropAction.CopyAction,
@@ -74,24 +97,24 @@ def _shoot(out: Path, home: Path) -> int:
         )
         window.dropEvent(drop)
         _wait(app, lambda: window.session.prepared is not None)
-        _settle(app, 0.6)
-        window.grab().save(str(out / "picture-and-square.png"))
+        shoot("picture-and-square")
 
-        window.parameters.count.setValue(4)
+        window.parameters.count.setValue(count)
         window.generate_button.click()
-        _wait(app, lambda: not window.session.running and len(window.session.results) == 4, 30)
-        _wait(app, lambda: window.results.thumbnail(3) is not None)
+        _wait(app, lambda: not window.session.running and len(window.session.results) == count, 60)
+        _wait(app, lambda: all(window.results.shows_result(i) for i in range(count)))
         window.results.select(0)
-        _settle(app, 0.6)
-        window.grab().save(str(out / "results.png"))
+        for name in shots:
+            if name.startswith("results"):
+                shoot(name)
 
-        window.commands.history.trigger()
-        _settle(app, 1.5)
-        window.grab().save(str(out / "history.png"))
+        if "history" in shots:
+            window.commands.history.trigger()
+            _settle(app, 1.5)
+            shoot("history")
         window.close()
     finally:
         server.stop()
-    print(f"screenshots written to {out}")
     return 0
 
 

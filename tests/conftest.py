@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-from PySide6.QtCore import QThread, QThreadPool
+from PySide6.QtCore import QSettings, QThread, QThreadPool
 
 from tests.fake_openai import FakeOpenAI
 
@@ -49,6 +49,10 @@ def isolated_user_folders(
         folder.mkdir()
         monkeypatch.setenv(name, str(folder))
     monkeypatch.setenv("XDG_PICTURES_DIR", str(home / "Pictures"))
+    # Qt reads the config folder once per process: without this, a window's remembered state
+    # (its geometry, History shown) would follow the next tests into their windows.
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(home / "xdg_config_home"))
     if not os.environ.get("IMAGE_VARIATIONS_REAL_KEYRING"):
         # Without the throwaway Secret Service, a stray keyring call must fail loudly.
         monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")

@@ -27,7 +27,14 @@ from desktop_app.core.errors import (
     response_request_id,
 )
 from desktop_app.core.http import read_capped
-from desktop_app.core.results import EventSink, Phase, PhaseChanged, RetryScheduled, UploadProgress
+from desktop_app.core.results import (
+    CONNECTION_FAILED,
+    EventSink,
+    Phase,
+    PhaseChanged,
+    RetryScheduled,
+    UploadProgress,
+)
 from desktop_app.core.retry import server_wait, should_retry_status
 
 if TYPE_CHECKING:
@@ -95,7 +102,7 @@ async def send_with_retries(
                 raise failure from None
             wait = policy.backoff(retries_done)
             log.info("connection failed (%s); retrying in %.1f s", failure.kind.value, wait)
-            sink(RetryScheduled(wait, attempts + 1, "connection failed"))
+            sink(RetryScheduled(wait, attempts + 1, CONNECTION_FAILED))
             await asyncio.sleep(wait)
             continue
 

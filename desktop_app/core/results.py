@@ -104,13 +104,16 @@ class UploadProgress:
     total: int
 
 
+CONNECTION_FAILED = "connection failed"  # a RetryScheduled reason: the server was not reached
+
+
 @dataclass(frozen=True)
 class RetryScheduled:
     """The client waits ``seconds`` and tries again (a countdown for the user)."""
 
     seconds: float
     attempt: int  # the attempt that is about to start, 2 or 3
-    reason: str  # "rate limit", "server error 503", "connection failed"
+    reason: str  # "rate limit", "server error 503", CONNECTION_FAILED
 
 
 @dataclass(frozen=True)

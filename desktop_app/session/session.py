@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -74,7 +75,7 @@ class Session(QObject):
     uploadReady = Signal(object)  # PreparedUpload
     uploadFailed = Signal(str)
     modelsLoaded = Signal(list)  # list[ModelInfo]
-    keyMissing = Signal(object)  # NoApiKey or KeyStoreError
+    keyMissing = Signal(object)  # NoApiKey, KeyStoreError, or the ApiError of a rejected key
     runStarted = Signal(int)  # how many variations were asked for
     runEvent = Signal(object)  # a core RunEvent
     runSucceeded = Signal(object)  # RunOutcome
@@ -346,9 +347,12 @@ class Session(QObject):
         self.modelsLoaded.emit(models)
 
     def on_models_failed(self, exc: Exception) -> None:
+        from desktop_app.core.errors import Remedy, remedy_for
         from desktop_app.core.keystore import KeyStoreError
 
-        if isinstance(exc, NoApiKey | KeyStoreError):
+        # A key the server rejects (401) is said now, at start-up, not first at Generate.
+        key_problem = remedy_for(exc, classic_mode=False) is Remedy.OPEN_KEY_SETTINGS
+        if isinstance(exc, KeyStoreError) or key_problem:
             self.keyMissing.emit(exc)
         else:
             log.info("could not list models: %s", exc)
@@ -539,6 +543,20 @@ class Session(QObject):
         handle.failed.connect(lambda exc: self.saveFailed.emit(_save_failure(exc, target)))
         return handle
 
+    def result_file(self, index: int) -> Path | None:
+        """Where the library keeps a result of the run on screen (to drag it out), or None
+        while it is not kept (yet). One indexed row: quick enough for a drag's start."""
+        import sqlite3
+
+        result_id = self.result_ids.get(index)
+        if result_id is None:
+            return None
+        try:
+            stored = self.library.get().result(result_id)
+        except (OSError, sqlite3.Error):
+            return None
+        return stored.path if stored is not None and stored.path.is_file() else None
+
     def vary_stored(self, result_id: str) -> bool:
         """ "Vary this" from the history: the kept result becomes the new source picture."""
         import sqlite3
@@ -552,8 +570,7 @@ class Session(QObject):
         if stored is None or record is None:
             self.problem.emit("That picture is no longer in the library.")
             return False
-        stem = Path(record.source_name).stem or "image"
-        name = f"{stem}-variation-{stored.index + 1}.{stored.format}"
+        name = next_generation_name(record.source_name, stored.format)
         self.add_inputs(
             [PictureInput(path=stored.path, name=name, parent_result_id=result_id)], first=True
         )
@@ -563,13 +580,22 @@ class Session(QObject):
         image = self.results.get(index)
         if image is None:
             return False
-        stem = Path(self.results_source).stem
-        name = f"{stem}-variation-{index + 1}.{image.format}"
+        name = next_generation_name(self.results_source, image.format)
         parent = self.result_ids.get(index)
         self.add_inputs(
             [PictureInput(data=image.data, name=name, parent_result_id=parent)], first=True
         )
         return True
+
+
+def next_generation_name(parent: str, fmt: str) -> str:
+    """The name a varied result goes by as a source: its parent's, one generation on
+    ("photo.jpg" -> "photo-v2.png" -> "photo-v3.png"), so that History, saved files and the
+    next generation say where a picture came from."""
+    stem = Path(parent).stem or "image"
+    earlier = re.fullmatch(r"(.+)-v(\d+)", stem)
+    base, generation = (earlier[1], int(earlier[2])) if earlier else (stem, 1)
+    return f"{base}-v{generation + 1}.{fmt}"
 
 
 def _save_preferences(store: PreferencesStore, prefs: Preferences) -> None:
@@ -609,7 +635,9 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         data, name = await fetch_picture(item.url)
         source = open_image(data, name=item.name or name)
     elif item.path is not None:
-        source = open_image(item.path)
+        # A library file is known by the name it was given (a reopened source, a kept
+        # result): its own name ("00.png", a hash) would go into the run's record.
+        source = open_image(item.path, name=item.name or None)
     else:
         source = open_image(item.data or b"", name=item.name or "pasted image")
     pixels = source.upright(max_side=PREVIEW_MAX_SIDE)

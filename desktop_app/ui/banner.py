@@ -1,12 +1,18 @@
-"""Errors inside the window: one plain sentence, a way out, and the details one click away."""
+"""Errors inside the window: one plain sentence, a way out, and the details one click away.
+
+One colour per level, always the same (UX.md): the tint is mixed into the parent's palette, never
+into the banner's own, which already holds the last message's tint. Information clears itself
+after ``INFO_CLEARS_AFTER_MS``; errors and warnings stay until dismissed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -17,11 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+INFO_CLEARS_AFTER_MS = 8000  # long enough to read two lines; tests make it short
+ACCENTS = {"error": (220, 60, 50), "warning": (230, 160, 30), "info": (60, 120, 220)}
+TINT = 0.15  # a gentle tint keeps the system's text colour readable on light and dark themes
+
 
 class MessageBanner(QFrame):
     """A dismissible message strip above the work area (not a stack of modal boxes)."""
 
     dismissed = Signal()
+    _level = ""  # none yet; a class default, as Qt sends change events while __init__ runs
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +74,9 @@ class MessageBanner(QFrame):
 
         self._callback: Callable[[], None] | None = None
         self.topic = ""
+        self._clear_timer = QTimer(self)
+        self._clear_timer.setSingleShot(True)
+        self._clear_timer.timeout.connect(self.on_clear_timeout)
         self.action.clicked.connect(self.on_action)
         self.details_toggle.toggled.connect(self.details.setVisible)
         self.close_button.clicked.connect(self.on_dismiss)
@@ -76,7 +90,11 @@ class MessageBanner(QFrame):
         details: Mapping[str, str] | None = None,
         action: tuple[str, Callable[[], None]] | None = None,
         topic: str = "",
+        lasting: bool | None = None,
     ) -> None:
+        """Replaces whatever was shown. ``lasting`` keeps a message until it is dismissed; by
+        default only information clears itself (e.g. the first-run prompt to add a key is
+        information that must stay)."""
         self.topic = topic
         pixmap = {
             "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
@@ -86,7 +104,8 @@ class MessageBanner(QFrame):
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
         self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(size, size))
         self.setProperty("level", level)
-        self._tint(level)
+        self._level = level
+        self._tint()
         self.text.setText(sentence)
         facts = "\n".join(f"{name}: {value}" for name, value in (details or {}).items())
         self.details.setText(facts)
@@ -99,6 +118,11 @@ class MessageBanner(QFrame):
             self._callback = None
         self.action.setVisible(action is not None)
         self.setVisible(True)
+        stays = level != "info" if lasting is None else lasting
+        if stays:
+            self._clear_timer.stop()
+        else:
+            self._clear_timer.start(INFO_CLEARS_AFTER_MS)
 
     def dismiss_topic(self, *topics: str) -> None:
         """Hides the message only when it is about one of ``topics`` (e.g. a new picture
@@ -114,20 +138,38 @@ class MessageBanner(QFrame):
             self._callback()
 
     def on_dismiss(self) -> None:
+        self._clear_timer.stop()
         self.setVisible(False)
         self.dismissed.emit()
 
-    def _tint(self, level: str) -> None:
-        # A gentle tint of the system palette keeps light and dark themes readable.
-        palette = self.palette()
-        base = palette.color(QPalette.ColorRole.Window)
-        accent = {"error": (220, 60, 50), "warning": (230, 160, 30), "info": (60, 120, 220)}[level]
-        mixed = base.toRgb()
-        mixed.setRgb(
-            *(
-                int(b * 0.85 + a * 0.15)
-                for b, a in zip((mixed.red(), mixed.green(), mixed.blue()), accent, strict=True)
-            )
+    def on_clear_timeout(self) -> None:
+        if self.underMouse():  # being read (or about to be clicked): look again later
+            self._clear_timer.start(INFO_CLEARS_AFTER_MS)
+        elif self.isVisible():
+            self.on_dismiss()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # The desktop switched between light and dark: tint the new colours. Setting the
+        # palette comes back here once; the colour is then already right, so it stops.
+        if (
+            event.type() is QEvent.Type.PaletteChange
+            and self._level
+            and self.palette().color(QPalette.ColorRole.Window) != self._tinted()
+        ):
+            self._tint()
+
+    def _tinted(self) -> QColor:
+        parent = self.parentWidget()
+        untinted = parent.palette() if parent is not None else QApplication.palette(self)
+        base = untinted.color(QPalette.ColorRole.Window).toRgb()
+        channels = (base.red(), base.green(), base.blue())
+        accent = ACCENTS[self._level]
+        return QColor(
+            *(round(b * (1 - TINT) + a * TINT) for b, a in zip(channels, accent, strict=True))
         )
-        palette.setColor(QPalette.ColorRole.Window, mixed)
+
+    def _tint(self) -> None:
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, self._tinted())
         self.setPalette(palette)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +41,7 @@ from desktop_app.ui.run_status import RunStatusBar
 # costs 30-45 ms to create) are imported in ``attach`` and in the handlers, which run later.
 if TYPE_CHECKING:
     from desktop_app.core.cost_line import CostLine
+    from desktop_app.core.library import RunRecord
     from desktop_app.core.preferences import Preferences, PreferencesStore
     from desktop_app.core.variation import VariationSettings
     from desktop_app.qt.intake import PictureInput
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self.attached = False
         self._frame_painted = False
         self._painted = False
+        self._reopening = False  # the next picture loaded is a reopened run's source
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         window_state.restore_geometry(self)
@@ -127,9 +130,10 @@ class MainWindow(QMainWindow):
         self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
         self.parameters.set_settings(preferences.last_settings())
         self.session.set_settings(self.parameters.settings())
-        window_state.restore_layout(self.splitter, self.side_splitter, self.history_dock)
+        window_state.restore_layout(self.side_splitter, self.history_dock)
         self._update_actions()
         self._show_estimate()
+        self.menus = self.commands.furnish(self, runner)  # menu bar, "Sent", folder, focus
         self.attached = True
         self.update()  # so that firstPainted follows when the frame was already on screen
 
@@ -142,32 +146,35 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.history.dock import HistoryDock
         from desktop_app.ui.picture.source_panel import SourcePanel
         from desktop_app.ui.results.panel import ResultsPanel
+        from desktop_app.ui.results.run_strip import RunStrip
         from desktop_app.ui.side_panel import SidePanel
 
         self.banner = MessageBanner()
         self.source = SourcePanel()
         self.drop_hint, self.crop_view = self.source.drop_hint, self.source.crop_view
-        results_panel = ResultsPanel()
-        self.results, self.save_all_button = results_panel.grid, results_panel.save_all_button
+        self.results_panel = ResultsPanel()
+        self.results = self.results_panel.grid
+        self.save_all_button = self.results_panel.save_all_button
+        self.run_strip = RunStrip(self.session)
         side = SidePanel()
         self.parameters, self.preview = side.parameters, side.preview
         self.cost_label, self.generate_button = side.cost_label, side.generate_button
 
-        # Left: the picture above its results. The splitters remember the user's split.
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.source)
-        self.splitter.addWidget(results_panel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([480, 340])
-        self.splitter.setChildrenCollapsible(False)
-        # Right: the settings and the upload preview over the window's full height.
+        # Left: the two moods (UX.md), framing the source or looking at the results, over the
+        # session's runs; right: the settings and the upload over the window's full height.
+        self.moods = QStackedWidget()
+        self.moods.addWidget(self.source)
+        self.moods.addWidget(self.results_panel)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.moods, 1)
+        left_layout.addWidget(self.run_strip)
         self.side_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.side_splitter.addWidget(self.splitter)
+        self.side_splitter.addWidget(left)
         self.side_splitter.addWidget(side)
         self.side_splitter.setStretchFactor(0, 3)
-        self.side_splitter.setStretchFactor(1, 2)
-        self.side_splitter.setSizes([810, 370])
+        self.side_splitter.setStretchFactor(1, 1)
         self.side_splitter.setChildrenCollapsible(False)
 
         self.history_dock = HistoryDock(self.session, self)
@@ -203,6 +210,12 @@ class MainWindow(QMainWindow):
         self.results.copyRequested.connect(chosen.on_copy)
         self.results.varyRequested.connect(chosen.on_vary)
         self.results.openRequested.connect(chosen.on_open_viewer)
+        self.results.dragRequested.connect(self.on_drag_result)
+        self.results_panel.back_button.clicked.connect(self.show_framing)
+        self.run_strip.runChosen.connect(self.on_run_chosen)
+        self.crop_view.squareChanged.connect(self.results_panel.source_badge.set_square)
+        s.runStarted.connect(lambda _count: self.show_results())
+        s.runReopened.connect(self.on_run_reopened)
         self.results.selectionChanged.connect(lambda _i: self._update_actions())
         s.pictureLoaded.connect(self.on_picture_loaded)
         s.pictureRejected.connect(self.on_picture_rejected)
@@ -272,29 +285,68 @@ class MainWindow(QMainWindow):
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
         self.banner.dismiss_topic("picture", "run")
         self.source.show_picture(picture.preview, picture.full_size)
-        self.results.set_source(picture.preview, picture.label, picture.full_size)
+        self.results_panel.source_badge.set_picture(picture.preview, picture.full_size)
+        self.results_panel.source_badge.set_square(self.session.square)
+        self.results_panel.set_source(picture.label, picture.full_size)
+        if self._reopening:
+            self._reopening = False  # a reopened run's source: its results stay in view
+        else:
+            self.show_framing()  # a new source: frame it first
         self.parameters.set_source_transparent(picture.transparent)
         self.run_status.say(f"{picture.label}: {picture.full_size[0]} × {picture.full_size[1]}")
         self._update_actions()
 
     def on_picture_rejected(self, label: str, reason: str) -> None:
         self.banner.show_message(f"{label}: {reason}", level="error", topic="picture")
+        self.run_status.say(f"Could not open {label}.")  # no longer "Opening the picture…"
 
     def on_queue_changed(self, waiting: int) -> None:
         self.source.set_waiting(waiting)
 
     def on_loading_changed(self, loading: bool) -> None:
+        opening = "Opening the picture…"
         if loading:
-            self.run_status.say("Opening the picture…")
+            self.run_status.say(opening)
+        elif self.run_status.phase_label.text() == opening:
+            self.run_status.say("Ready")  # ended without a picture or a refusal to say
 
     def on_upload_ready(self, prepared: PreparedUpload) -> None:
         self.preview.set_busy(False)
-        self.preview.set_preview(prepared.preview, f"Sent: {prepared.description}")
+        self.preview.set_upload(prepared.preview, prepared.description)  # "Will send: …"
         self.preview.set_warnings(prepared.warnings)
 
     def on_upload_failed(self, reason: str) -> None:
         self.preview.set_busy(False)
         self.preview.set_preview(None, reason)
+
+    # -- the two moods --------------------------------------------------------------------------
+
+    def show_framing(self) -> None:
+        self.moods.setCurrentWidget(self.source)
+
+    def show_results(self) -> None:
+        self.moods.setCurrentWidget(self.results_panel)
+
+    def on_run_chosen(self, run_id: str) -> None:
+        """A run in the strip was clicked: the one in the grid is shown, another reopened."""
+        if not run_id or run_id == self.session.run_id:
+            self.show_results()
+        elif not self.session.running:
+            self.session.reopen_run(run_id)
+        else:
+            self.run_status.say("Wait for the current run to finish before showing another.")
+
+    def on_drag_result(self, index: int) -> None:
+        from desktop_app.ui.results.drag_out import drag_result
+
+        image = self.session.results.get(index)
+        if image is not None:
+            path = self.session.result_file(index)
+            drag_result(self.results, image.data, image.format, path, self.results.thumbnail(index))
+
+    def on_run_reopened(self, _record: RunRecord) -> None:
+        self._reopening = True
+        self.show_results()
 
     # -- parameters and the key -----------------------------------------------------------------
 
@@ -315,21 +367,26 @@ class MainWindow(QMainWindow):
         self.cost_label.setToolTip(line.tooltip)
 
     def on_key_missing(self, reason: Exception) -> None:
-        from desktop_app.core.errors import NoApiKey
+        from desktop_app.core.errors import NoApiKey, VariationError
 
+        settings = ("Open Settings", lambda: self.settingsRequested.emit(True))
         if isinstance(reason, NoApiKey):
+            # Information that must stay until a key is stored: Settings dismisses the "key"
+            # topic then.
             self.banner.show_message(
                 "Welcome! To make variations, add your OpenAI API key in Settings. It is kept "
                 "in your system's keyring, never in a file.",
                 level="info",
-                action=("Open Settings", lambda: self.settingsRequested.emit(True)),
+                action=settings,
+                topic="key",
+                lasting=True,
             )
-        else:
+        elif isinstance(reason, VariationError):  # the server rejected the key (start-up)
             self.banner.show_message(
-                str(reason),
-                level="warning",
-                action=("Open Settings", lambda: self.settingsRequested.emit(True)),
+                str(reason), details=reason.details(), action=settings, topic="key"
             )
+        else:  # the keyring could not be read
+            self.banner.show_message(str(reason), level="warning", action=settings, topic="key")
 
     # -- the run --------------------------------------------------------------------------------
 
@@ -392,7 +449,7 @@ class MainWindow(QMainWindow):
         if not self.attached:  # closed while starting: nothing else to keep or stop
             event.accept()
             return
-        window_state.save_layout(self.splitter, self.side_splitter, self.history_dock)
+        window_state.save_layout(self.side_splitter, self.history_dock)
         self.history_dock.shutdown()
         self.preferences.remember(self.parameters.settings())
         with contextlib.suppress(OSError):  # quitting must not fail over a preference

@@ -1,6 +1,10 @@
 """What a person can do with a finished variation: save it, save them all, copy it, vary it
 again, look at it full size beside the source.
 
+Saving keeps to one folder: Save (Ctrl+S) writes into the preferences' output folder, Save all
+asks, starting there, and the folder chosen becomes the output folder for both. The message
+after a save names the folder and offers "Show in folder".
+
 Full-size pictures are decoded off the GUI thread (a large PNG takes ~40 ms) and only a
 ``QImage`` comes back; the clipboard and the viewer take it on the GUI thread.
 """
@@ -11,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QGuiApplication, QImage
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
+from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 if TYPE_CHECKING:
     from desktop_app.qt.tasks import TaskRunner
@@ -21,8 +26,15 @@ if TYPE_CHECKING:
     from desktop_app.ui.run_status import RunStatusBar
 
 
+SHOW_IN_FOLDER = "Show in folder"
+
+
 class ResultActions:
-    """The window's commands on results; ``parent`` owns the dialogs they open."""
+    """The window's commands on results; ``parent`` owns the dialogs they open.
+
+    ``output_folder`` is where saves go; ``remember_folder``, when set, is told the folder a
+    person chose for Save all, so that it becomes the output folder.
+    """
 
     def __init__(
         self,
@@ -39,6 +51,16 @@ class ResultActions:
         self._grid = grid
         self._status = status
         self._output_folder = output_folder
+        self.remember_folder: Callable[[Path], None] | None = None
+        self.saved_folder: Path | None = None  # where the last save went
+        self.show_folder_button = QPushButton(SHOW_IN_FOLDER)
+        self.show_folder_button.setAccessibleName("Show the saved files in their folder")
+        self.show_folder_button.setVisible(False)
+        self.show_folder_button.clicked.connect(self.on_show_folder)
+        status.addWidget(self.show_folder_button)
+        # The offer belongs to the "Saved …" line: gone when the line moves on to other news.
+        session.runStarted.connect(self._withdraw_offer)
+        session.pictureLoaded.connect(self._withdraw_offer)
 
     def _selected_result(self) -> int | None:
         index = self._grid.selected_index()
@@ -49,7 +71,11 @@ class ResultActions:
         if index is None:
             self._status.showMessage("Select a finished variation to save it.", 4000)
             return
-        self._session.save([index])
+        self.on_save(index)
+
+    def on_save(self, index: int) -> None:
+        """Saves variation ``index`` into the output folder, like Save all does."""
+        self._session.save([index], self._output_folder())
 
     def on_save_all(self) -> None:
         if not self._session.results:
@@ -57,14 +83,35 @@ class ResultActions:
             return
         start = str(self._output_folder())
         folder = QFileDialog.getExistingDirectory(self._parent, "Save all variations into", start)
-        if folder:
-            self._session.save(list(self._session.results), Path(folder))
+        if not folder:
+            return
+        chosen = Path(folder)
+        if self.remember_folder is not None:
+            self.remember_folder(chosen)  # the next Save (Ctrl+S) goes there too
+        self._session.save(list(self._session.results), chosen)
 
     def on_saved(self, paths: list[Path]) -> None:
+        if not paths:
+            return
+        folder = paths[0].parent
         if len(paths) == 1:
-            self._status.say(f"Saved {paths[0]}")
-        elif paths:
-            self._status.say(f"Saved {len(paths)} variations in {paths[0].parent}")
+            self._status.say(f"Saved {paths[0].name} in {folder}")
+        else:
+            self._status.say(f"Saved {len(paths)} variations in {folder}")
+        self.saved_folder = folder
+        self.show_folder_button.setToolTip(f"Open {folder} in the file manager")
+        self.show_folder_button.setVisible(True)
+
+    def on_show_folder(self) -> None:
+        if self.saved_folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.saved_folder)))
+
+    def _withdraw_offer(self, *_args: object) -> None:
+        self.show_folder_button.setVisible(False)
+
+    def _say(self, text: str) -> None:
+        self._withdraw_offer()
+        self._status.say(text)
 
     def on_copy_selected(self) -> None:
         index = self._selected_result()
@@ -74,7 +121,7 @@ class ResultActions:
     def on_copy(self, index: int) -> None:
         def copy(picture: QImage) -> None:
             QGuiApplication.clipboard().setImage(picture)
-            self._status.say(f"Copied variation {index + 1}.")
+            self._say(f"Copied variation {index + 1}.")
 
         self._with_full_image(index, copy)
 
@@ -100,7 +147,7 @@ class ResultActions:
 
     def on_vary(self, index: int) -> None:
         if self._session.vary_result(index):
-            self._status.say(f"Variation {index + 1} is the new source picture.")
+            self._say(f"Variation {index + 1} is the new source picture.")
 
     def on_open_viewer(self, index: int) -> None:
         from desktop_app.ui.results.viewer import ImageViewer

@@ -26,6 +26,18 @@ PHASE_WORDS = {  # by Phase value
 }
 
 
+def retry_cause(reason: str) -> str:
+    """Why a run waits, in words: only a rate limit is the server asking us to wait; a server
+    that cannot be reached at all is a different story for the person watching."""
+    from desktop_app.core.results import CONNECTION_FAILED
+
+    if reason == CONNECTION_FAILED:
+        return "Could not connect"
+    if reason == "rate limit":
+        return "The server asked us to wait (rate limit)"
+    return f"The server had a problem ({reason})"
+
+
 class RunStatusBar(QStatusBar):
     """Made empty with the window's frame (it says "Getting ready…"); ``furnish`` adds the run's
     widgets once the panels exist, so the frame's first paint stays cheap."""
@@ -119,10 +131,7 @@ class RunStatusBar(QStatusBar):
         if self._countdown <= 0:
             self._countdown_timer.stop()
             return
-        self.say(
-            f"The server asked us to wait ({self._retry_reason}): trying again in "
-            f"{self._countdown} s…"
-        )
+        self.say(f"{retry_cause(self._retry_reason)}; trying again in {self._countdown} s…")
         if start:
             self._countdown_timer.start()
 

@@ -1,4 +1,5 @@
-"""The window's commands: one ``QAction`` each, with shortcut, tooltip and icon; and the toolbar.
+"""The window's commands: one ``QAction`` each, with shortcut, tooltip and icon; the toolbar,
+the menu bar (``menus``) and a visible keyboard focus on Generate.
 
 Kept in one place so that the keyboard map (UX.md: Ctrl+O, Ctrl+V, Ctrl+Return, Esc, Ctrl+S,
 Ctrl+Shift+S, Ctrl+C, Ctrl+, Ctrl+H, Ctrl+Q) reads as a list; the window only connects them.
@@ -7,14 +8,31 @@ Ctrl+Shift+S, Ctrl+C, Ctrl+, Ctrl+H, Ctrl+Q) reads as a list; the window only co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QStyle, QToolBar, QWidget
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QPushButton,
+    QStyle,
+    QStyleOptionButton,
+    QToolBar,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from desktop_app.qt.tasks import TaskRunner
+    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.menus import Menus
 
 # QKeySequence.StandardKey.Preferences is empty on Linux and Windows, so the settings get the
 # macOS convention everywhere.
 SETTINGS_SHORTCUT = "Ctrl+,"
+QUIT_SHORTCUT = "Ctrl+Q"
+FOCUS_RING_WIDTH = 2.0  # logical pixels
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,29 @@ class WindowActions:
     settings: QAction
     history: QAction
     quit: QAction
+
+    def furnish(self, window: MainWindow, runner: TaskRunner) -> Menus:
+        """The desktop touches, once the window is built and wired: the menu bar; "Will send"
+        turning into "Sent" in the upload preview; one remembered folder for Save and Save all;
+        a visible keyboard focus on Generate."""
+        from desktop_app.ui.help import key_whereabouts
+        from desktop_app.ui.menus import build_menus
+
+        session = window.session
+
+        def where_the_key_is() -> str:  # on a worker: the keyring may ask D-Bus
+            store = session.keystore
+            return key_whereabouts(store.describe_backend(), store.environment_override())
+
+        menus = build_menus(window, self, key_whereabouts=where_the_key_is, runner=runner)
+        window.preview.follow(session)
+
+        def remember(folder: Path) -> None:
+            window.preferences.save_folder = str(folder)  # written with the preferences
+
+        window.result_actions.remember_folder = remember
+        show_keyboard_focus(window.generate_button)
+        return menus
 
 
 def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -> WindowActions:
@@ -62,7 +103,7 @@ def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -
     paste = action("&Paste", QKeySequence.StandardKey.Paste, "Paste a picture or copied files")
     generate = action("&Generate", "Ctrl+Return", "Make the variations")
     generate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-    cancel = action("&Cancel", "Esc", "Stop the request")
+    cancel = action("Ca&ncel", QKeySequence.StandardKey.Cancel, "Stop the request")
     save = action(
         "&Save",
         QKeySequence.StandardKey.Save,
@@ -76,13 +117,19 @@ def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -
     copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     results.addAction(copy)
     settings = action("Se&ttings…", SETTINGS_SHORTCUT, "Connection profiles, API keys, folders")
+    settings.setMenuRole(QAction.MenuRole.PreferencesRole)
     history_action = history.toggleViewAction()
     history_action.setText("&History")
     history_action.setShortcut(QKeySequence("Ctrl+H"))
     history_action.setToolTip("Every run kept in the library (Ctrl+H)")
     history_action.setStatusTip("Every run kept in the library: reopen, save, vary")
     window.addAction(history_action)
-    quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Quit Image Variations")
+    # The platform's Quit key where it has one (Ctrl+Q on GNOME and KDE); Windows and Qt's
+    # generic theme have none, and UX.md promises Ctrl+Q everywhere.
+    quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+    quit_action = action(
+        "&Quit", quit_keys[0] if quit_keys else QUIT_SHORTCUT, "Quit Image Variations"
+    )
     quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
     toolbar = QToolBar("Main")
@@ -107,3 +154,70 @@ def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -
         history=history_action,
         quit=quit_action,
     )
+
+
+class _FocusFrame(QObject):
+    """Draws a focus ring on a push button whose style shows no keyboard focus there: Fusion
+    draws a default button with the same highlighted outline, focused or not."""
+
+    def __init__(self, button: QPushButton) -> None:
+        super().__init__(button)
+        self._button = button
+        self._needed: dict[tuple[str, bool], bool] = {}
+        button.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        button = self._button
+        if watched is not button or event.type() != QEvent.Type.Paint:
+            return False
+        assert isinstance(event, QPaintEvent)
+        button.paintEvent(event)  # the button as the style draws it, then the frame on top
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        state = option.state
+        keyboard = QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_KeyboardFocusChange
+        if (state & keyboard) == keyboard and self._style_hides_focus(option):
+            # A ring in the palette's highlight colour (light and dark themes alike), inside
+            # the outline the style draws for the default button.
+            painter = QPainter(button)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            colour = button.palette().color(QPalette.ColorRole.Highlight)
+            painter.setPen(QPen(colour, FOCUS_RING_WIDTH))
+            inset = 1 + FOCUS_RING_WIDTH / 2
+            painter.drawRoundedRect(
+                QRectF(button.rect()).adjusted(inset, inset, -inset, -inset), 2, 2
+            )
+            painter.end()
+        return True
+
+    def _style_hides_focus(self, option: QStyleOptionButton) -> bool:
+        """Whether the style draws this button the same with and without keyboard focus."""
+        style = self._button.style()
+        is_default = bool(option.features & QStyleOptionButton.ButtonFeature.DefaultButton)
+        key = (f"{style.name()}:{id(style)}", is_default)
+        if key not in self._needed:
+            self._needed[key] = self._render(option, True) == self._render(option, False)
+        return self._needed[key]
+
+    def _render(self, option: QStyleOptionButton, focused: bool) -> QImage:
+        drawn = QStyleOptionButton(option)
+        drawn.state = (
+            option.state | QStyle.StateFlag.State_HasFocus
+            if focused
+            else option.state & ~QStyle.StateFlag.State_HasFocus
+        )
+        image = QImage(option.rect.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        painter = QPainter(image)
+        self._button.style().drawControl(
+            QStyle.ControlElement.CE_PushButton, drawn, painter, self._button
+        )
+        painter.end()
+        return image
+
+
+def show_keyboard_focus(button: QPushButton) -> None:
+    """Makes keyboard focus on ``button`` visible where the style would not show it (a
+    default button in Fusion); styles that show it keep their own look."""
+    if button.findChild(_FocusFrame) is None:
+        _FocusFrame(button)

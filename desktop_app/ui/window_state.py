@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
 GEOMETRY = "window/geometry"
 HISTORY_SHOWN = "window/history-shown"
-# "-v2": the layout changed (the settings now span the full height); an older saved split would
-# not fit it.
-RESULTS_SPLIT = "window/results-split-v2"
-SIDE_SPLIT = "window/side-split-v2"
-# The size the window would like on a large screen; on a smaller one it takes a share of it.
-PREFERRED_SIZE = QSize(1180, 900)
+# "-v3": the layout changed (the two moods beside the settings); an older saved split would not
+# fit it.
+SIDE_SPLIT = "window/side-split-v3"
+# The size the window would like on a large screen (room for ten variations beside the
+# settings); on a smaller one it takes a share of it.
+PREFERRED_SIZE = QSize(1600, 1000)
 SCREEN_SHARE = 0.9
 # Left, top, right, bottom: a title bar and borders, in logical pixels, before the window
 # manager has said what they are.
@@ -76,18 +76,16 @@ def save_geometry(window: QMainWindow) -> None:
     QSettings().setValue(GEOMETRY, window.saveGeometry())
 
 
-def restore_layout(results_split: QSplitter, side_split: QSplitter, history: QDockWidget) -> None:
+def restore_layout(side_split: QSplitter, history: QDockWidget) -> None:
     settings = QSettings()
     if settings.value(HISTORY_SHOWN) in (True, "true"):
         history.show()
-    for key, splitter in ((RESULTS_SPLIT, results_split), (SIDE_SPLIT, side_split)):
-        state = settings.value(key)
-        if isinstance(state, QByteArray | bytes):
-            splitter.restoreState(QByteArray(state))
+    state = settings.value(SIDE_SPLIT)
+    if isinstance(state, QByteArray | bytes):
+        side_split.restoreState(QByteArray(state))
 
 
-def save_layout(results_split: QSplitter, side_split: QSplitter, history: QDockWidget) -> None:
+def save_layout(side_split: QSplitter, history: QDockWidget) -> None:
     settings = QSettings()
-    settings.setValue(RESULTS_SPLIT, results_split.saveState())
     settings.setValue(SIDE_SPLIT, side_split.saveState())
     settings.setValue(HISTORY_SHOWN, history.isVisible())

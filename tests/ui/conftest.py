@@ -79,6 +79,7 @@ def make_window(
     yield make
     for win in made:
         win.close()
+        win.session.library.close()  # the app's process ends here; a test's goes on
 
 
 @pytest.fixture

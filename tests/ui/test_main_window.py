@@ -190,8 +190,7 @@ def test_copy_and_vary_this(qtbot: QtBot, window: MainWindow, tmp_path: Path) ->
     window.results.varyRequested.emit(1)
     qtbot.waitUntil(
         lambda: (
-            window.session.picture is not None
-            and window.session.picture.label == "photo-variation-2.png"
+            window.session.picture is not None and window.session.picture.label == "photo-v2.png"
         ),
         timeout=10_000,
     )

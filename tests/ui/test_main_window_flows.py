@@ -36,7 +36,7 @@ from desktop_app.core.prompts import Strength
 from desktop_app.core.results import PartialArrived
 from desktop_app.core.variation import Mode
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.results.cell import SOURCE, ResultCell
+from desktop_app.ui.results.cell import ResultCell
 from desktop_app.ui.results.viewer import ImageViewer
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
@@ -381,7 +381,7 @@ def _cell(window: MainWindow, index: int) -> ResultCell:
     return next(c for c in window.results.findChildren(ResultCell) if c.index == index)
 
 
-def test_the_viewer_opens_on_a_double_click_enter_and_the_source(
+def test_the_viewer_opens_on_a_double_click_and_enter_and_the_source_goes_back_to_framing(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
@@ -408,20 +408,11 @@ def test_the_viewer_opens_on_a_double_click_enter_and_the_source(
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)  # Esc closes it
     qtbot.waitUntil(lambda: not _viewers(window), timeout=30_000)
 
-    qtbot.waitUntil(lambda: window.results.thumbnail(SOURCE) is not None, timeout=30_000)
-    window.results.openRequested.emit(SOURCE)
-    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=30_000)
-    (viewer,) = _viewers(window)
-    assert viewer.windowTitle() == "photo.jpg"
-    assert not viewer.compare_button.isEnabled()  # nothing to compare the source with
-    viewer.close()
-    qtbot.waitUntil(lambda: not _viewers(window), timeout=30_000)
-
-    source = _cell(window, SOURCE)
-    qtbot.mouseDClick(source, Qt.MouseButton.LeftButton, pos=source.rect().center())
-    qtbot.waitUntil(lambda: len(_viewers(window)) == 1, timeout=30_000)
-    _viewers(window)[0].close()
-    qtbot.waitUntil(lambda: not _viewers(window), timeout=30_000)
+    # The source is no cell of the results: a click on it goes back to framing it.
+    assert window.moods.currentWidget() is window.results_panel
+    badge = window.results_panel.source_badge
+    qtbot.mouseClick(badge, Qt.MouseButton.LeftButton, pos=badge.rect().center())
+    assert window.moods.currentWidget() is window.source
 
 
 # -- 6. a rate limit ----------------------------------------------------------------------------
@@ -607,14 +598,14 @@ def test_arrow_keys_ctrl_c_and_tab_reach_the_results(
     grid.select(0)
     presses = [
         (Qt.Key.Key_Right, 1), (Qt.Key.Key_Right, 2), (Qt.Key.Key_Left, 1),
-        (Qt.Key.Key_Home, SOURCE), (Qt.Key.Key_Right, 0), (Qt.Key.Key_End, 3),
+        (Qt.Key.Key_Home, 0), (Qt.Key.Key_Right, 1), (Qt.Key.Key_End, 3),
         (Qt.Key.Key_Right, 3),
     ]  # fmt: skip
     for key, expected in presses:
         qtbot.keyClick(grid, key)
         assert grid.selected_index() == expected, key
     qtbot.keyClick(grid, Qt.Key.Key_Up)
-    assert grid.selected_index() in (SOURCE, 0, 1, 2, 3)
+    assert grid.selected_index() in (0, 1, 2, 3)
 
     grid.select(2)
     QGuiApplication.clipboard().clear()
@@ -1019,7 +1010,7 @@ def test_history_reopens_saves_and_varies_kept_runs(
         timeout=10_000,
     )
     assert window.session.picture is not None
-    assert window.session.picture.label == "photo-variation-2.png"
+    assert window.session.picture.label == "photo-v2.png"
 
 
 def test_a_nearly_full_disk_asks_before_paying(

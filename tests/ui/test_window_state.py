@@ -22,8 +22,8 @@ LARGE = QRect(0, 0, 2560, 1400)
 @pytest.mark.parametrize(
     ("available", "expected"),
     [
-        (LARGE, QSize(1180, 900)),
-        (LAPTOP, QSize(1180, 655)),
+        (LARGE, QSize(1600, 1000)),
+        (LAPTOP, QSize(1229, 655)),
         (NETBOOK, QSize(921, 504)),
         (HIDPI, QSize(864, 486)),
     ],

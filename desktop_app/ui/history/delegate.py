@@ -2,15 +2,20 @@
 
 Ten thousand rows of widgets would be slow to make and to scroll; a delegate paints only the rows
 in sight. A row: the source thumbnail, up to four result thumbnails ("+n" when there are more),
-then the prompt, the model and time, the cost (and the outcome when the run did not succeed),
-and a star on the right that can be clicked.
+four lines of text (see ``wording``: source and time; strength or edited prompt; model; status
+and cost) and a star that can be clicked.
+
+Two arrangements, by the row's width: a wide list puts the results between the source and the
+text, in one tier; a narrow one (the dock's default, about 340 px) puts the text beside the
+source and the results under both, so that the model, the status and the cost keep their whole
+words instead of ending in "Canc…".
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date
 
 from PySide6.QtCore import (
     QEvent,
@@ -34,10 +39,9 @@ from PySide6.QtGui import (
     QPalette,
     QPixmap,
 )
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop_app.core.cost import format_usd
-from desktop_app.core.library import Outcome
+from desktop_app.ui.history import wording
 from desktop_app.ui.history.model import RUN_ROLE, HistoryModel, RunRow
 
 THUMB = 56  # logical pixels: the side of every thumbnail square in a row
@@ -46,19 +50,44 @@ _PAD = 6
 _GAP = 4
 _SOURCE_GAP = 14  # a wider gap (with a thin rule) sets the source apart from its results
 _STAR = 18
+_TEXT_LINES = 4  # source · time; strength or prompt; model; status · cost
+# Below this much room beside the results the text moves beside the source, results under it.
+_TEXT_MIN_WIDE = 260
 _TEXT_CACHE_SIZE = 2000  # rows' elided texts; cleared when full (cheap to remake)
 _STAR_GOLD = QColor("#e8a317")
 _FAILURE_RED = QColor("#c62828")
 
-OUTCOME_LABELS = {
-    Outcome.RUNNING: "Running",
-    Outcome.PARTIAL: "Partly received",
-    Outcome.FAILED: "Failed",
-    Outcome.CANCELLED: "Cancelled",
-    Outcome.INTERRUPTED: "Interrupted",
-}
-
 Index = QModelIndex | QPersistentModelIndex
+
+
+def _one_tier() -> int:
+    """How wide the thumbnails of a one-tier row are, from its left edge to the text."""
+    return _PAD + THUMB + _SOURCE_GAP + RESULT_SLOTS * (THUMB + _GAP) + 2 * _PAD
+
+
+WIDE_MIN = _one_tier() + _TEXT_MIN_WIDE + 2 * _PAD + _STAR
+"""The narrowest row laid out in one tier (source, results, text)."""
+
+
+def is_wide(width: int) -> bool:
+    return width >= WIDE_MIN
+
+
+def app_line_height() -> int:
+    return QFontMetrics(QApplication.font()).height()
+
+
+def _text_block(line_height: int) -> int:
+    return max(THUMB, _TEXT_LINES * line_height)
+
+
+def row_height(width: int = 0, line_height: int | None = None) -> int:
+    """The height of every row of a list ``width`` wide, for text lines ``line_height`` high
+    (the application font's when None)."""
+    block = _text_block(app_line_height() if line_height is None else line_height)
+    if is_wide(width):
+        return 2 * _PAD + block
+    return 2 * _PAD + block + _GAP + THUMB
 
 
 @dataclass(frozen=True)
@@ -66,48 +95,38 @@ class RowGeometry:
     """Where each part of a row goes; shared by painting and clicking."""
 
     source: QRect
-    results: tuple[QRect, ...]
+    results: tuple[QRect, ...]  # as many as fit: the last shows "+n" for those left out
     text: QRect
     star: QRect
+    wide: bool
 
     @classmethod
-    def of(cls, rect: QRect) -> RowGeometry:
+    def of(cls, rect: QRect, line_height: int | None = None) -> RowGeometry:
+        line = app_line_height() if line_height is None else line_height
+        block = _text_block(line)
         top = rect.top() + _PAD
         source = QRect(rect.left() + _PAD, top, THUMB, THUMB)
-        left = source.right() + 1 + _SOURCE_GAP
-        results = tuple(
-            QRect(left + slot * (THUMB + _GAP), top, THUMB, THUMB) for slot in range(RESULT_SLOTS)
-        )
-        star = QRect(rect.right() - _PAD - _STAR, rect.center().y() - _STAR // 2, _STAR, _STAR)
-        text_left = results[-1].right() + 1 + 2 * _PAD
-        text = QRect(text_left, top, max(0, star.left() - _PAD - text_left), THUMB)
-        return cls(source, results, text, star)
-
-
-def row_height() -> int:
-    return THUMB + 2 * _PAD
-
-
-def format_when(created: datetime, now: datetime | None = None) -> str:
-    """A run's time as people say it: "Today 14:03", "Yesterday 09:12", "3 Dec 14:03"."""
-    local = created.astimezone()
-    today = (now or datetime.now()).astimezone().date()
-    clock = f"{local:%H:%M}"
-    if local.date() == today:
-        return f"Today {clock}"
-    if local.date() == today - timedelta(days=1):
-        return f"Yesterday {clock}"
-    if local.year == today.year:
-        return f"{local.day} {local:%b} {clock}"
-    return f"{local.day} {local:%b %Y}"
-
-
-def format_cost(run: RunRow) -> str:
-    if run.cost is not None:
-        return format_usd(run.cost)
-    if run.outcome is Outcome.RUNNING and run.estimated_cost is not None:
-        return f"about {format_usd(run.estimated_cost)}"
-    return "no cost recorded"  # a failed request is usually free; we do not guess"
+        if is_wide(rect.width()):
+            left = source.right() + 1 + _SOURCE_GAP
+            results = tuple(
+                QRect(left + slot * (THUMB + _GAP), top, THUMB, THUMB)
+                for slot in range(RESULT_SLOTS)
+            )
+            star_top = rect.top() + (rect.height() - _STAR) // 2
+            text_left = results[-1].right() + 1 + 2 * _PAD
+        else:
+            room = rect.width() - 2 * _PAD + _GAP
+            slots = max(1, min(RESULT_SLOTS, room // (THUMB + _GAP)))
+            below = top + block + _GAP
+            results = tuple(
+                QRect(rect.left() + _PAD + slot * (THUMB + _GAP), below, THUMB, THUMB)
+                for slot in range(slots)
+            )
+            star_top = top + max(0, (line - _STAR) // 2)  # beside the title
+            text_left = source.right() + 1 + _SOURCE_GAP
+        star = QRect(rect.right() - _PAD - _STAR + 1, star_top, _STAR, _STAR)
+        text = QRect(text_left, top, max(0, star.left() - _PAD - text_left), block)
+        return cls(source, results, text, star, is_wide(rect.width()))
 
 
 class RunDelegate(QStyledItemDelegate):
@@ -120,16 +139,17 @@ class RunDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._model = model
         self.chosen: dict[str, int] = {}  # run id -> the result "Vary this" and the tree use
-        self._text_cache: dict[tuple[str, bool, int, str], _RowTexts] = {}
+        self._text_cache: dict[tuple[object, ...], RowTexts] = {}
         self._star: QPainterPath | None = None
-        self._bold: dict[str, QFont] = {}  # font key -> that font in bold, for the prompts
+        self._bold: dict[str, QFont] = {}  # font key -> that font in bold, for the titles
 
     def chosen_result(self, run_id: str, pictures: int) -> int:
         """The chosen result of a run of ``pictures`` results (the first until one is chosen)."""
         return min(self.chosen.get(run_id, 0), max(0, pictures - 1))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        return QSize(max(option.rect.width(), 200), row_height())
+        width = option.rect.width()
+        return QSize(max(width, 200), row_height(width, option.fontMetrics.height()))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         # Straight from the model, not through data(): painting is the hot path of scrolling.
@@ -150,15 +170,18 @@ class RunDelegate(QStyledItemDelegate):
             )
         dpr = widget.devicePixelRatioF() if widget is not None else 1.0
         side_px = round(THUMB * dpr)
-        geometry = RowGeometry.of(opt.rect)
+        geometry = RowGeometry.of(opt.rect, opt.fontMetrics.height())
         palette = opt.palette
 
         painter.save()
         self._draw_thumb(painter, palette, geometry.source, run.id, run.source_path, side_px)
-        rule_x = geometry.source.right() + 1 + _SOURCE_GAP // 2
-        painter.setPen(palette.color(QPalette.ColorRole.Mid))
-        painter.drawLine(rule_x, geometry.source.top() + 8, rule_x, geometry.source.bottom() - 8)
+        if geometry.wide:  # a thin rule between what went in and what came out
+            rule_x = geometry.source.right() + 1 + _SOURCE_GAP // 2
+            painter.setPen(palette.color(QPalette.ColorRole.Mid))
+            top, bottom = geometry.source.top() + 8, geometry.source.bottom() - 8
+            painter.drawLine(rule_x, top, rule_x, bottom)
         results = run.result_paths
+        slots = len(geometry.results)
         if not results:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
             spread = geometry.results[0].united(geometry.results[-1])
@@ -167,12 +190,12 @@ class RunDelegate(QStyledItemDelegate):
             if slot >= len(results):
                 break
             self._draw_thumb(painter, palette, rect, run.id, results[slot], side_px)
-            hidden = len(results) - RESULT_SLOTS
-            if slot == RESULT_SLOTS - 1 and hidden > 0:
+            hidden = len(results) - slots
+            if slot == slots - 1 and hidden > 0:
                 self._draw_more(painter, rect, hidden + 1)
         if selected and results:
             chosen = self.chosen_result(run.id, len(results))
-            frame = geometry.results[min(chosen, RESULT_SLOTS - 1)]
+            frame = geometry.results[min(chosen, slots - 1)]
             pen_colour = palette.color(QPalette.ColorRole.HighlightedText)
             painter.setPen(pen_colour)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -193,7 +216,7 @@ class RunDelegate(QStyledItemDelegate):
             return False
         if event.button() != Qt.MouseButton.LeftButton:
             return False
-        geometry = RowGeometry.of(option.rect)
+        geometry = RowGeometry.of(option.rect, option.fontMetrics.height())
         point = event.position().toPoint()
         if event.type() == QEvent.Type.MouseButtonRelease and geometry.star.contains(point):
             self.starClicked.emit(run.id)
@@ -241,44 +264,51 @@ class RunDelegate(QStyledItemDelegate):
         run: RunRow,
         selected: bool,
     ) -> None:
-        texts = self._texts_for(run, opt.font, rect.width())
-        bold = self._bold.get(opt.font.key())
-        if bold is None:
-            bold = QFont(opt.font)
-            bold.setBold(True)
-            self._bold[opt.font.key()] = bold
+        bold = self._bold_of(opt.font)
+        texts = self.texts_for(run, opt.font, rect.width())
         palette = opt.palette
         main = palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
         muted = QColor(main) if selected else palette.color(QPalette.ColorRole.PlaceholderText)
         line = texts.line_height
-        top = rect.top() + max(0, (rect.height() - 3 * line) // 2)
+        top = rect.top() + max(0, (rect.height() - _TEXT_LINES * line) // 2)
         left_middle = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+        def at(row: int, indent: int = 0) -> QRect:
+            return QRect(rect.left() + indent, top + row * line, rect.width() - indent, line)
+
         painter.setFont(bold)
         painter.setPen(main)
-        painter.drawText(QRect(rect.left(), top, rect.width(), line), left_middle, texts.prompt)
+        painter.drawText(at(0), left_middle, texts.title)
         painter.setFont(opt.font)
         painter.setPen(muted)
-        second = QRect(rect.left(), top + line, rect.width(), line)
-        painter.drawText(second, left_middle, texts.meta)
-        third = QRect(rect.left(), top + 2 * line, rect.width(), line)
-        painter.drawText(third, left_middle, texts.cost)
-        if texts.outcome:
-            painter.setPen(main if selected else _FAILURE_RED)
-            outcome_rect = third.adjusted(texts.outcome_left, 0, 0, 0)
-            painter.drawText(outcome_rect, left_middle, texts.outcome)
+        painter.drawText(at(1), left_middle, texts.how)
+        painter.drawText(at(2), left_middle, texts.model)
+        painter.drawText(at(3, texts.status_width), left_middle, texts.cost)
+        if texts.alarming and not selected:
+            painter.setPen(_FAILURE_RED)
+        painter.drawText(at(3), left_middle, texts.status)
 
-    def _texts_for(self, run: RunRow, font: QFont, width: int) -> _RowTexts:
-        """Elided lines of a row, made once per run and width: measuring text is slow."""
-        key = (run.id, run.favourite, width, font.key())
+    def texts_for(self, run: RunRow, font: QFont, width: int) -> RowTexts:
+        """Elided lines of a row, made once per run and width: measuring text is slow. The
+        date is in the key because "14:32" becomes "Yesterday 14:32" at midnight."""
+        key = (run.id, run.outcome, run.cost, width, font.key(), date.today())
         texts = self._text_cache.get(key)
         if texts is None:
             if len(self._text_cache) > _TEXT_CACHE_SIZE:
                 self._text_cache.clear()
-            texts = _RowTexts.make(run, font, width)
+            texts = RowTexts.make(run, font, self._bold_of(font), width)
             self._text_cache[key] = texts
         return texts
+
+    def _bold_of(self, font: QFont) -> QFont:
+        bold = self._bold.get(font.key())
+        if bold is None:
+            bold = QFont(font)
+            bold.setBold(True)
+            self._bold[font.key()] = bold
+        return bold
 
     def _draw_star(
         self, painter: QPainter, palette: QPalette, rect: QRect, filled: bool, selected: bool
@@ -331,32 +361,34 @@ def _fit(pixmap: QPixmap, square: QRect) -> QRect:
 
 
 @dataclass(frozen=True, slots=True)  # thousands are cached: one object each, no QFont
-class _RowTexts:
+class RowTexts:
     line_height: int
-    prompt: str
-    meta: str
-    cost: str
-    outcome: str
-    outcome_left: int
+    title: str
+    how: str
+    model: str
+    status: str
+    cost: str  # " · $0.04", drawn after the status
+    status_width: int
+    alarming: bool
 
     @classmethod
-    def make(cls, run: RunRow, font: QFont, width: int) -> _RowTexts:
-        bold = QFont(font)
-        bold.setBold(True)
-        metrics = QFontMetrics(font)
-        elide = Qt.TextElideMode.ElideRight
-        cost = format_cost(run)
-        outcome = OUTCOME_LABELS.get(run.outcome)
-        outcome_left = metrics.horizontalAdvance(cost + " ")
+    def make(cls, run: RunRow, font: QFont, bold: QFont, width: int) -> RowTexts:
+        metrics, strong = QFontMetrics(font), QFontMetrics(bold)
+        right, middle = Qt.TextElideMode.ElideRight, Qt.TextElideMode.ElideMiddle
+        # The time is what sets runs of one picture apart: the name gives way, in its middle
+        # so that "-v2.png" stays.
+        when = f" · {wording.format_when(run.created)}"
+        room = max(0, width - strong.horizontalAdvance(when))
+        name = strong.elidedText(wording.source_label(run), middle, room)
+        status = metrics.elidedText(wording.status(run), right, width)
+        status_width = metrics.horizontalAdvance(status)
         return cls(
             line_height=metrics.height(),
-            prompt=QFontMetrics(bold).elidedText(run.prompt or "No prompt", elide, width),
-            meta=metrics.elidedText(
-                f"{run.model or run.mode} · {format_when(run.created)}", elide, width
-            ),
-            cost=cost,
-            outcome=metrics.elidedText(f"· {outcome}", elide, max(0, width - outcome_left))
-            if outcome
-            else "",
-            outcome_left=outcome_left,
+            title=name + when,
+            how=metrics.elidedText(wording.how(run), right, width),
+            model=metrics.elidedText(wording.model_name(run), right, width),
+            status=status,
+            cost=metrics.elidedText(f" · {wording.cost(run)}", right, max(0, width - status_width)),
+            status_width=status_width,
+            alarming=run.outcome in wording.ALARMING,
         )

@@ -1,16 +1,21 @@
 """The history beside the window, in a dock the user shows with Ctrl+H.
 
 The panel is built the first time the dock is shown: it reads the library and decodes
-thumbnails, which a window that has just started should not wait for.
+thumbnails, which a window that has just started should not wait for. Shown in a window too
+narrow for it, the dock floats instead of widening the window (see ``placement``).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+from desktop_app.ui.history import placement
 
 if TYPE_CHECKING:
     from desktop_app.session.session import Session
@@ -24,6 +29,20 @@ class HistoryDock(QDockWidget):
         self.setAccessibleName("History")
         self._session = session
         self.panel: HistoryPanel | None = None
+        self._floated_for_room = False  # floating because the window was too narrow
+
+    def setVisible(self, visible: bool) -> None:
+        # Every way of showing comes here (Ctrl+H, the View menu, show(), a restored layout),
+        # before the window's layout makes room for the dock by widening the window.
+        window = self.parentWidget()
+        if visible and self.isHidden() and isinstance(window, QMainWindow):
+            if self.panel is None:
+                self._build()
+            self._choose_place(window)
+        super().setVisible(visible)
+        if visible and self.isFloating():
+            self._keep_on_screen()
+            QTimer.singleShot(0, self, self._keep_on_screen)  # once the frame is drawn
 
     def showEvent(self, event: QShowEvent) -> None:
         if self.panel is None:
@@ -36,7 +55,7 @@ class HistoryDock(QDockWidget):
         session = self._session
         panel = HistoryPanel(session.library.get)
         panel.reopenRequested.connect(session.reopen_run)
-        panel.saveRequested.connect(session.save_stored)
+        panel.saveRequested.connect(self._save)
         panel.varyRequested.connect(session.vary_stored)
         panel.resultActivated.connect(self._reopen_result)
         session.runFinished.connect(self.refresh)
@@ -48,6 +67,41 @@ class HistoryDock(QDockWidget):
         if self.panel is not None:
             self.panel.refresh()
             self.panel.update_totals()
+
+    def _save(self, result_ids: list[str]) -> None:
+        handle = self._session.save_stored(result_ids)
+        panel = self.panel
+        if panel is not None:
+
+            def remember(paths: list[Path]) -> None:
+                panel.remember_saved(result_ids, paths)
+
+            handle.succeeded.connect(remember)
+
+    def _choose_place(self, window: QMainWindow) -> None:
+        if placement.has_room(window, self):
+            if self._floated_for_room:  # the window has grown since: back beside it
+                self.setFloating(False)
+                self._floated_for_room = False
+            return
+        if self.isFloating() and not self._floated_for_room:
+            return  # the user floated it: theirs to place
+        self.setFloating(True)
+        self._floated_for_room = True
+        frame = placement.drawer_frame(
+            window.frameGeometry(),
+            window.screen().availableGeometry(),
+            self.sizeHint().width(),
+        )
+        self.setGeometry(placement.contents_of(frame, self))
+
+    def _keep_on_screen(self) -> None:
+        if not self.isFloating() or not self.isVisible():
+            return
+        frame = self.frameGeometry()
+        fitted = placement.inside(frame, self.screen().availableGeometry())
+        if fitted != frame:
+            self.setGeometry(placement.contents_of(fitted, self))
 
     def _reopen_result(self, result_id: str) -> None:
         try:

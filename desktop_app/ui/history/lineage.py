@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.library import Library, LineageNode, RunRecord
-from desktop_app.ui.history.delegate import format_when
 from desktop_app.ui.history.loading import ThumbnailCache
+from desktop_app.ui.history.wording import format_when
 
 ICON_SIDE = 48
 RESULT_ID_ROLE = Qt.ItemDataRole.UserRole + 1

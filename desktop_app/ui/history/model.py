@@ -32,6 +32,7 @@ from PySide6.QtGui import QPixmap
 from desktop_app.core.library import Library, Outcome, RunRecord
 from desktop_app.core.library.rows import PageKey, RunSummary
 from desktop_app.qt.pool import Courier
+from desktop_app.ui.history import wording
 from desktop_app.ui.history.loading import ThumbnailCache
 
 PAGE_SIZE = 100
@@ -167,9 +168,11 @@ class HistoryModel(QAbstractListModel):
         if role == RUN_ROLE:
             return run
         if role == Qt.ItemDataRole.DisplayRole:
-            return run.prompt or run.source_name or "Untitled run"
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return describe_run(run)
+            return wording.title(run)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return wording.describe_run(run, "\n")  # one fact a line: a long line is unread
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return wording.describe_run(run)
         return None
 
     def canFetchMore(self, parent: Index) -> bool:
@@ -382,19 +385,3 @@ class HistoryModel(QAbstractListModel):
             if (other[_CREATED], other[_ID]) < key:
                 return row
         return len(self._runs) if len(self._runs) >= self._total else None
-
-
-def describe_run(run: RunRow) -> str:
-    """One sentence for a tooltip or a screen reader."""
-    pictures = len(run.result_paths)
-    parts = [
-        run.prompt or "No prompt",
-        f"{run.model or run.mode}",
-        f"{pictures} picture{'s' if pictures != 1 else ''} from {run.source_name or 'a paste'}",
-        run.created.astimezone().strftime("%d %b %Y %H:%M"),
-    ]
-    if run.outcome.value != "succeeded":
-        parts.append(run.outcome.value)
-    if run.favourite:
-        parts.append("starred")
-    return " · ".join(parts)

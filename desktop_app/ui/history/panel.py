@@ -1,5 +1,5 @@
 """The history: every run, newest first, to search, star, delete (with undo), reopen, save again,
-vary again, and see as a family tree.
+vary again, show in its folder, and see as a family tree.
 
 The panel only shows the library and reports intent through signals; the window wires them
 (reopening a run, saving files, starting a "Vary this"). Starring and deleting are the panel's
@@ -9,33 +9,51 @@ window opens it on first need: the panel calls it when it is first shown or refr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.core.cost import format_usd
 from desktop_app.core.library import RunRecord
-from desktop_app.ui.history.delegate import RunDelegate, row_height
+from desktop_app.core.library.files import result_id
+from desktop_app.ui.history import wording
+from desktop_app.ui.history.delegate import RunDelegate
+from desktop_app.ui.history.flow import FlowLayout
 from desktop_app.ui.history.lineage import LineageDialog
 from desktop_app.ui.history.model import HistoryModel, LibrarySource, RunRow
+from desktop_app.ui.history.run_list import RunList
 
 SEARCH_DELAY_MS = 250  # typing pauses this long before the list follows
 SCROLL_SETTLE_MS = 120  # thumbnails start decoding once scrolling pauses this long
 EMPTY_TEXT = "No runs yet: your variations will be kept here."
+SHOW_IN_FOLDER = "Show in folder"
+# The dock's first width: a narrow row's text column must hold its longest status and cost
+# whole. The thumbnail column, the star and the panel's own margins, frame and scroll bar
+# come around it.
+_WIDEST_STATUS = "Partly received · about $0.000"
+_AROUND_THE_TEXT = 170
+_LEAST_DEFAULT_WIDTH = 340
 
 
 class HistoryPanel(QWidget):
@@ -56,9 +74,10 @@ class HistoryPanel(QWidget):
         self._model = HistoryModel(library, self)
         self._deleted: list[RunRow] = []  # newest last: what Undo brings back
         self.lineage_dialog: LineageDialog | None = None
+        self.saved_folders: dict[str, Path] = {}  # result id -> where it was saved last
 
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search prompts, models and file names")
+        self.search.setPlaceholderText("Search history")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search history")
         self.search.setToolTip(
@@ -75,6 +94,7 @@ class HistoryPanel(QWidget):
 
         self.delegate = RunDelegate(self._model, self)
         self.delegate.starClicked.connect(self.on_star_clicked)
+        self.delegate.resultClicked.connect(self.on_result_clicked)
         self.list = RunList()
         self.list.setModel(self._model)
         self.list.setItemDelegate(self.delegate)
@@ -96,6 +116,7 @@ class HistoryPanel(QWidget):
         self._pages.addWidget(self.empty_label)
 
         self.undo_label = QLabel()
+        self.undo_label.setWordWrap(True)  # a long name must not widen the dock
         self.undo_button = QPushButton("Undo")
         self.undo_button.setToolTip("Bring the deleted run back (Ctrl+Z)")
         self.undo_button.clicked.connect(self.undo_delete)
@@ -109,17 +130,20 @@ class HistoryPanel(QWidget):
         self.reopen_button = _button("Reopen", "Show this run in the window again (Enter)")
         self.save_button = _button("Save again", "Save this run's pictures again")
         self.vary_button = _button("Vary this", "Make variations of the chosen picture")
+        self.folder_button = _button(SHOW_IN_FOLDER, "Open the folder that holds this picture")
         self.tree_button = _button("Family tree", "Which variation came from which")
         self.star_button = _button("Star", "Star or unstar this run (Ctrl+D)")
         self.delete_button = _button("Delete", "Delete this run; you can undo it (Delete)")
         self.reopen_button.clicked.connect(self.reopen_selected)
         self.save_button.clicked.connect(self.save_selected)
         self.vary_button.clicked.connect(self.vary_selected)
+        self.folder_button.clicked.connect(self.show_in_folder)
         self.tree_button.clicked.connect(self.show_family_tree)
         self.star_button.clicked.connect(self.toggle_star)
         self.delete_button.clicked.connect(self.delete_selected)
 
         self.totals_label = QLabel()
+        self.totals_label.setWordWrap(True)
         self.totals_label.setAccessibleName("Spending")
         self.totals_label.setToolTip("What your runs cost, from the usage OpenAI reported")
         self.count_label = QLabel()
@@ -128,12 +152,18 @@ class HistoryPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.starred_only)
-        actions = QHBoxLayout()
-        for button in (self.reopen_button, self.save_button, self.vary_button, self.tree_button):
+        # Wrapping, so that the panel is as narrow as its widest button (see flow.py).
+        actions = FlowLayout()
+        for button in (
+            self.reopen_button,
+            self.vary_button,
+            self.save_button,
+            self.folder_button,
+            self.tree_button,
+            self.star_button,
+            self.delete_button,
+        ):
             actions.addWidget(button)
-        actions.addStretch(1)
-        actions.addWidget(self.star_button)
-        actions.addWidget(self.delete_button)
         bottom = QHBoxLayout()
         bottom.addWidget(self.totals_label, 1)
         bottom.addWidget(self.count_label)
@@ -226,6 +256,28 @@ class HistoryPanel(QWidget):
         self.lineage_dialog = LineageDialog.open_for(self._model.library(), result_id, self)
         self.lineage_dialog.view.resultActivated.connect(self.resultActivated)
 
+    def remember_saved(self, result_ids: Iterable[str], paths: list[Path]) -> None:
+        """``result_ids`` were saved as ``paths``: Show in folder opens that folder now."""
+        if paths:
+            for result_id in result_ids:
+                self.saved_folders[result_id] = paths[0].parent
+            self._update_actions()
+
+    def chosen_folder(self) -> Path | None:
+        """Where the chosen picture is: the folder it was last saved to, else the library's
+        folder that keeps it."""
+        run = self.selected_run()
+        if run is None or not run.results:
+            return None
+        result = run.results[self.delegate.chosen_result(run.id, len(run.results))]
+        saved = self.saved_folders.get(result.id)
+        return saved if saved is not None and saved.is_dir() else result.path.parent
+
+    def show_in_folder(self) -> None:
+        folder = self.chosen_folder()
+        if folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
     def toggle_star(self) -> None:
         run = self._selected_row()
         if run is not None:
@@ -238,8 +290,7 @@ class HistoryPanel(QWidget):
         row = self.list.currentIndex().row()
         self._model.delete_run(run.id)
         self._deleted.append(run)
-        excerpt = _excerpt(run.prompt or run.source_name or "untitled")
-        self.undo_label.setText(f"Deleted the run “{excerpt}”.")
+        self.undo_label.setText(f"Deleted the run “{wording.title(run)}”.")
         self._undo_bar.show()
         if self._model.rowCount() > 0:
             self.list.setCurrentIndex(self._model.index(min(row, self._model.rowCount() - 1)))
@@ -251,8 +302,7 @@ class HistoryPanel(QWidget):
         self._model.restore_run(run.id)
         self.select_run(run.id)
         if self._deleted:
-            excerpt = _excerpt(self._deleted[-1].prompt or "untitled")
-            self.undo_label.setText(f"Deleted the run “{excerpt}”.")
+            self.undo_label.setText(f"Deleted the run “{wording.title(self._deleted[-1])}”.")
         else:
             self._undo_bar.hide()
 
@@ -281,6 +331,9 @@ class HistoryPanel(QWidget):
         if run is not None:
             self._model.set_favourite(run_id, not run.favourite)
 
+    def on_result_clicked(self, _run_id: str, _index: int) -> None:
+        self._update_actions()  # Show in folder's tooltip follows the chosen picture
+
     def on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._update_actions()
 
@@ -300,6 +353,13 @@ class HistoryPanel(QWidget):
         self._update_actions()
 
     # --- Qt events ---------------------------------------------------------------------------
+
+    def sizeHint(self) -> QSize:
+        # The dock's first width (QMainWindow gives a dock its size hint): no wider than a row
+        # needs, since the window must keep room for its own panels.
+        text = QFontMetrics(self.font()).horizontalAdvance(_WIDEST_STATUS)
+        width = max(_LEAST_DEFAULT_WIDTH, text + _AROUND_THE_TEXT)
+        return QSize(width, super().sizeHint().height())
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -339,6 +399,7 @@ class HistoryPanel(QWidget):
         chosen = self.delegate.chosen_result(run.id, pictures) + step
         self.delegate.chosen[run.id] = max(0, min(pictures - 1, chosen))
         self.list.viewport().update()
+        self._update_actions()
 
     def _update_actions(self) -> None:
         run = self._selected_row()  # not the whole record: this runs on every repaint of a row
@@ -346,8 +407,15 @@ class HistoryPanel(QWidget):
         has_results = run is not None and bool(run.result_paths)
         for button in (self.reopen_button, self.star_button, self.delete_button):
             button.setEnabled(has_run)
-        for button in (self.save_button, self.vary_button, self.tree_button):
+        for button in (self.save_button, self.vary_button, self.folder_button, self.tree_button):
             button.setEnabled(has_results)
+        chosen = self.delegate.chosen_result(run.id, len(run.result_paths)) if run else 0
+        saved = run is not None and result_id(run.id, chosen) in self.saved_folders
+        self.folder_button.setToolTip(
+            "Open the folder this picture was saved to"
+            if saved
+            else "Open the library folder that keeps this picture"
+        )
         self.star_button.setText("Unstar" if run is not None and run.favourite else "Star")
 
     def _empty_text(self) -> str:
@@ -366,55 +434,8 @@ class HistoryPanel(QWidget):
         shortcut.activated.connect(slot)
 
 
-class RunList(QTableView):
-    """The list of runs: a one-column table without headers or grid, which looks and acts like
-    a list.
-
-    Not a ``QListView``: that one lays every row out again each time a page is appended (Qt's
-    "be smarter about inserted items" to-do), asking the Python model about each row on the way;
-    50 ms of the GUI thread per page at 10,000 rows. A table keeps its rows as the sections of a
-    header, in C++, and appending a page costs nothing that grows with the rows above it.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        rows = self.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never measured
-        rows.setMinimumSectionSize(1)
-        rows.setDefaultSectionSize(row_height())
-        columns = self.horizontalHeader()
-        columns.hide()
-        columns.setStretchLastSection(True)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setCornerButtonEnabled(False)
-        self.setTabKeyNavigation(False)  # Tab leaves the list, as from any list
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-    def moveCursor(
-        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
-    ) -> QModelIndex:
-        # Home and End go to the first and last run, as in a list (in a table they would go
-        # to the first and last column of the row).
-        if cursorAction in (
-            QAbstractItemView.CursorAction.MoveHome,
-            QAbstractItemView.CursorAction.MoveEnd,
-        ):
-            modifiers |= Qt.KeyboardModifier.ControlModifier
-        return super().moveCursor(cursorAction, modifiers)
-
-
 def _button(text: str, tip: str) -> QPushButton:
     button = QPushButton(text)
     button.setToolTip(tip)
     button.setAccessibleName(text)
     return button
-
-
-def _excerpt(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,15 +1,26 @@
 """What will be uploaded, shown before it costs anything: a thumbnail, its size and format, and
-any rule the current mode would break."""
+any rule the current mode would break.
+
+UX.md: "Will send" before a run, "Sent" once the request has reached the server, so the words
+under the thumbnail are never ahead of what happened.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStyle, QVBoxLayout, QWidget
 
+if TYPE_CHECKING:
+    from desktop_app.session.session import Session
+
 THUMBNAIL_SIDE = 160  # logical pixels
 PLACEHOLDER = "No picture yet"
 BUSY_TEXT = "Preparing…"
+WILL_SEND = "Will send: {}"
+SENT = "Sent: {}"
 BUSY_OPACITY = 0.4  # the old thumbnail stays, faded, so the layout doesn't jump while encoding
 
 
@@ -74,6 +85,13 @@ class UploadPreview(QWidget):
         super().__init__(parent)
         self._description = ""
         self._busy = False
+        # Which upload the words are about: each new preparation is a new generation. A run
+        # sends the generation current when it started (prepared already, or being prepared
+        # with the same square and settings); once it is on the server, that one is "Sent".
+        self._upload: str | None = None  # set_upload's description; None: set_preview's text
+        self._generation = 0
+        self._run_generation: int | None = None
+        self._sent_generation: int | None = None
 
         self._thumbnail = _Thumbnail(self)
         self._thumbnail.setAccessibleName("Upload preview")
@@ -107,16 +125,66 @@ class UploadPreview(QWidget):
         Without an image the thumbnail says "No picture yet"; a non-empty ``description`` is
         still shown under it (e.g. why the upload couldn't be prepared).
         """
-        self._description = description
-        self._thumbnail.set_image(image)
-        self._thumbnail.setAccessibleDescription(description if image is not None else PLACEHOLDER)
-        self._show_details()
+        self._upload = None
+        self._show(image, description)
+
+    def set_upload(self, image: QImage, description: str) -> None:
+        """Shows the upload prepared for the next run: "Will send: 1024 × 1024 JPEG, 26 KB"
+        until a run has sent it, then "Sent: …"."""
+        self._upload = description
+        self._show(image, self._upload_text())
 
     def set_busy(self, busy: bool) -> None:
-        """While the upload is encoded off the GUI thread: fade the old one, say "Preparing…"."""
+        """While the upload is encoded off the GUI thread: fade the old one, say "Preparing…".
+
+        A new preparation is a new upload: nothing has sent it yet."""
+        if busy:
+            self._generation += 1
         self._busy = busy
         self._thumbnail.busy = busy
         self._thumbnail.update()
+        self._show_details()
+
+    def set_sent(self, sent: bool) -> None:
+        """Whether the upload shown has been sent ("Sent: …") or not yet ("Will send: …")."""
+        self._sent_generation = self._generation if sent else None
+        self._refresh_upload()
+
+    def is_sent(self) -> bool:
+        return self._sent_generation == self._generation
+
+    def follow(self, session: Session) -> None:
+        """Says "Sent" once a run of ``session`` has put the upload on the server."""
+        session.runStarted.connect(self.on_run_started)
+        session.runEvent.connect(self.on_run_event)
+
+    def on_run_started(self, _count: int = 0) -> None:
+        # The run sends the current generation; until it is on the server: "Will send".
+        self._run_generation = self._generation
+        self.set_sent(False)
+
+    def on_run_event(self, event: object) -> None:
+        from desktop_app.core.results import Phase, PhaseChanged
+
+        # WAITING: the request is sent and the server is working on it (billing starts).
+        if isinstance(event, PhaseChanged) and event.phase is Phase.WAITING:
+            self._sent_generation = self._run_generation
+            self._refresh_upload()
+
+    def _upload_text(self) -> str:
+        assert self._upload is not None
+        return (SENT if self.is_sent() else WILL_SEND).format(self._upload)
+
+    def _refresh_upload(self) -> None:
+        if self._upload is not None:
+            self._description = self._upload_text()
+            self._thumbnail.setAccessibleDescription(self._description)
+            self._show_details()
+
+    def _show(self, image: QImage | None, description: str) -> None:
+        self._description = description
+        self._thumbnail.set_image(image)
+        self._thumbnail.setAccessibleDescription(description if image is not None else PLACEHOLDER)
         self._show_details()
 
     def set_warnings(self, warnings: list[str]) -> None:

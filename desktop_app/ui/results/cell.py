@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QIcon,
     QMouseEvent,
@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -25,11 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.qt.checkerboard import paint_checkerboard
 from desktop_app.qt.thumbnails import THUMBNAIL_SIZE
 
 SOURCE = -1  # the index of the source cell, as the grid's signals report it
 FRAME_WIDTH = 3  # the selection frame: thick enough to find at a glance in a row of pictures
 _DIM_OPACITY = 0.55  # a partial preview is shown faded: it is not the picture that will be saved
+_LEAST_SIDE = 72  # logical pixels: three icons wide; smaller is not worth looking at
+_SETTLE_MS = 120  # a resize pauses this long before the thumbnails are smoothly scaled again
 
 
 class CellState(Enum):
@@ -48,14 +52,21 @@ class ThumbnailView(QWidget):
         super().__init__(parent)
         self.setFixedSize(side, side)
         self._pixmap: QPixmap | None = None
+        self._scaled: QPixmap | None = None  # the pixmap smoothly scaled to the current side
         self._dimmed = False
+        # While the window is being resized, the picture is drawn with a fast scaling; the
+        # smooth one is made once the size has settled (smooth scaling ten large thumbnails at
+        # every step of a resize would stall the window).
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(_SETTLE_MS)
+        self._settle.timeout.connect(self._rescale)
         self.status = QLabel(self)
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setWordWrap(True)
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)  # indeterminate: we cannot know how far along the server is
         self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(side // 2)
         self.busy.setMaximumHeight(self.fontMetrics().height() // 2 + 2)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
@@ -69,7 +80,40 @@ class ThumbnailView(QWidget):
 
     def set_pixmap(self, pixmap: QPixmap | None, *, dimmed: bool = False) -> None:
         self._pixmap = pixmap
+        self._scaled = None
         self._dimmed = dimmed
+        self._rescale()
+        self.update()
+
+    def set_side(self, side: int) -> None:
+        if side == self.width():
+            return
+        self.setFixedSize(side, side)
+        self.busy.setFixedWidth(max(side // 2, 8))
+        if self._pixmap is not None:
+            self._settle.start()
+
+    def _target(self) -> QRectF:
+        """Where the picture goes: fitted into the square and centred in it."""
+        assert self._pixmap is not None
+        size = self._pixmap.deviceIndependentSize()
+        scale = min(self.width() / size.width(), self.height() / size.height())
+        width, height = size.width() * scale, size.height() * scale
+        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+
+    def _rescale(self) -> None:
+        if self._pixmap is None or self._pixmap.isNull():
+            self._scaled = None
+            return
+        target = self._target()
+        ratio = self._pixmap.devicePixelRatio()
+        self._scaled = self._pixmap.scaled(
+            round(target.width() * ratio),
+            round(target.height() * ratio),
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        self._scaled.setDevicePixelRatio(ratio)
         self.update()
 
     def set_status(self, text: str, *, busy: bool) -> None:
@@ -87,14 +131,16 @@ class ThumbnailView(QWidget):
             painter.setBrush(palette.color(QPalette.ColorRole.Base))
             painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
             return
-        size = self._pixmap.deviceIndependentSize()
-        x = (self.width() - size.width()) / 2
-        y = (self.height() - size.height()) / 2
+        target = self._target()
+        if self._pixmap.hasAlphaChannel():
+            paint_checkerboard(painter, target)  # where the picture is see-through, show it
         if self._dimmed:
             painter.setOpacity(_DIM_OPACITY)
-        painter.drawPixmap(
-            QRectF(x, y, size.width(), size.height()), self._pixmap, QRectF(self._pixmap.rect())
-        )
+        scaled = self._scaled
+        if scaled is not None and scaled.deviceIndependentSize().toSize() == target.size().toSize():
+            painter.drawPixmap(target.topLeft(), scaled)
+        else:
+            painter.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
         if self.status.isVisible():
             # A plate behind the text keeps it readable over any picture, light or dark.
             painter.setOpacity(0.8)
@@ -119,12 +165,14 @@ class ResultCell(QWidget):
     saveClicked = Signal(int)  # index
     copyClicked = Signal(int)  # index
     varyClicked = Signal(int)  # index
+    dragStarted = Signal(int)  # index: the user drags the finished picture out
 
     def __init__(self, index: int, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.index = index
         self.state = CellState.EMPTY
         self._selected = False
+        self._press: QPoint | None = None  # where a left press started, for a drag out
         is_source = index == SOURCE
         name = "Source picture" if is_source else f"Variation {index + 1}"
         self.setAccessibleName(name)
@@ -164,7 +212,13 @@ class ResultCell(QWidget):
 
         # The square grows when the buttons need more room (large fonts, long translations),
         # so they always sit under the picture and every cell has the same size.
-        side = max(THUMBNAIL_SIZE, actions.sizeHint().width())
+        self.text_width = actions.sizeHint().width()  # below it, the buttons show icons only
+        self._set_button_text(shown=False)
+        actions.invalidate()  # a layout keeps its size hint until told it is stale
+        self.least_side = max(actions.sizeHint().width(), _LEAST_SIDE)
+        self._set_button_text(shown=True)
+        actions.invalidate()
+        side = max(THUMBNAIL_SIZE, self.text_width)
         self.thumbnail = ThumbnailView(side, self)
         self.caption = QLabel(self)
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
@@ -182,6 +236,7 @@ class ResultCell(QWidget):
         layout.addWidget(self.caption)
         layout.addLayout(actions)
         self.setFixedSize(layout.sizeHint())
+        self.chrome = (self.width() - side, self.height() - side)  # around the picture
         for button in self._buttons():
             button.setVisible(False)  # until the result is in; the row keeps its place
         self._update_caption()
@@ -206,6 +261,24 @@ class ResultCell(QWidget):
         return (self.save_button, self.copy_button, self.vary_button)
 
     # --- state -------------------------------------------------------------------------------
+
+    def set_side(self, side: int) -> None:
+        """Makes the picture ``side`` pixels square; the cell grows or shrinks around it."""
+        if side == self.thumbnail.width():
+            return
+        self._set_button_text(shown=side >= self.text_width)
+        self.thumbnail.set_side(side)
+        self.setFixedSize(side + self.chrome[0], side + self.chrome[1])
+        self._update_caption()
+
+    def _set_button_text(self, *, shown: bool) -> None:
+        style = (
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if shown
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        for button in self._buttons():
+            button.setToolButtonStyle(style)
 
     def set_caption(self, caption: str) -> None:
         self._caption_text = caption
@@ -293,10 +366,29 @@ class ResultCell(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position().toPoint()
             self.pressed.emit(self.index)
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        press, moved = self._press, event.position().toPoint()
+        if (
+            press is not None
+            and event.buttons() & Qt.MouseButton.LeftButton
+            and (moved - press).manhattanLength() >= QApplication.startDragDistance()
+            and self.state is CellState.READY
+            and self.index != SOURCE
+        ):
+            self._press = None
+            self.dragStarted.emit(self.index)
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press = None
+        super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

@@ -1,16 +1,19 @@
-"""The results: the source pinned first, then one cell per variation, wrapping to the width.
+"""The results: one cell per variation of the run, all in view at once.
 
-The grid only displays and reports intent (save, copy, vary, open); the window owns the bytes and
-does the work. Thumbnails are decoded off the GUI thread (``thumbnails``); each run bumps a
-generation number so a decode that finishes after ``start_run`` or ``clear`` is dropped.
+The cells share the space they are given (``fit``): n = 1 fills it, n = 10 takes as many columns
+as make the pictures largest, and nothing needs scrolling unless the window is smaller than any
+sensible cell. The grid only displays and reports intent (save, copy, vary, open); the window
+owns the bytes and does the work. Thumbnails are decoded off the GUI thread (``thumbnails``);
+each run bumps a generation number so a decode that finishes after ``start_run`` or ``clear`` is
+dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFocusEvent, QImage, QKeyEvent, QPalette, QPixmap, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFocusEvent, QImage, QKeyEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -21,26 +24,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.qt.thumbnails import ThumbnailLoader
-from desktop_app.ui.results.cell import SOURCE, ResultCell
-from desktop_app.ui.results.flow_layout import FlowLayout
+from desktop_app.qt.thumbnails import THUMBNAIL_SIZE, ThumbnailLoader
+from desktop_app.ui.results.cell import ResultCell
+from desktop_app.ui.results.fit import Fit, best_fit
 
 _CELLS_PER_TURN = 1  # ~3 ms of building per turn of the event loop
 _TURN_GAP_MS = 2  # not 0: other timers (an animation, a countdown) get their turn in between
 
-_SOURCE_KEY = "source"
+_LARGEST_SIDE = 1024  # logical pixels: past this a single variation is large enough
+_MARGIN = 6  # around the cells, inside the grid
+# Thumbnails are decoded at least this large (device pixels grow with the screen's scale), so a
+# grid that grows with the window shows them sharp without decoding them again.
+_DECODE_LEAST = 2 * THUMBNAIL_SIZE
+_DECODE_MOST = 1536
 
 
 class ResultsGrid(QWidget):
-    """Source and variations as thumbnails; keyboard and mouse select, the window acts."""
+    """The run's variations as thumbnails; keyboard and mouse select, the window acts."""
 
     selectionChanged = Signal(int)
-    """The selected cell changed: -1 is the source, 0..n-1 a result. Not emitted when the
-    selection simply disappears (``clear``, ``set_source(None)``): the caller did that itself."""
+    """The selected cell changed (0..n-1). Not emitted when the selection simply disappears
+    (``clear``, a new run): the caller did that itself."""
     saveRequested = Signal(int)  # result index: the cell's Save button
     copyRequested = Signal(int)  # result index: the cell's Copy button
     varyRequested = Signal(int)  # result index: "Vary this", the result becomes the new source
-    openRequested = Signal(int)  # -1 or result index: double-click or Enter on a finished cell
+    openRequested = Signal(int)  # result index: double-click or Enter on a finished cell
+    dragRequested = Signal(int)  # result index: a finished cell is being dragged out
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,22 +58,21 @@ class ResultsGrid(QWidget):
         self._loader = ThumbnailLoader(self)
         self._loader.ready.connect(self.on_thumbnail_ready)
         self._generation = 0
-        self._source_generation = 0
-        self._source: ResultCell | None = None
         self._cells: list[ResultCell] = []
         self._planned = 0  # cells of this run, built or about to be
         self._adding = False  # more cells are due on the next turn of the event loop
         self._finished: set[int] = set()
         self._failed: set[int] = set()
         self._selected: int | None = None
-        self._cell_size = _measure_cell()
+        probe = ResultCell(0, "1")  # every cell is alike: a throwaway one tells their frame
+        self._chrome, self._least = probe.chrome, probe.least_side
+        probe.deleteLater()
+        self._fit = Fit(1, 1, THUMBNAIL_SIZE, fits=True)
 
         self._content = QWidget()
-        self._flow = FlowLayout(self._content)
-        self._hint = QLabel("Variations appear here")
+        self._hint = QLabel("Variations appear here", self._content)
         self._hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._flow.addWidget(self._hint)
 
         self._scroll = QScrollArea(self)
         self._scroll.setWidget(self._content)
@@ -72,43 +80,16 @@ class ResultsGrid(QWidget):
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows move the selection, not it
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.viewport().installEventFilter(self)  # its size decides the cells' size
         self._scroll.viewport().setBackgroundRole(QPalette.ColorRole.Window)
         self._content.setBackgroundRole(QPalette.ColorRole.Window)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._scroll)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self._sync_hint()
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._arrange()
 
     # --- what the window calls ---------------------------------------------------------------
-
-    def set_source(
-        self, image: QImage | None, label: str, full_size: tuple[int, int] | None = None
-    ) -> None:
-        """Shows ``image`` as the first cell, captioned "Source · label"; None removes it.
-
-        ``full_size`` is the picture's real size when ``image`` is a downscaled preview."""
-        self._source_generation += 1
-        self._loader.forget(self._source_key())
-        if image is None or image.isNull():
-            if self._source is not None:
-                if self._selected == SOURCE:
-                    self._selected = None
-                self._remove_cell(self._source)
-                self._source = None
-            self._sync_hint()
-            return
-        caption = f"Source · {label}" if label else "Source"
-        if self._source is None:
-            self._source = self._new_cell(SOURCE, caption)
-            self._flow.insertWidget(0, self._source)
-            self._source.show()  # now, not on the next turn of the event loop
-        else:
-            self._source.set_caption(caption)  # the old picture stays until the new one is ready
-        width, height = full_size or (image.width(), image.height())
-        self._source.details.setText(f"{width} × {height}")
-        self._loader.request(self._source_key(), image, self._thumbnail_px(self._source))
-        self._sync_hint()
 
     def start_run(self, count: int) -> None:
         """Replaces the result cells with ``count`` placeholders ("Waiting…").
@@ -118,9 +99,9 @@ class ResultsGrid(QWidget):
         can arrive; one that does anyway gets its cell built on the spot)."""
         self._drop_results()
         self._planned = count
+        self._arrange()  # the size every cell of this run will have
         self._add_cells(_CELLS_PER_TURN)
-        self._sync_hint()
-        if count and self._selected != SOURCE:
+        if count:
             self.select(0)  # the frame waits where the first picture will land
 
     def _add_cells(self, most: int) -> None:
@@ -128,7 +109,7 @@ class ResultsGrid(QWidget):
             cell = self._new_cell(index, str(index + 1))
             cell.set_waiting()
             self._cells.append(cell)
-            self._flow.addWidget(cell)
+            self._place(index)
             cell.show()
         if len(self._cells) < self._planned and not self._adding:
             self._adding = True
@@ -178,8 +159,18 @@ class ResultsGrid(QWidget):
         """Whether ``set_result`` delivered this result (its thumbnail may still be decoding)."""
         return index in self._finished
 
+    def shows_result(self, index: int) -> bool:
+        """Whether the cell shows its finished picture (decoded, no longer the preview)."""
+        cell = self._cell(index)
+        return (
+            cell is not None
+            and index in self._finished
+            and cell.thumbnail.pixmap() is not None
+            and not cell.thumbnail.status.text()
+        )
+
     def thumbnail(self, index: int) -> QPixmap | None:
-        """The pixmap shown in a cell (-1 = source), or None while there is none."""
+        """The pixmap shown in a cell, or None while there is none."""
         cell = self._cell(index)
         return cell.thumbnail.pixmap() if cell is not None else None
 
@@ -187,9 +178,8 @@ class ResultsGrid(QWidget):
         return self._selected
 
     def select(self, index: int) -> None:
-        """Selects a cell (-1 = source); an index that is not shown is ignored."""
-        if index >= 0:
-            self._ensure_cell(index)
+        """Selects a cell; an index that is not shown is ignored."""
+        self._ensure_cell(index)
         cell = self._cell(index)
         if cell is None or index == self._selected:
             return
@@ -203,19 +193,26 @@ class ResultsGrid(QWidget):
         self.selectionChanged.emit(index)
 
     def clear(self) -> None:
-        """Removes the source and every result; the empty hint comes back."""
-        self.set_source(None, "")
+        """Removes every result; the empty hint comes back."""
         self._drop_results()
-        self._sync_hint()
+        self._arrange()
+
+    def cell_rect(self, index: int) -> QRect:
+        """Where a cell is, in the grid's own coordinates (empty when there is no such cell)."""
+        cell = self._cell(index)
+        if cell is None:
+            return QRect()
+        return QRect(cell.mapTo(self, cell.rect().topLeft()), cell.size())
+
+    def visible_rect(self) -> QRect:
+        """The part of the grid that shows cells, in its own coordinates."""
+        viewport = self._scroll.viewport()
+        return QRect(viewport.mapTo(self, viewport.rect().topLeft()), viewport.size())
 
     # --- slots -------------------------------------------------------------------------------
 
     @Slot(object, object)
     def on_thumbnail_ready(self, key: Hashable, image: QImage | None) -> None:
-        if key == self._source_key():
-            if self._source is not None:
-                self._show(self._source, image, partial=False)
-            return
         if not isinstance(key, tuple) or key[0] != self._generation:
             return  # the loader already drops forgotten keys; this guards against reuse
         index: int = key[1]
@@ -315,14 +312,14 @@ class ResultsGrid(QWidget):
         cell.saveClicked.connect(self.on_cell_save)
         cell.copyClicked.connect(self.on_cell_copy)
         cell.varyClicked.connect(self.on_cell_vary)
+        cell.dragStarted.connect(self.dragRequested)
         return cell
 
     def _drop_results(self) -> None:
         for index in range(len(self._cells)):
             self._loader.forget(self._key(index))
         self._generation += 1
-        if self._selected is not None and self._selected != SOURCE:
-            self._selected = None
+        self._selected = None
         for cell in self._cells:
             self._remove_cell(cell)
         self._cells = []
@@ -331,7 +328,6 @@ class ResultsGrid(QWidget):
         self._failed.clear()
 
     def _remove_cell(self, cell: ResultCell) -> None:
-        self._flow.removeWidget(cell)
         cell.hide()
         cell.deleteLater()
 
@@ -364,14 +360,12 @@ class ResultsGrid(QWidget):
         return 0 <= index < len(self._cells) and index not in self._finished | self._failed
 
     def _cell(self, index: int | None) -> ResultCell | None:
-        if index == SOURCE:
-            return self._source
         if index is not None and 0 <= index < len(self._cells):
             return self._cells[index]
         return None
 
     def _all_cells(self) -> list[ResultCell]:
-        return ([self._source] if self._source is not None else []) + self._cells
+        return list(self._cells)
 
     def _order(self) -> list[int]:
         return [cell.index for cell in self._all_cells()]
@@ -379,52 +373,77 @@ class ResultsGrid(QWidget):
     def _key(self, index: int) -> tuple[int, int]:
         return (self._generation, index)
 
-    def _source_key(self) -> tuple[str, int]:
-        return (_SOURCE_KEY, self._source_generation)
-
     def _thumbnail_px(self, cell: ResultCell) -> int:
-        # Device pixels, so thumbnails stay crisp at 200 %.
-        return round(cell.thumbnail.width() * self.devicePixelRatioF())
+        # Device pixels, so thumbnails stay crisp at 200 %; generously, so that a grid that
+        # grows with the window needs no second decode.
+        side = max(cell.thumbnail.width(), _DECODE_LEAST) * self.devicePixelRatioF()
+        return min(round(side), _DECODE_MOST)
 
-    def _sync_hint(self) -> None:
-        # Beside the source, the hint takes the place of the first variation; alone, it sits in
-        # the middle of the empty area. Either way it is a row high, so nothing jumps later.
-        self._hint.setVisible(not self._cells)
-        self._hint.setFixedHeight(self._cell_size.height())
-        width = self._cell_size.width()
-        if self._source is None:
-            # From our own width: the viewport's may lag behind while the layout catches up.
-            # Leaving room for a scroll bar keeps it from appearing because of the hint.
-            margins = self._flow.contentsMargins()
-            scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-            room = self.width() - margins.left() - margins.right() - scroll_bar
-            width = max(width, room)
-        self._hint.setFixedWidth(width)
+    # --- layout ------------------------------------------------------------------------------
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._sync_hint()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._arrange()
+        return super().eventFilter(watched, event)
 
-    def sizeHint(self) -> QSize:
-        """One row: the source and three variations, fully visible."""
-        margins = self._flow.contentsMargins()
-        gap = self._flow.spacing_for(Qt.Orientation.Horizontal)
-        width = 4 * self._cell_size.width() + 3 * gap + margins.left() + margins.right()
-        return QSize(width, self._cell_size.height() + margins.top() + margins.bottom())
+    def _room(self) -> QSize:
+        viewport = self._scroll.viewport().size()
+        return QSize(viewport.width() - 2 * _MARGIN, viewport.height() - 2 * _MARGIN)
 
-    def minimumSizeHint(self) -> QSize:
-        """A whole row stays visible however small the window gets."""
-        margins = self._flow.contentsMargins()
-        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        return QSize(
-            self._cell_size.width() + margins.left() + margins.right() + scroll,
-            self._cell_size.height() + margins.top() + margins.bottom(),
+    def _arrange(self) -> None:
+        """Sizes every cell for the run's count and the space there is, and places them."""
+        room = self._room()
+        count = self._planned
+        gap = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
+        self._gap = max(gap, 0)
+        self._fit = best_fit(
+            count,
+            room.width(),
+            room.height(),
+            chrome=self._chrome,
+            gap=self._gap,
+            least=self._least,
+            most=_LARGEST_SIDE,
+        )
+        # Scrolls only when even the smallest cells do not fit (a tiny window).
+        height = 0 if self._fit.fits else 2 * _MARGIN + self._block().height()
+        self._content.setMinimumHeight(height)
+        for index in range(len(self._cells)):
+            self._place(index)
+        self._hint.setGeometry(self._content.rect() if count == 0 else QRect())
+        self._hint.setVisible(count == 0)
+
+    def _block(self) -> QSize:
+        """The size of all the cells together, gaps included."""
+        fit, gap = self._fit, self._gap
+        width = fit.columns * (fit.side + self._chrome[0]) + (fit.columns - 1) * gap
+        height = fit.rows * (fit.side + self._chrome[1]) + (fit.rows - 1) * gap
+        return QSize(width, height)
+
+    def _place(self, index: int) -> None:
+        fit, gap, cell = self._fit, self._gap, self._cells[index]
+        cell.set_side(fit.side)
+        block = self._block()
+        viewport = self._scroll.viewport().size()
+        left = max(_MARGIN, (viewport.width() - block.width()) // 2)
+        top = max(_MARGIN, (viewport.height() - block.height()) // 2) if fit.fits else _MARGIN
+        row, column = divmod(index, fit.columns)
+        if row == fit.rows - 1:  # a short last row is centred under the others
+            in_row = self._planned - row * fit.columns
+            left += (fit.columns - in_row) * (fit.side + self._chrome[0] + gap) // 2
+        cell.move(
+            left + column * (fit.side + self._chrome[0] + gap),
+            top + row * (fit.side + self._chrome[1] + gap),
         )
 
+    def sizeHint(self) -> QSize:
+        """Two rows of two cells of the usual size."""
+        cell = THUMBNAIL_SIZE + self._chrome[0], THUMBNAIL_SIZE + self._chrome[1]
+        return QSize(2 * cell[0] + 2 * _MARGIN, 2 * cell[1] + 2 * _MARGIN)
 
-def _measure_cell() -> QSize:
-    """Every cell has the same size; a throwaway one tells it (fonts and style decide)."""
-    probe = ResultCell(0, "1")
-    size = probe.size()
-    probe.deleteLater()
-    return size
+    def minimumSizeHint(self) -> QSize:
+        """One smallest cell: the grid never makes the window larger than that."""
+        return QSize(
+            self._least + self._chrome[0] + 2 * _MARGIN,
+            self._least + self._chrome[1] + 2 * _MARGIN,
+        )

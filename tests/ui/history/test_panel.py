@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library, Outcome
@@ -365,18 +365,24 @@ def test_screenshot_of_an_empty_history(
     assert panel.grab().save(str(screenshots / "history-empty.png"))
 
 
-def test_panel_fits_in_a_dock_without_overlap(make_panel: PanelFactory, library: Library) -> None:
+@pytest.mark.parametrize("width", [660, 300])
+def test_the_buttons_wrap_instead_of_widening_the_panel(
+    make_panel: PanelFactory, library: Library, width: int
+) -> None:
     add_run(library)
-    panel = make_panel(library)
-    buttons: list[QWidget] = [
+    panel = make_panel(library, size=(width, 460))
+    assert panel.minimumSizeHint().width() <= 320  # the dock may be this narrow
+    buttons: list[QPushButton] = [
         panel.reopen_button,
-        panel.save_button,
         panel.vary_button,
+        panel.save_button,
+        panel.folder_button,
         panel.tree_button,
         panel.star_button,
         panel.delete_button,
     ]
-    rights = [button.mapTo(panel, QPoint(button.width(), 0)).x() for button in buttons]
-    lefts = [button.mapTo(panel, QPoint(0, 0)).x() for button in buttons]
-    assert all(left >= right for left, right in zip(lefts[1:], rights[:-1], strict=True))
-    assert max(rights) <= panel.width()
+    rects = [QRect(button.mapTo(panel, QPoint(0, 0)), button.size()) for button in buttons]
+    for number, rect in enumerate(rects):
+        assert panel.rect().contains(rect), (buttons[number].text(), rect, panel.rect())
+        for other in rects[number + 1 :]:
+            assert not rect.intersects(other), (rect, other)

@@ -10,7 +10,11 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop_app.core.imaging import Square
+from desktop_app.core.results import Phase, PhaseChanged
+from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.picture.upload_preview import UploadPreview
+from tests.ui.conftest import _generate, _jpeg, _load
 
 DESCRIPTION = "1024 × 1024 JPEG, 180 KB"
 
@@ -79,6 +83,84 @@ def test_busy_says_preparing_then_restores(preview: UploadPreview) -> None:
     preview.set_preview(upload_image(512), "512 × 512 PNG, 90 KB")  # arrives while still busy
     preview.set_busy(False)
     assert preview.description() == "512 × 512 PNG, 90 KB"
+
+
+def test_an_upload_will_be_sent_until_a_run_has_sent_it(preview: UploadPreview) -> None:
+    preview.set_upload(upload_image(), DESCRIPTION)
+    assert preview.description() == f"Will send: {DESCRIPTION}"
+    [thumbnail] = named(preview, "Upload preview")
+    assert thumbnail.accessibleDescription() == f"Will send: {DESCRIPTION}"
+    preview.on_run_started(4)
+    preview.on_run_event(PhaseChanged(Phase.CONNECTING))
+    preview.on_run_event(PhaseChanged(Phase.UPLOADING))
+    assert preview.description() == f"Will send: {DESCRIPTION}"  # not on the server yet
+    preview.on_run_event(PhaseChanged(Phase.WAITING))  # the request is sent
+    assert preview.description() == f"Sent: {DESCRIPTION}" == thumbnail.accessibleDescription()
+    assert preview.is_sent()
+    preview.on_run_event(PhaseChanged(Phase.RECEIVING))
+    assert preview.description() == f"Sent: {DESCRIPTION}"
+    # Another run of the same upload: "Will send" again until it is on the server.
+    preview.on_run_started(4)
+    assert preview.description() == f"Will send: {DESCRIPTION}"
+    preview.on_run_event(PhaseChanged(Phase.WAITING))
+    # A new square or setting is a new upload: nothing has sent that one.
+    preview.set_busy(True)
+    assert preview.description() == "Preparing…"
+    preview.set_upload(upload_image(512), "512 × 512 PNG, 90 KB")
+    preview.set_busy(False)
+    assert preview.description() == "Will send: 512 × 512 PNG, 90 KB"
+    preview.set_sent(True)
+    assert preview.description() == "Sent: 512 × 512 PNG, 90 KB"
+    preview.set_sent(False)
+    assert preview.description() == "Will send: 512 × 512 PNG, 90 KB"
+    # A reason the upload couldn't be made is no upload: no "Will send" before it.
+    preview.set_preview(None, "The picture couldn't be prepared.")
+    assert preview.description() == "The picture couldn't be prepared."
+
+
+def test_a_run_started_while_its_upload_is_prepared_says_sent_when_it_comes(
+    preview: UploadPreview,
+) -> None:
+    preview.set_upload(upload_image(), DESCRIPTION)
+    preview.set_busy(True)  # Ctrl+Return right after a change: the run prepares the same upload
+    preview.on_run_started(1)
+    preview.on_run_event(PhaseChanged(Phase.WAITING))
+    preview.set_upload(upload_image(512), "512 × 512 PNG, 90 KB")
+    preview.set_busy(False)
+    assert preview.description() == "Sent: 512 × 512 PNG, 90 KB"
+
+
+def test_a_change_during_a_run_is_not_what_the_run_sent(preview: UploadPreview) -> None:
+    preview.set_upload(upload_image(), DESCRIPTION)
+    preview.on_run_started(1)
+    preview.set_busy(True)  # the square moved while the run was connecting
+    preview.set_upload(upload_image(512), "512 × 512 PNG, 90 KB")
+    preview.set_busy(False)
+    preview.on_run_event(PhaseChanged(Phase.WAITING))  # the run sent the one before
+    assert preview.description() == "Will send: 512 × 512 PNG, 90 KB"
+
+
+def test_the_window_says_will_send_before_a_run_and_sent_after(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    before = window.preview.description()
+    assert before.startswith("Will send: 1024 × 1024 ")  # then the format and the size
+    assert before.endswith(" KB")
+    seen: list[str] = []
+    window.session.runStarted.connect(lambda _n: seen.append(window.preview.description()))
+    _generate(qtbot, window, 1)
+    assert seen == [before]  # as the run starts, nothing has been sent yet
+    assert window.preview.description() == before.replace("Will send: ", "Sent: ", 1)
+    window.parameters.count.setValue(2)  # the count changes nothing in the upload
+    assert window.preview.description().startswith("Sent: ")
+    # A new square is a new upload: it will be sent by the next run, not by the last one.
+    window.crop_view.set_square(Square(0, 0, 500))
+    qtbot.waitUntil(
+        lambda: window.session.square == Square(0, 0, 500) and window.session.prepared is not None,
+        timeout=30_000,
+    )
+    qtbot.waitUntil(lambda: window.preview.description().startswith("Will send: "), timeout=30_000)
 
 
 def test_warnings_come_with_icons_and_go_away(qtbot: QtBot, preview: UploadPreview) -> None:

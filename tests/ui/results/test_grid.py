@@ -1,4 +1,5 @@
-"""The results grid: cells, thumbnails made off the GUI thread, selection, and what it asks for."""
+"""The results grid: every cell of a run in view, thumbnails made off the GUI thread, selection,
+and what it asks for."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def result_png(index: int) -> bytes:
 def grid(qtbot: QtBot) -> Iterator[ResultsGrid]:
     widget = ResultsGrid()
     qtbot.addWidget(widget)
-    widget.resize(1320, widget.sizeHint().height())  # the source and four results in a row
+    widget.resize(1320, 420)  # four results in a row
     widget.show()
     qtbot.waitExposed(widget)
     yield widget
@@ -76,8 +77,7 @@ def button(grid: ResultsGrid, name: str) -> QToolButton:
 
 
 def status(grid: ResultsGrid, index: int) -> str:
-    name = "Source picture" if index == -1 else f"Variation {index + 1}"
-    label = cell(grid, name).thumbnail.status
+    label = cell(grid, f"Variation {index + 1}").thumbnail.status
     return label.text() if label.isVisibleTo(grid) else ""
 
 
@@ -100,11 +100,10 @@ def wait_ready(qtbot: QtBot, grid: ResultsGrid, indexes: list[int]) -> None:
 
 
 def fill(qtbot: QtBot, grid: ResultsGrid, count: int = 4) -> None:
-    grid.set_source(picture(1500, 1000, "#8a6a3d"), "holiday-photo.jpg")
     grid.start_run(count)
     for index in range(count):
         grid.set_result(index, result_png(index))
-    wait_ready(qtbot, grid, [-1, *range(count)])
+    wait_ready(qtbot, grid, list(range(count)))
 
 
 def test_empty_grid_shows_a_quiet_hint(grid: ResultsGrid, screenshots: Path) -> None:
@@ -116,17 +115,36 @@ def test_empty_grid_shows_a_quiet_hint(grid: ResultsGrid, screenshots: Path) -> 
     grid.grab().save(str(screenshots / "results-empty.png"))
 
 
-def test_a_source_alone_has_the_hint_beside_it(
-    qtbot: QtBot, grid: ResultsGrid, screenshots: Path
+@pytest.mark.parametrize("size", [(700, 340), (1000, 560), (1500, 800)])
+@pytest.mark.parametrize("count", [1, 2, 4, 7, 10])
+def test_every_cell_of_a_run_is_in_view_without_scrolling(
+    qtbot: QtBot, grid: ResultsGrid, size: tuple[int, int], count: int
 ) -> None:
-    grid.set_source(picture(900, 1200, "#8a6a3d"), "portrait.jpg")
-    wait_ready(qtbot, grid, [-1])
-    hint = next(w for w in grid.findChildren(QLabel) if w.text() == "Variations appear here")
-    source = cell(grid, "Source picture")
-    assert hint.isVisibleTo(grid) and hint.x() > source.x() + source.width() // 2
-    assert abs(hint.y() - source.y()) < 2  # on the source's row, where the first cell will be
-    assert cell(grid, "Source picture").details.text() == "900 × 1200"
-    grid.grab().save(str(screenshots / "results-source-only.png"))
+    grid.resize(*size)
+    grid.start_run(count)
+    qtbot.waitUntil(lambda: shown_cells(grid) == count, timeout=30_000)
+    visible = grid.visible_rect()
+    rects = [grid.cell_rect(i) for i in range(count)]
+    assert all(visible.contains(rect) for rect in rects), (visible, rects)
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+    assert len({rect.size().toTuple() for rect in rects}) == 1  # all alike
+
+
+def test_cells_grow_and_shrink_with_the_grid(qtbot: QtBot, grid: ResultsGrid) -> None:
+    fill(qtbot, grid, count=4)
+    small = cell(grid, "Variation 1").thumbnail.width()
+    grid.resize(2000, 700)
+    qtbot.waitUntil(lambda: cell(grid, "Variation 1").thumbnail.width() > small, timeout=30_000)
+    large = cell(grid, "Variation 1").thumbnail.width()
+    assert button(grid, "Save variation 1").toolButtonStyle() == (
+        Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    )
+    grid.resize(400, 200)  # too small for words under the picture: the buttons keep icons
+    qtbot.waitUntil(lambda: cell(grid, "Variation 1").thumbnail.width() < small, timeout=30_000)
+    assert button(grid, "Save variation 1").toolButtonStyle() == (
+        Qt.ToolButtonStyle.ToolButtonIconOnly
+    )
+    assert large > small and centre_colour(grid, 0) == QColor(COLOURS[0]).name()
 
 
 def test_results_arrive_as_thumbnails_with_their_actions(
@@ -138,10 +156,9 @@ def test_results_arrive_as_thumbnails_with_their_actions(
     for index in range(4):
         assert centre_colour(grid, index) == QColor(COLOURS[index]).name()
         assert button(grid, f"Save variation {index + 1}").isEnabled()
-    assert cell(grid, "Source picture").caption.text() == "Source · holiday-photo.jpg"
-    pixmap = grid.thumbnail(0)
-    assert pixmap is not None and pixmap.width() == cell(grid, "Variation 1").thumbnail.width()
-    assert not [b for b in cell(grid, "Source picture").findChildren(QToolButton) if b.isVisible()]
+    pixmap = grid.thumbnail(0)  # decoded at least as large as shown: sharp when it grows
+    side = cell(grid, "Variation 1").thumbnail.width()
+    assert pixmap is not None and pixmap.deviceIndependentSize().width() >= side
     grid.select(1)
     grid.grab().save(str(screenshots / "results-four.png"))
 
@@ -163,15 +180,13 @@ def test_a_cells_buttons_ask_for_their_own_index(
         assert grid.selected_index() == index  # the action's cell is the selected one
 
 
-def test_click_selects_and_arrows_move_through_source_then_results(
-    qtbot: QtBot, grid: ResultsGrid
-) -> None:
+def test_click_selects_and_arrows_move_through_the_results(qtbot: QtBot, grid: ResultsGrid) -> None:
     fill(qtbot, grid)
     seen: list[int] = []
     grid.selectionChanged.connect(seen.append)
-    qtbot.mouseClick(cell(grid, "Source picture"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(cell(grid, "Variation 2"), Qt.MouseButton.LeftButton)
     qtbot.mouseClick(cell(grid, "Variation 3"), Qt.MouseButton.LeftButton)
-    assert seen == [-1, 2]
+    assert seen == [1, 2]
     assert grid.hasFocus()
     seen.clear()
     qtbot.keyClick(grid, Qt.Key.Key_Home)
@@ -180,25 +195,26 @@ def test_click_selects_and_arrows_move_through_source_then_results(
     qtbot.keyClick(grid, Qt.Key.Key_Left)
     qtbot.keyClick(grid, Qt.Key.Key_End)
     qtbot.keyClick(grid, Qt.Key.Key_Right)  # already last: nothing
-    assert seen == [-1, 0, 1, 0, 3]
+    assert seen == [0, 1, 2, 1, 3]
     assert grid.selected_index() == 3
 
 
 def test_up_and_down_move_by_row(qtbot: QtBot, grid: ResultsGrid) -> None:
-    fill(qtbot, grid)
-    width = cell(grid, "Variation 1").width()
-    grid.resize(int(width * 2.6), grid.height() * 3)  # two cells a row: [S 0] [1 2] [3]
-    qtbot.waitUntil(lambda: cell(grid, "Variation 2").x() < width, timeout=30_000)
-    grid.select(-1)
-    qtbot.keyClick(grid, Qt.Key.Key_Down)
-    assert grid.selected_index() == 1
+    fill(qtbot, grid, count=5)
+    grid.resize(700, 620)  # three cells a row: [0 1 2] [3 4]
+    qtbot.waitUntil(
+        lambda: cell(grid, "Variation 4").y() > cell(grid, "Variation 1").y(), timeout=30_000
+    )
+    grid.select(0)
     qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert grid.selected_index() == 3
     qtbot.keyClick(grid, Qt.Key.Key_Down)  # last row: stays
     assert grid.selected_index() == 3
     grid.select(2)
+    qtbot.keyClick(grid, Qt.Key.Key_Down)  # the nearest cell below
+    assert grid.selected_index() == 4
     qtbot.keyClick(grid, Qt.Key.Key_Up)
-    assert grid.selected_index() == 0
+    assert grid.selected_index() in (1, 2)
 
 
 def test_enter_and_double_click_open_a_finished_cell(qtbot: QtBot, grid: ResultsGrid) -> None:
@@ -208,11 +224,11 @@ def test_enter_and_double_click_open_a_finished_cell(qtbot: QtBot, grid: Results
         qtbot.keyClick(grid, Qt.Key.Key_Return)
     assert blocker.args == [1]
     with qtbot.waitSignal(grid.openRequested, timeout=30_000) as blocker:
-        qtbot.mouseDClick(cell(grid, "Source picture"), Qt.MouseButton.LeftButton)
-    assert blocker.args == [-1]
+        qtbot.mouseDClick(cell(grid, "Variation 1"), Qt.MouseButton.LeftButton)
+    assert blocker.args == [0]
     grid.start_run(2)  # placeholders: nothing to open yet
-    assert grid.selected_index() == -1
-    qtbot.waitUntil(lambda: shown_cells(grid) == 3, timeout=30_000)  # source + 2
+    assert grid.selected_index() == 0
+    qtbot.waitUntil(lambda: shown_cells(grid) == 2, timeout=30_000)
     grid.select(0)
     with qtbot.assertNotEmitted(grid.openRequested, wait=50):
         qtbot.keyClick(grid, Qt.Key.Key_Enter)
@@ -222,12 +238,10 @@ def test_enter_and_double_click_open_a_finished_cell(qtbot: QtBot, grid: Results
 def test_a_new_run_shows_placeholders_and_selects_the_first(
     qtbot: QtBot, grid: ResultsGrid, screenshots: Path
 ) -> None:
-    grid.set_source(picture(1000, 1000, "#8a6a3d"), "cat.png")
-    wait_ready(qtbot, grid, [-1])
     with qtbot.waitSignal(grid.selectionChanged, timeout=30_000) as blocker:
         grid.start_run(4)
     assert blocker.args == [0]
-    qtbot.waitUntil(lambda: shown_cells(grid) == 5, timeout=30_000)  # + source
+    qtbot.waitUntil(lambda: shown_cells(grid) == 4, timeout=30_000)
     assert [status(grid, i) for i in range(4)] == ["Waiting…"] * 4
     assert not button(grid, "Save variation 1").isVisible()
     grid.set_partial(1, png(picture(1024, 1024, COLOURS[1])))
@@ -296,7 +310,7 @@ def test_decoding_runs_off_the_gui_thread(
     monkeypatch.setattr(thumbnails, "decode_thumbnail", recording)
     fill(qtbot, grid, count=3)
     gui = QThread.currentThread()
-    assert len(threads) == 4  # source and three results
+    assert len(threads) == 3
     assert all(thread is not gui for thread in threads)
 
 
@@ -327,12 +341,8 @@ def test_mark_failed_keeps_finished_results_and_ignores_later_partials(
     wait_ready(qtbot, grid, [2])
 
 
-def test_clear_and_source_replacement(qtbot: QtBot, grid: ResultsGrid) -> None:
+def test_clear(qtbot: QtBot, grid: ResultsGrid) -> None:
     fill(qtbot, grid, count=2)
-    grid.select(-1)
-    grid.set_source(picture(800, 800, "#112233"), "second.png")
-    qtbot.waitUntil(lambda: centre_colour(grid, -1) == "#112233", timeout=30_000)
-    assert cell(grid, "Source picture").caption.text() == "Source · second.png"
     with qtbot.assertNotEmitted(grid.selectionChanged):
         grid.clear()
     assert grid.result_count() == 0 and grid.selected_index() is None
@@ -346,7 +356,7 @@ def test_clear_and_source_replacement(qtbot: QtBot, grid: ResultsGrid) -> None:
 def test_accessible_names(qtbot: QtBot, grid: ResultsGrid) -> None:
     fill(qtbot, grid, count=2)
     names = {w.accessibleName() for w in grid.findChildren(QWidget)}
-    assert {"Source picture", "Variation 1", "Variation 2", "Save variation 2"} <= names
+    assert {"Variation 1", "Variation 2", "Save variation 2"} <= names
     assert {"Copy variation 1", "Vary variation 2"} <= names
     assert "Ctrl+S" in button(grid, "Save variation 1").toolTip()
     assert "Ctrl+C" in button(grid, "Copy variation 1").toolTip()
@@ -365,3 +375,15 @@ def test_ten_placeholders_are_built_a_few_per_turn_and_early_images_still_land(
     wait_ready(qtbot, grid, [8])
     grid.select(9)
     assert grid.selected_index() == 9
+
+
+def test_a_see_through_result_shows_a_checkerboard(qtbot: QtBot, grid: ResultsGrid) -> None:
+    clear = QImage(64, 64, QImage.Format.Format_ARGB32)
+    clear.fill(QColor(0, 0, 0, 0))
+    grid.start_run(1)
+    grid.set_result(0, png(clear))
+    wait_ready(qtbot, grid, [0])
+    view = cell(grid, "Variation 1").thumbnail
+    shot = view.grab().toImage()
+    colours = {shot.pixelColor(x, shot.height() // 2).name() for x in range(4, 40)}
+    assert colours == {"#cccccc", "#f5f5f5"}  # both squares of the board, not a flat colour

@@ -1,0 +1,66 @@
+"""The source, small, above the results: its thumbnail with the square that was sent, its name
+and size. A click on it goes back to framing (UX.md: the results own the window, the source
+stays one click away)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.core.imaging import Square
+
+HEIGHT = 56  # logical pixels: a glance, not a second picture
+
+
+class SourceBadge(QWidget):
+    clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pixmap: QPixmap | None = None
+        self._full_size = (1, 1)
+        self._square: Square | None = None
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Back to framing: change the part that is sent")
+        self.setAccessibleName("Source picture")
+        self.setFixedSize(HEIGHT, HEIGHT)
+
+    def set_picture(self, image: QImage, full_size: tuple[int, int]) -> None:
+        ratio = self.devicePixelRatioF()
+        scaled = image.scaled(
+            QSize(round(HEIGHT * 2 * ratio), round(HEIGHT * ratio)),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        self._pixmap = QPixmap.fromImage(scaled)
+        self._pixmap.setDevicePixelRatio(ratio)
+        self._full_size = full_size
+        self.setFixedSize(self._pixmap.deviceIndependentSize().toSize())
+        self.update()
+
+    def set_square(self, square: Square | None) -> None:
+        self._square = square
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        if self._pixmap is None:
+            painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
+            return
+        painter.drawPixmap(0, 0, self._pixmap)
+        if self._square is not None:
+            scale = self.width() / self._full_size[0]
+            square = self._square
+            frame = QRectF(
+                square.x * scale, square.y * scale, square.side * scale, square.side * scale
+            )
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
+            painter.drawRect(frame.adjusted(1, 1, -1, -1))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+            event.accept()
+            return
+        super().mousePressEvent(event)
