@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "FIELDS",
     "MAX_STEM_LENGTH",
+    "next_generation_name",
     "render_filename",
     "safe_stem",
     "save_new_file",
@@ -323,3 +324,13 @@ def save_new_file(folder: Path, filename: str, data: bytes) -> Path:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def next_generation_name(parent: str, fmt: str) -> str:
+    """The name a varied result goes by as a source: its parent's, one generation on
+    ("photo.jpg" -> "photo-v2.png" -> "photo-v3.png"), so that History, saved files and the
+    next generation say where a picture came from."""
+    stem = Path(parent).stem or "image"
+    earlier = re.fullmatch(r"(.+)-v(\d+)", stem)
+    base, generation = (earlier[1], int(earlier[2])) if earlier else (stem, 1)
+    return f"{base}-v{generation + 1}.{fmt}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -570,7 +569,9 @@ class Session(QObject):
         if stored is None or record is None:
             self.problem.emit("That picture is no longer in the library.")
             return False
-        name = next_generation_name(record.source_name, stored.format)
+        from desktop_app.core import naming
+
+        name = naming.next_generation_name(record.source_name, stored.format)
         self.add_inputs(
             [PictureInput(path=stored.path, name=name, parent_result_id=result_id)], first=True
         )
@@ -580,22 +581,14 @@ class Session(QObject):
         image = self.results.get(index)
         if image is None:
             return False
-        name = next_generation_name(self.results_source, image.format)
+        from desktop_app.core import naming
+
+        name = naming.next_generation_name(self.results_source, image.format)
         parent = self.result_ids.get(index)
         self.add_inputs(
             [PictureInput(data=image.data, name=name, parent_result_id=parent)], first=True
         )
         return True
-
-
-def next_generation_name(parent: str, fmt: str) -> str:
-    """The name a varied result goes by as a source: its parent's, one generation on
-    ("photo.jpg" -> "photo-v2.png" -> "photo-v3.png"), so that History, saved files and the
-    next generation say where a picture came from."""
-    stem = Path(parent).stem or "image"
-    earlier = re.fullmatch(r"(.+)-v(\d+)", stem)
-    base, generation = (earlier[1], int(earlier[2])) if earlier else (stem, 1)
-    return f"{base}-v{generation + 1}.{fmt}"
 
 
 def _save_preferences(store: PreferencesStore, prefs: Preferences) -> None:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from desktop_app.core.library import Outcome
+from desktop_app.core.naming import next_generation_name
 from desktop_app.core.prompts import Strength, variation_prompt
-from desktop_app.session.session import next_generation_name
 from desktop_app.ui.history import wording
 from desktop_app.ui.history.model import RunRow
 
