@@ -15,9 +15,9 @@ HISTORY_SHOWN = "window/history-shown"
 # fit it.
 SIDE_SPLIT = "window/side-split-v3"
 # The size the window would like on a large screen (room for ten variations beside the
-# settings); on a smaller one it takes a share of it.
+# settings). A smaller screen is filled: on a laptop or a 200 % screen every pixel the window
+# leaves unused is a smaller variation.
 PREFERRED_SIZE = QSize(1600, 1000)
-SCREEN_SHARE = 0.9
 # Left, top, right, bottom: a title bar and borders, in logical pixels, before the window
 # manager has said what they are.
 FRAME_GUESS = (8, 40, -8, -8)
@@ -58,10 +58,8 @@ def _room_for_contents(window: QMainWindow, available: QRect) -> QRect:
 
 
 def first_size(available: QSize) -> QSize:
-    """The first start's size: the preferred one, or a share of a smaller screen."""
-    return PREFERRED_SIZE.boundedTo(
-        QSize(int(available.width() * SCREEN_SHARE), int(available.height() * SCREEN_SHARE))
-    )
+    """The first start's size: the preferred one, or all the room of a smaller screen."""
+    return PREFERRED_SIZE.boundedTo(available)
 
 
 def fitted(geometry: QRect, available: QRect) -> QRect:

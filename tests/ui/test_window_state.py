@@ -23,12 +23,15 @@ LARGE = QRect(0, 0, 2560, 1400)
     ("available", "expected"),
     [
         (LARGE, QSize(1600, 1000)),
-        (LAPTOP, QSize(1229, 655)),
-        (NETBOOK, QSize(921, 504)),
-        (HIDPI, QSize(864, 486)),
+        (LAPTOP, QSize(1366, 728)),
+        (NETBOOK, QSize(1024, 560)),
+        (HIDPI, QSize(960, 540)),
+        (QRect(0, 0, 1700, 900), QSize(1600, 900)),
     ],
 )
-def test_the_first_size_takes_a_share_of_a_small_screen(available: QRect, expected: QSize) -> None:
+def test_the_first_size_fills_a_screen_smaller_than_preferred(
+    available: QRect, expected: QSize
+) -> None:
     assert window_state.first_size(available.size()) == expected
 
 

@@ -17,13 +17,15 @@ FRAME_GUESS = (6, 32, -6, -6)
 
 
 def has_room(window: QMainWindow, dock: QDockWidget) -> bool:
-    """Whether ``dock`` fits beside the window's central widget without widening the window."""
+    """Whether ``dock`` fits at its readable width (its size hint: a row's title, model and
+    status whole) beside the window's central widget, without widening the window. Docked any
+    narrower, its rows would be cut to "…"; floating, it keeps that width."""
     central = window.centralWidget()
     needed = central.minimumSizeHint().width() if central is not None else 0
     separator = window.style().pixelMetric(
         QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, window
     )
-    needed += dock.minimumSizeHint().width() + separator
+    needed += dock.sizeHint().width() + separator
     return window.width() >= needed
 
 

@@ -67,3 +67,28 @@ def test_history_docks_beside_a_1024_px_window_and_its_rows_read_whole(
     folder = os.environ.get("IMAGE_VARIATIONS_SCREENSHOTS")
     if folder:
         window.grab().save(str(Path(folder) / "window-1024-history.png"))
+
+
+def test_history_floated_for_room_docks_again_once_the_window_has_grown(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI
+) -> None:
+    QSettings().remove(window_state.HISTORY_SHOWN)
+    window = make_window(api_server, size=(700, 600))
+    settle()
+    open_history(qtbot, window)
+    dock = window.history_dock
+    assert dock.isFloating(), "a 700 px window has no room for History at its readable width"
+
+    # Closed, the window made wide enough for it, and opened again: docked beside the panels.
+    dock.hide()
+    central = window.centralWidget()
+    assert central is not None
+    window.resize(central.minimumSizeHint().width() + dock.sizeHint().width() + 20, 600)
+    window.move(available(window).topLeft())
+    settle()
+    size = window.size()
+    assert available(window).contains(window.frameGeometry())
+    open_history(qtbot, window)
+    assert not dock.isFloating()
+    assert window.size() == size, "docking History resized the window"
+    assert dock.width() >= dock.sizeHint().width() - 1, "docked narrower than its rows need"

@@ -43,6 +43,15 @@ def _assert_inside(window: MainWindow, when: str) -> None:
     )
 
 
+def _assert_history_inside(window: MainWindow, when: str) -> None:
+    """Docked, History is inside the window; floating (no room beside the panels), it is a
+    drawer that must itself be on the screen, at a width its rows read whole at."""
+    dock = window.history_dock
+    if dock.isFloating():
+        assert _available(window).contains(dock.frameGeometry()), f"{when}: History off screen"
+    assert dock.width() >= dock.sizeHint().width() - 1, f"{when}: History narrower than its rows"
+
+
 def test_first_start_restart_and_history_stay_inside_the_screen(
     qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
 ) -> None:
@@ -57,6 +66,7 @@ def test_first_start_restart_and_history_stay_inside_the_screen(
     qtbot.wait(50)  # let the dock's layout settle before measuring
     assert first.size() == size, "showing History resized the window"
     _assert_inside(first, "History open")
+    _assert_history_inside(first, "History open")
     first.banner.show_message(
         "A long message, as errors are: the server refused the request because the picture "
         "is too large, and nothing was billed. Try a smaller size.",
@@ -68,6 +78,7 @@ def test_first_start_restart_and_history_stay_inside_the_screen(
     second = make_window(api_server)  # a restart: the geometry and History come back
     qtbot.waitUntil(lambda: second.history_dock.isVisible(), timeout=30_000)
     _assert_inside(second, "after a restart, History open")
+    _assert_history_inside(second, "after a restart, History open")
 
 
 @pytest.mark.parametrize("count", COUNTS)
