@@ -10,6 +10,11 @@ thing the first time.
 A rule is the parameter and the *class* of value that was refused ("any value", one value, or
 "custom" for a non-standard size); the replacement is worked out again from the value a later
 run sends, so a refused 2048x1152 teaches "custom sizes are refused here", not "2048x1152".
+
+One part is never adapted away: the region ``mask``. Without it the server would vary the whole
+picture, not the region the person chose, and bill them for it; so a refusal that names the mask
+(or a server failing on a masked request, as some LiteLLM versions do with a 500) ends the run
+with :class:`MaskRefused` and its plain sentence instead.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from desktop_app.core.capabilities import STANDARD_SIZES
-from desktop_app.core.errors import ApiError, ApiErrorKind
+from desktop_app.core.errors import ApiError, ApiErrorKind, ErrorBody
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,8 @@ _ADAPTABLE_KINDS: Final = (
 )
 _QUOTED: Final = re.compile(r"'([a-z_]+)(?:\[\d*\])?'")
 _CODE_PARAMETER: Final = re.compile(r"^invalid_([a-z_]+)_model$")
+_MASK_WORD: Final = re.compile(r"\bmasks?\b")
+_MASK_REFUSAL_KINDS: Final = (*_ADAPTABLE_KINDS, ApiErrorKind.BAD_UPLOAD, ApiErrorKind.OTHER)
 
 
 @dataclass(frozen=True)
@@ -91,14 +98,70 @@ class Adjustment:
 
 def adjustment_for(error: ApiError, form: FormFields) -> Adjustment | None:
     """The one change that answers ``error``, or None when it is not a parameter refusal
-    (moderation, a bad upload, a bad key) or names nothing we can change."""
-    if error.status != 400 or error.kind not in _ADAPTABLE_KINDS:
+    (moderation, a bad upload, a bad key) or names nothing we can change. A refusal about the
+    mask is never answered by changing something else ("mask size does not match" is no reason
+    to drop ``size``)."""
+    if error.status != 400 or error.kind not in _ADAPTABLE_KINDS or names_mask(error):
         return None
     sent = dict(form)
     parameter = _named_parameter(error, sent)
     if parameter is None:
         return None
     return _change(parameter, sent[parameter])
+
+
+def names_mask(error: ApiError) -> bool:
+    """Whether an error answer is about the ``mask`` part (its param, code or message)."""
+    if (error.param or "").split("[")[0].strip().lower() == "mask":
+        return True
+    if "mask" in (error.code or "").lower():
+        return True
+    return bool(_MASK_WORD.search(error.message.lower()))
+
+
+def refuses_mask(error: ApiError) -> bool:
+    """Whether ``error``, the answer to a request that carried a mask, is the mask's fault or
+    may be: a refusal or a bad upload that names the mask, or a server failure (API.md section 8:
+    LiteLLM answers 500). Moderation, rate limits, keys and models keep their own sentences."""
+    if error.kind is ApiErrorKind.SERVER:
+        return True
+    return error.kind in _MASK_REFUSAL_KINDS and names_mask(error)
+
+
+class MaskRefused(ApiError):
+    """The server refused (or failed on) a request with a region mask. The run stops: retrying
+    without the mask would vary the whole picture instead of the chosen region."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(
+            status=error.status,
+            body=ErrorBody(error.message, error.type, error.code, error.param),
+            request_id=error.request_id,
+            model=error.model,
+            suggested_model=error.suggested_model,
+            attempts=error.attempts,
+            results=error.results,
+            may_have_been_billed=error.may_have_been_billed,
+        )
+
+    def _sentence(self) -> str:
+        billed = "It may have been billed." if self.may_have_been_billed else "Nothing was billed."
+        if self.kind is ApiErrorKind.SERVER:
+            tries = f" after {self.attempts} tries" if self.attempts > 1 else ""
+            return (
+                f"The server failed ({self.status}){tries} on the request with a region mask. "
+                "Some compatible servers (LiteLLM proxies, for one) fail on masks: try again "
+                "later, or vary the whole picture instead."
+            )
+        if self.kind is ApiErrorKind.BAD_UPLOAD:
+            rule = (self.message or "it broke one of the server's rules").rstrip(". ")
+            return f"The server did not accept the region mask: {rule}. {billed}"
+        model = f" for {self.model}" if self.model else ""
+        return (
+            f"This server does not accept a region mask{model}. {billed} The picture was not "
+            "sent without it, since that would vary all of it: vary the whole picture on "
+            "purpose, or use another server or model for a region."
+        )
 
 
 def _named_parameter(error: ApiError, sent: Mapping[str, str]) -> str | None:

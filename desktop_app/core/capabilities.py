@@ -33,6 +33,10 @@ class ModelCapabilities:
     complexity: bool = False
     qualities: tuple[str, ...] = BASE_QUALITIES
     custom_sizes: bool = False  # any WxH within the rules of custom_size_is_valid
+    # A `mask` part on /images/edits (API.md section 4 documents it for the endpoint as a
+    # whole, so every GPT Image family and the conservative unknown model take it). The
+    # classic /images/variations request has no mask at all.
+    masks: bool = True
 
     def accepts_size(self, size: str) -> bool:
         if size in STANDARD_SIZES:

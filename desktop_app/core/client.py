@@ -31,9 +31,15 @@ from desktop_app.core._answers import (
     read_stream,
 )
 from desktop_app.core._transport import Attempt, send_with_retries, tracer, upload_chunks
-from desktop_app.core.adaptation import ServerRules, adjustment_for, apply_rules
+from desktop_app.core.adaptation import (
+    MaskRefused,
+    ServerRules,
+    adjustment_for,
+    apply_rules,
+    refuses_mask,
+)
 from desktop_app.core.config import ClientConfig
-from desktop_app.core.dialects import Dialect, Endpoint, dialect_for
+from desktop_app.core.dialects import KIND_LABELS, MASKS_REFUSED, Dialect, Endpoint, dialect_for
 from desktop_app.core.errors import (
     ApiError,
     ProxyUnsupported,
@@ -172,6 +178,9 @@ class ImagesClient:
         changed, tried once more and remembered for this server and model."""
         server, model = self._config.base_url, request.model
         fields = request.form()
+        mask = request.mask if isinstance(request, EditRequest) else None
+        if mask is not None and not self._dialect.accepts_masks:
+            raise InvalidRequest(MASKS_REFUSED.format(server=KIND_LABELS[self._dialect.kind]))
         if isinstance(request, EditRequest):
             fields = self._dialect.edit_form(fields)
         form, known = apply_rules(self._rules.for_request(server, model), fields)
@@ -186,11 +195,15 @@ class ImagesClient:
                     form,
                     request.image,
                     sink,
+                    mask=mask,
                     stream=dict(form).get("stream") == "true",
                     model=model,
                     n=request.n,
                 )
             except ApiError as error:
+                if mask is not None and refuses_mask(error):
+                    # Never retried without it: that would vary (and bill) the whole picture.
+                    raise MaskRefused(error) from None
                 change = adjustment_for(error, form)
                 if change is None or change.parameter in changed or len(changed) >= MAX_ADJUSTMENTS:
                     raise
@@ -215,11 +228,12 @@ class ImagesClient:
         upload: Upload,
         sink: EventSink,
         *,
+        mask: Upload | None = None,
         stream: bool,
         model: str,
         n: int,
     ) -> RunResult:
-        body, content_type = self._dialect.encode(self._http, endpoint, form, upload)
+        body, content_type = self._dialect.encode(self._http, endpoint, form, upload, mask)
         attempt_state = Attempt()
 
         def build(attempt: Attempt) -> httpx.Request:

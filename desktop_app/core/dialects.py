@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from desktop_app.core.models import ModelInfo, choose_default_model, image_models
+from desktop_app.core.requests import MASK_FILENAME, MASK_MIME_TYPE, InvalidRequest
 
 if TYPE_CHECKING:
     import httpx
@@ -48,6 +49,10 @@ KIND_LABELS: Final[Mapping[ServerKind, str]] = {
     ServerKind.AZURE: "Azure OpenAI",
     ServerKind.OPENROUTER: "OpenRouter",
 }
+MASKS_REFUSED: Final = (
+    "{server} takes no region mask, and sending the picture without it would vary all of it: "
+    "vary the whole picture, or use an OpenAI or Azure server for a region."
+)
 OPENROUTER_BASE_URL: Final = "https://openrouter.ai/api/v1"
 # Azure's v1 API ("preview" or "latest") serves GPT Image edits at /openai/v1; dated versions
 # use the older per-deployment path, and versions before 2025-04-01-preview 404 on edits.
@@ -70,6 +75,9 @@ class Dialect:
 
     kind: ServerKind = ServerKind.OPENAI
     offers_classic: bool = True
+    # Whether its edit takes a region ``mask`` part. OpenAI and Azure document one; a server
+    # without it must refuse a masked run (sending the picture alone would vary all of it).
+    accepts_masks: bool = True
 
     def __init__(self, config: ClientConfig) -> None:
         self._config = config
@@ -98,10 +106,22 @@ class Dialect:
         return form
 
     def encode(
-        self, http: httpx.AsyncClient, endpoint: Endpoint, form: FormFields, upload: Upload
+        self,
+        http: httpx.AsyncClient,
+        endpoint: Endpoint,
+        form: FormFields,
+        upload: Upload,
+        mask: Upload | None = None,
     ) -> tuple[bytes, str]:
-        """The request body and its Content-Type, built once so every retry sends the same bytes."""
-        files = {"image": (upload.filename, upload.data, upload.mime_type)}
+        """The request body and its Content-Type, built once so every retry sends the same bytes.
+
+        A region mask goes as its own ``mask`` part, always ``mask.png`` / ``image/png`` (the
+        only kind the edits endpoint takes), after the image it applies to."""
+        files: list[tuple[str, tuple[str, bytes, str]]] = [
+            ("image", (upload.filename, upload.data, upload.mime_type))
+        ]
+        if mask is not None:
+            files.append(("mask", (MASK_FILENAME, mask.data, MASK_MIME_TYPE)))
         request = http.build_request("POST", endpoint.path, data=dict(form), files=files)
         return request.read(), request.headers["Content-Type"]
 
@@ -168,6 +188,7 @@ _OPENROUTER_NUMBERS: Final = frozenset({"n", "output_compression"})
 class OpenRouterDialect(Dialect):
     kind = ServerKind.OPENROUTER
     offers_classic = False
+    accepts_masks = False  # its Unified Image API documents no mask (API.md section 8)
 
     def auth_headers(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
@@ -191,8 +212,15 @@ class OpenRouterDialect(Dialect):
         return kept
 
     def encode(
-        self, http: httpx.AsyncClient, endpoint: Endpoint, form: FormFields, upload: Upload
+        self,
+        http: httpx.AsyncClient,
+        endpoint: Endpoint,
+        form: FormFields,
+        upload: Upload,
+        mask: Upload | None = None,
     ) -> tuple[bytes, str]:
+        if mask is not None:  # the client refuses earlier; never send the picture without it
+            raise InvalidRequest(MASKS_REFUSED.format(server=KIND_LABELS[self.kind]))
         body: dict[str, Any] = {}
         for name, value in form:
             body[name] = int(value) if name in _OPENROUTER_NUMBERS else value

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 FormFields = list[tuple[str, str]]
 
+# The mask rules of POST /v1/images/edits (API.md section 4, OpenAI's CreateImageEditRequest):
+# a PNG under 4 MB with an alpha channel, the same size as the (first) image.
+MASK_MAX_BYTES = 4 * 1024 * 1024
+MASK_FILENAME = "mask.png"
+MASK_MIME_TYPE = "image/png"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_ALPHA_COLOUR_TYPES = (4, 6)  # grey + alpha, RGBA; other types have alpha only with tRNS
+
 
 class InvalidRequest(ValueError):
     """A request the app itself knows the server would refuse (a usage error, nothing sent)."""
@@ -42,6 +50,8 @@ class EditRequest:
     stream: bool = False
     partial_images: int = 0
     safety_identifier: str | None = None
+    # Optional region mask: a PNG with alpha of the image's exact size; alpha 0 = may change.
+    mask: Upload | None = None
 
     def form(self) -> FormFields:
         """The form fields, checked against the model's capabilities.
@@ -63,6 +73,12 @@ class EditRequest:
             )
         if self.output_format not in OUTPUT_FORMATS:
             raise InvalidRequest(f"Output format must be one of {', '.join(OUTPUT_FORMATS)}.")
+        if self.mask is not None:
+            if not caps.masks:
+                raise InvalidRequest(
+                    f"{self.model} does not take a region mask; vary the whole picture instead."
+                )
+            check_mask(self.mask, self.image)
         fields: FormFields = [
             ("prompt", self.prompt),
             ("model", self.model),
@@ -125,6 +141,57 @@ class ClassicRequest:
         if self.user:
             fields.append(("user", self.user))
         return fields
+
+
+@dataclass(frozen=True)
+class PngFacts:
+    """What a PNG's header says: its size, and whether it carries alpha (a channel or tRNS)."""
+
+    width: int
+    height: int
+    has_alpha: bool
+
+
+def png_facts(data: bytes) -> PngFacts | None:
+    """The header facts of a PNG file, None when ``data`` is not one (read without decoding)."""
+    if not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 33:
+        return None
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    colour_type = data[25]
+    has_alpha = colour_type in _PNG_ALPHA_COLOUR_TYPES
+    offset = 8
+    while not has_alpha and offset + 8 <= len(data):  # a tRNS chunk comes before the pixels
+        length = int.from_bytes(data[offset : offset + 4], "big")
+        kind = data[offset + 4 : offset + 8]
+        if kind in (b"IDAT", b"IEND"):
+            break
+        has_alpha = kind == b"tRNS"
+        offset += 12 + length
+    return PngFacts(width, height, has_alpha)
+
+
+def check_mask(mask: Upload, image: Upload) -> None:
+    """Refuses, before anything is sent, a region mask the edits endpoint would refuse."""
+    facts = png_facts(mask.data)
+    if mask.format != "png" or mask.mime_type != MASK_MIME_TYPE or facts is None:
+        raise InvalidRequest("The region mask must be a PNG file.")
+    if len(mask.data) >= MASK_MAX_BYTES:
+        raise InvalidRequest("The region mask must be smaller than 4 MB.")
+    if (facts.width, facts.height) != (mask.width, mask.height):
+        raise InvalidRequest(
+            f"The region mask file is {facts.width}x{facts.height} pixels, "
+            f"not the {mask.width}x{mask.height} it claims."
+        )
+    if (mask.width, mask.height) != (image.width, image.height):
+        raise InvalidRequest(
+            f"The region mask is {mask.width}x{mask.height} pixels but the picture sent is "
+            f"{image.width}x{image.height}; they must be the same size."
+        )
+    if not facts.has_alpha:
+        raise InvalidRequest(
+            "The region mask needs an alpha channel (transparent where the picture may change)."
+        )
 
 
 def _check_n(n: int) -> None:

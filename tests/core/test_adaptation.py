@@ -16,7 +16,9 @@ from desktop_app.core.adaptation import (
     ServerRules,
     adjustment_for,
     apply_rules,
+    names_mask,
     nearest_standard_size,
+    refuses_mask,
 )
 from desktop_app.core.client import ImagesClient
 from desktop_app.core.errors import ApiError, ApiErrorKind, ErrorBody
@@ -280,3 +282,36 @@ def test_a_damaged_rules_file_counts_as_empty(tmp_path: Path) -> None:
     assert ServerRules(path).known() == []
     path.write_text(json.dumps({"rules": [{"server": "x"}]}))
     assert ServerRules(path).known() == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        _error(400, "Unknown parameter: 'mask'.", param="mask", code="unknown_parameter"),
+        _error(400, "Invalid mask image format - mask size does not match image size."),
+        _error(400, "Masks are not supported with this model", code="unsupported_parameter"),
+        _error(400, "Unsupported value", code="invalid_mask_model"),
+    ],
+)
+def test_a_refusal_about_the_mask_never_changes_another_parameter(error: ApiError) -> None:
+    # "mask size does not match" names `size`, but dropping size (or anything) and sending
+    # again would vary what the person did not choose: the run stops instead (client.py).
+    form = [("prompt", "x"), ("size", "1536x1024"), ("stream", "true"), ("n", "2")]
+    assert names_mask(error) and refuses_mask(error)
+    assert adjustment_for(error, form) is None
+
+
+def test_only_mask_refusals_and_server_failures_stop_a_masked_run() -> None:
+    assert refuses_mask(_error(500, "litellm.InternalServerError: OpenAIException"))
+    assert refuses_mask(_error(502, ""))
+    streaming = _error(400, "Streaming is not supported for image edits.")
+    assert not refuses_mask(streaming)
+    assert adjustment_for(streaming, [("stream", "true")]) is not None
+    assert not names_mask(_error(400, "Unknown parameter: 'masked_thing'.", param="masked_thing"))
+    # Errors with their own sentence keep it, even when their message mentions the mask.
+    moderated = _error(
+        400, "The mask was rejected by the safety system.", code="moderation_blocked"
+    )
+    assert moderated.kind is ApiErrorKind.MODERATION and not refuses_mask(moderated)
+    limited = _error(429, "Too many requests with a mask.", code="rate_limit_exceeded")
+    assert not refuses_mask(limited)

@@ -44,3 +44,40 @@ def test_classic_form_rules() -> None:
         classic_request(size="1536x1024").form()
     with pytest.raises(InvalidRequest):
         classic_request(n=11).form()
+
+
+def test_a_mask_adds_no_text_field_and_every_capability_row_takes_one() -> None:
+    from desktop_app.core.capabilities import _FAMILIES, CONSERVATIVE, capabilities_for
+    from tests.core.test_mask_requests import mask_upload
+
+    assert "mask" not in dict(edit_request(mask=mask_upload()).form())
+    assert CONSERVATIVE.masks and capabilities_for("gpt-image-9-nova").masks
+    assert all(capabilities.masks for _prefix, capabilities in _FAMILIES)
+
+
+def test_the_classic_request_has_no_mask() -> None:
+    import dataclasses
+
+    from desktop_app.core.requests import ClassicRequest
+
+    assert "mask" not in {field.name for field in dataclasses.fields(ClassicRequest)}
+
+
+def test_png_facts_read_size_and_alpha_from_the_header() -> None:
+    import io
+
+    from PIL import Image
+
+    from desktop_app.core.requests import PngFacts, png_facts
+
+    def png(mode: str, **options: object) -> bytes:
+        buffer = io.BytesIO()
+        Image.new(mode, (30, 20)).save(buffer, "PNG", **options)
+        return buffer.getvalue()
+
+    assert png_facts(png("RGBA")) == PngFacts(30, 20, True)
+    assert png_facts(png("LA")) == PngFacts(30, 20, True)
+    assert png_facts(png("RGB")) == PngFacts(30, 20, False)
+    assert png_facts(png("P", transparency=0)) == PngFacts(30, 20, True)
+    assert png_facts(png("RGB", transparency=(0, 0, 0))) == PngFacts(30, 20, True)
+    assert png_facts(b"GIF89a") is None and png_facts(b"") is None

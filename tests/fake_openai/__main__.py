@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         "--standard-sizes-only", action="store_true", help="refuse sizes other than the presets"
     )
     parser.add_argument("--ignore-n", action="store_true", help="make one image whatever n says")
+    parser.add_argument(
+        "--mask-fails", action="store_true", help="answer 500 to a mask, like some LiteLLM versions"
+    )
     kinds = parser.add_mutually_exclusive_group()
     kinds.add_argument("--azure", action="store_true", help="behave like Azure OpenAI")
     kinds.add_argument("--openrouter", action="store_true", help="behave like OpenRouter")
@@ -61,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         refuse_stream=args.refuse_stream,
         standard_sizes_only=args.standard_sizes_only,
         ignore_n=args.ignore_n,
+        mask_fails=args.mask_fails,
     )
     fake = FakeOpenAI(
         legacy_gateway=args.legacy_gateway,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,19 @@ class RecordedRequest:
         """The last value of text field `name`, None when absent (a convenience for tests)."""
         values = self.fields.get(name)
         return values[-1] if values else None
+
+    @property
+    def mask(self) -> UploadedFile | None:
+        """The ``mask`` file part exactly as it arrived, None when none was sent."""
+        masks = [upload for upload in self.files if upload.field == "mask"]
+        return masks[-1] if masks else None
+
+    def mask_image(self) -> Image.Image:
+        """The mask part decoded (raises when none was sent or it is no image), loaded fully so
+        its pixels can be compared; its ``format`` and ``mode`` tell what was sent."""
+        mask = self.mask
+        if mask is None:
+            raise LookupError("this request carried no mask")
+        image = Image.open(io.BytesIO(mask.data))
+        image.load()
+        return image

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import io
 import json
+import random
 import re
 import ssl
 import threading
@@ -331,6 +332,147 @@ def test_edits_mimetype_error_names_the_array_index(client: httpx.Client) -> Non
     error = error_of(client.post(EDITS_URL, data=edit_fields(), files=files))
     assert error["param"] == "image[1]"
     assert "unsupported mimetype ('application/octet-stream')" in error["message"]
+
+
+# ---- masks (API.md section 4: PNG < 4 MB, alpha, the first image's size) --------------------
+
+
+def mask_png(
+    width: int = 64,
+    height: int = 64,
+    *,
+    mode: str = "RGBA",
+    region: tuple[int, int, int, int] = (8, 8, 24, 24),
+) -> bytes:
+    """A mask whose ``region`` is alpha 0 (may change) and the rest opaque."""
+    image = Image.new(
+        mode, (width, height), 255 if mode in ("L", "P") else (0, 0, 0, 255)[: len(mode)]
+    )
+    if mode == "RGBA":
+        image.paste((0, 0, 0, 0), region)
+    buffer = io.BytesIO()
+    if mode == "P":  # a palette mask: transparency through tRNS, colour 0 fully transparent
+        image.paste(0, region)
+        image.save(buffer, "PNG", transparency=0)
+    else:
+        image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def noise_mask_png(side: int) -> bytes:
+    rng = random.Random(7)
+    image = Image.frombytes("RGBA", (side, side), rng.randbytes(side * side * 4))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=0)
+    return buffer.getvalue()
+
+
+def masked(mask: bytes, content_type: str = "image/png", filename: str = "mask.png") -> list[Any]:
+    return [("image", ("photo.png", UPLOAD, "image/png")), ("mask", (filename, mask, content_type))]
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P"])
+def test_edits_take_a_mask_and_record_it(client: httpx.Client, fake: FakeOpenAI, mode: str) -> None:
+    mask = mask_png(mode=mode)
+    response = client.post(EDITS_URL, data=edit_fields(), files=masked(mask))
+    assert response.status_code == 200, response.text
+    recorded = fake.requests[-1]
+    assert recorded.mask is not None and recorded.mask.data == mask
+    assert (recorded.mask.filename, recorded.mask.content_type) == ("mask.png", "image/png")
+    decoded = recorded.mask_image().convert("RGBA")
+    assert decoded.size == (64, 64)
+    alpha = decoded.getchannel("A")
+    assert alpha.getpixel((10, 10)) == 0 and alpha.getpixel((40, 40)) == 255
+    assert fake.requests[-1].files[0].field == "image"  # the mask is no second picture
+
+
+def test_a_request_without_a_mask_records_none(client: httpx.Client, fake: FakeOpenAI) -> None:
+    assert client.post(EDITS_URL, data=edit_fields(), files=image_part()).status_code == 200
+    assert fake.requests[-1].mask is None
+    with pytest.raises(LookupError):
+        fake.requests[-1].mask_image()
+
+
+@pytest.mark.parametrize(
+    ("files", "code", "words"),
+    [
+        pytest.param(masked(mask_png(), "image/jpeg"), "invalid_image_file", "PNG",
+                     id="jpeg-mimetype"),
+        pytest.param(masked(jpeg_bytes()), "invalid_image_file", "not a valid image/png",
+                     id="jpeg-bytes-labelled-png"),
+        pytest.param(masked(mask_png(), "application/octet-stream"), "unsupported_file_mimetype",
+                     "unsupported mimetype", id="octet-stream"),
+        pytest.param(masked(mask_png(), filename=""), "unsupported_file_mimetype", "filename",
+                     id="no-filename"),
+        pytest.param(masked(mask_png(64, 48)), "invalid_image_file", "size does not match",
+                     id="other-size"),
+        pytest.param(masked(mask_png(mode="RGB")), "invalid_image_file", "alpha",
+                     id="no-alpha-rgb"),
+        pytest.param(masked(mask_png(mode="L")), "invalid_image_file", "alpha", id="no-alpha-grey"),
+        pytest.param(masked(noise_mask_png(1100)), "invalid_image_file", "4 MB",
+                     id="four-megabytes"),
+        pytest.param([*masked(mask_png()), ("mask", ("m2.png", mask_png(), "image/png"))],
+                     "invalid_value", "one 'mask'", id="two-masks"),
+    ],
+)  # fmt: skip
+def test_edits_refuse_bad_masks(
+    client: httpx.Client, fake: FakeOpenAI, files: list[Any], code: str, words: str
+) -> None:
+    response = client.post(EDITS_URL, data=edit_fields(), files=files)
+    assert response.status_code == 400, response.text
+    error = error_of(response)
+    assert (error["param"], error["code"]) == ("mask", code)
+    assert words in error["message"]
+
+
+def test_a_four_megabyte_mask_is_refused_even_at_the_image_size(client: httpx.Client) -> None:
+    mask = noise_mask_png(1100)
+    assert len(mask) >= 4 * 1024 * 1024
+    image = io.BytesIO()
+    Image.new("RGB", (1100, 1100)).save(image, "PNG")
+    files = [
+        ("image", ("p.png", image.getvalue(), "image/png")),
+        ("mask", ("m.png", mask, "image/png")),
+    ]
+    error = error_of(client.post(EDITS_URL, data=edit_fields(), files=files))
+    assert error["param"] == "mask" and "4 MB" in error["message"]
+
+
+def test_the_mask_applies_to_the_first_image(client: httpx.Client) -> None:
+    other = png_bytes(48, 48)
+    files = [
+        ("image[]", ("a.png", UPLOAD, "image/png")),
+        ("image[]", ("b.png", other, "image/png")),
+        ("mask", ("mask.png", mask_png(), "image/png")),
+    ]
+    assert client.post(EDITS_URL, data=edit_fields(), files=files).status_code == 200
+    files[2] = ("mask", ("mask.png", mask_png(48, 48), "image/png"))
+    refused = client.post(EDITS_URL, data=edit_fields(), files=files)
+    assert refused.status_code == 400 and error_of(refused)["param"] == "mask"
+
+
+def test_variations_refuse_a_mask_as_an_unknown_parameter(legacy_client: httpx.Client) -> None:
+    files = [
+        ("image", ("p.png", UPLOAD, "image/png")),
+        ("mask", ("m.png", mask_png(), "image/png")),
+    ]
+    response = legacy_client.post(VARIATIONS_URL, data={"size": "256x256"}, files=files)
+    assert response.status_code == 400
+    error = error_of(response)
+    assert (error["param"], error["code"]) == ("mask", "unknown_parameter")
+
+
+def test_a_litellm_like_gateway_fails_on_masks_only() -> None:
+    with (
+        FakeOpenAI(gateway=Gateway(mask_fails=True)) as fake,
+        new_client(base_url=fake.base_url, headers=AUTH) as http,
+    ):
+        plain = http.post(EDITS_URL, data=edit_fields(), files=image_part())
+        with_mask = http.post(EDITS_URL, data=edit_fields(), files=masked(mask_png()))
+    assert plain.status_code == 200
+    assert with_mask.status_code == 500
+    error = error_of(with_mask)
+    assert error["code"] == "500" and error["message"].startswith("litellm.")
 
 
 # ---- streaming ---------------------------------------------------------------------------
@@ -828,6 +970,7 @@ def test_openrouter_makes_images_from_a_json_request(openrouter: FakeOpenAI) -> 
         ({"input_references": [{"type": "image_url",
                                 "image_url": {"url": _data_url(b"not a picture")}}]}, 400),
         ({"response_format": "b64_json"}, 400),
+        ({"mask": _data_url()}, 400),  # its image API documents no mask
         ({"model": "bytedance-seed/seedream-4.5"}, 400),  # n=2 on a single-image model
         ({"model": "black-forest-labs/flux-text-only", "n": 1}, 400),  # takes no picture
     ],

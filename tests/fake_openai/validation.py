@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
@@ -60,7 +61,12 @@ class Gateway:
     refuse_stream: bool = False  # 400 for stream=true, with a message naming no parameter
     standard_sizes_only: bool = False  # only auto and the three presets
     ignore_n: bool = False  # one image, whatever n asked for
-    unknown_parameters: frozenset[str] = frozenset()  # fields it does not know at all
+    # Fields it does not know at all; "mask" here refuses the mask part as unknown.
+    unknown_parameters: frozenset[str] = frozenset()
+    # Some LiteLLM proxy versions answer 500 to every edit that carries a mask, retries
+    # included (API.md section 8; BerriAI/litellm#26552: "OpenAIException - Attempted to access
+    # streaming request content, without having called `read()`").
+    mask_fails: bool = False
 
 
 @dataclass
@@ -80,6 +86,7 @@ class EditRequest:
     partial_images: int
     images: list[UploadedFile]
     has_mask: bool
+    mask: Image.Image | None  # the mask, decoded (checked: PNG with alpha, the image's size)
     source: Image.Image  # the first image, decoded
     source_sha256: str
 
@@ -189,12 +196,14 @@ def _require_multipart(form: Form) -> None:
         raise bad_request(f"Could not parse multipart form: {form.error}.", param=None, code=None)
 
 
-def _reject_unknown(form: Form, text_fields: frozenset[str]) -> None:
+def _reject_unknown(
+    form: Form, text_fields: frozenset[str], unknown_files: frozenset[str] = frozenset()
+) -> None:
     for name in form.fields:
         if name not in text_fields:
             raise bad_request(f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
     for upload in form.files:
-        if FILE_FIELD.match(upload.field):
+        if FILE_FIELD.match(upload.field) and upload.field not in unknown_files:
             continue
         if upload.field in text_fields:
             raise bad_request(
@@ -284,7 +293,9 @@ def _check_edit_images(images: list[UploadedFile]) -> Image.Image:
     return first
 
 
-def _check_mask(masks: list[UploadedFile], first: Image.Image) -> None:
+def _check_mask(masks: list[UploadedFile], first: Image.Image) -> Image.Image:
+    """The mask rules of API.md section 4 (and OpenAI's CreateImageEditRequest): one PNG file,
+    smaller than 4 MB, with an alpha channel, the same size as the first image."""
     if len(masks) > 1:
         raise bad_request("Only one 'mask' may be sent.", param="mask", code="invalid_value")
     mask = masks[0]
@@ -292,7 +303,7 @@ def _check_mask(masks: list[UploadedFile], first: Image.Image) -> None:
     rule = "Invalid mask image: the mask must be a PNG file smaller than 4 MB."
     if mimetype != "image/png" or len(mask.data) >= MAX_MASK_BYTES:
         raise bad_request(rule, param="mask", code="invalid_image_file")
-    decoded = _decode_as(mask, mimetype, "mask")
+    decoded = _decode_as(mask, mimetype, "mask")  # PNG bytes, not just a PNG label
     if decoded.size != first.size:
         raise bad_request(
             "Invalid mask image format - mask size does not match image size.",
@@ -307,6 +318,30 @@ def _check_mask(masks: list[UploadedFile], first: Image.Image) -> None:
             param="mask",
             code="invalid_image_file",
         )
+    return decoded
+
+
+def mask_failure() -> ApiError:
+    """What a LiteLLM proxy that cannot forward masks answers (Gateway.mask_fails)."""
+    return LiteLLMError(
+        500,
+        "litellm.InternalServerError: InternalServerError: OpenAIException - Attempted to "
+        "access streaming request content, without having called `read()`.",
+    )
+
+
+class LiteLLMError(ApiError):
+    """LiteLLM's envelope: the status as a string code, no type or param."""
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "message": self.message,
+                "type": None,
+                "param": None,
+                "code": str(self.status),
+            }
+        }
 
 
 # ---- sizes -----------------------------------------------------------------------------
@@ -352,7 +387,7 @@ def validate_edit(
 ) -> EditRequest:
     gateway = gateway or Gateway()
     _require_multipart(form)
-    _reject_unknown(form, EDIT_TEXT_FIELDS - gateway.unknown_parameters)
+    _reject_unknown(form, EDIT_TEXT_FIELDS - gateway.unknown_parameters, gateway.unknown_parameters)
     images = [upload for upload in form.files if upload.field != "mask"]
     masks = [upload for upload in form.files if upload.field == "mask"]
     if not images:
@@ -435,8 +470,9 @@ def validate_edit(
     size, width, height = _edit_size(form, caps, gateway)
 
     source = _check_edit_images(images)
-    if masks:
-        _check_mask(masks, source)
+    mask = _check_mask(masks, source) if masks else None
+    if mask is not None and gateway.mask_fails:
+        raise mask_failure()
     return EditRequest(
         model=model,
         model_defaulted=model_defaulted,
@@ -452,7 +488,8 @@ def validate_edit(
         stream=stream,
         partial_images=partial_images or 0,
         images=images,
-        has_mask=bool(masks),
+        has_mask=mask is not None,
+        mask=mask,
         source=source,
         source_sha256=sha256_hex(images[0].data),
     )
