@@ -77,7 +77,8 @@ def _app_icon() -> QIcon:
     from PySide6.QtGui import QIcon
 
     icon = QIcon()
-    icons = files("desktop_app") / "resources" / "icons" / "hicolor"
+    # The top-level resources/ folder, installed as desktop_app.resources (see setup.py).
+    icons = files("desktop_app.resources") / "icons" / "hicolor"
     for size in (16, 24, 32, 48, 64, 128, 256, 512):
         icon.addFile(str(icons / f"{size}x{size}" / "apps" / "image-variations.png"))
     return icon

@@ -30,6 +30,9 @@ DESKTOP_FILE = "image-variations.desktop"
 ICON_NAME = "image-variations"
 METAINFO_FILE = "io.github.imagevariations.ImageVariations.metainfo.xml"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+# The repository's top-level resources/ folder, installed as this package (setup.py maps it) in a
+# wheel and the editable install, and copied to the same place by image-variations.spec.
+ASSETS_PACKAGE = "desktop_app.resources"
 
 # Caches the desktop tools keep beside the files; refreshed, and removed once they index nothing.
 _MIME_CACHE = "mimeinfo.cache"
@@ -187,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _resource(name: str) -> Traversable:
-    return resources.files("desktop_app").joinpath("resources").joinpath(*name.split("/"))
+    return resources.files(ASSETS_PACKAGE).joinpath(*name.split("/"))
 
 
 def _icon_dir(home: Path, size: str) -> Path:

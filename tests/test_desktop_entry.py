@@ -9,6 +9,7 @@ test rather than skipping it, so a machine without them cannot pass by saying no
 from __future__ import annotations
 
 import configparser
+import fnmatch
 import io
 import os
 import re
@@ -18,7 +19,9 @@ import stat
 import subprocess
 import sys
 import time
+import tomllib
 import xml.etree.ElementTree as ET
+import zipfile
 from importlib import resources
 from pathlib import Path
 
@@ -28,7 +31,10 @@ from PIL import Image, ImageChops, ImageStat
 from desktop_app import __version__, desktop_entry
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = Path(str(resources.files("desktop_app").joinpath("resources")))
+# The packaging assets as the installed app sees them: the top-level resources/ folder, installed
+# as the package desktop_app.resources (setup.py).
+SHIPPED = Path(str(resources.files(desktop_entry.ASSETS_PACKAGE)))
+ASSETS = ROOT / "resources"
 IMAGE_TYPES = [
     "image/png",
     "image/jpeg",
@@ -101,6 +107,69 @@ def picture(tmp_path: Path) -> Path:
 
 
 # --- what ships -----------------------------------------------------------------------------
+
+
+def assets_in_the_checkout() -> list[str]:
+    """resources/'s files, relative to it: the entry, the metainfo, the icons (not Python's)."""
+    return [
+        path.relative_to(ASSETS).as_posix()
+        for path in files_under(ASSETS)
+        if path.name != "__init__.py" and "__pycache__" not in path.parts
+    ]
+
+
+def test_packaging_assets_have_one_home() -> None:
+    """The install reads resources/ itself: no second copy inside the package to drift apart."""
+    assert SHIPPED.resolve() == ASSETS.resolve(), (
+        f"desktop_app.resources is {SHIPPED}, not {ASSETS}: "
+        "run the tests with the editable install (pip install -e '.[test]')"
+    )
+    # In a checkout such a folder would hide resources/ from the editable install's mapping.
+    assert not (ROOT / "desktop_app" / "resources").exists()
+    assert desktop_entry.DESKTOP_FILE in assets_in_the_checkout()
+
+
+def test_every_packaging_asset_is_declared_for_the_wheel() -> None:
+    """A file added to resources/ that no package-data pattern names would be left out of it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"][desktop_entry.ASSETS_PACKAGE]
+    assets = assets_in_the_checkout()
+    left_out = [a for a in assets if not any(fnmatch.fnmatchcase(a, p) for p in patterns)]
+    assert left_out == []
+    assert [p for p in patterns if not fnmatch.filter(assets, p)] == []  # no stale pattern
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_packaging_assets(tmp_path: Path) -> None:
+    """A wheel built from a clean copy of the sources installs resources/ as desktop_app/resources
+    (and nothing as a top-level ``resources``), beside the price table."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("desktop_app", "resources"):
+        shutil.copytree(
+            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    built = run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "-w",
+        tmp_path / "wheel",
+        source,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    [wheel] = (tmp_path / "wheel").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    expected = {f"desktop_app/resources/{asset}" for asset in assets_in_the_checkout()}
+    expected |= {"desktop_app/resources/__init__.py", "desktop_app/core/cost/prices.json"}
+    assert expected - names == set()
+    assert [name for name in names if name.startswith("resources/")] == []
 
 
 def test_shipped_desktop_entry_validates() -> None:

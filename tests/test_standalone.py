@@ -151,6 +151,28 @@ def test_the_built_program_makes_a_variation(
     assert CANARY_KEY not in done.stdout + done.stderr
 
 
+@pytest.mark.skipif(
+    sys.platform in ("win32", "darwin"), reason="desktop entries are for freedesktop desktops"
+)
+def test_the_built_program_installs_its_desktop_entry(
+    program: Path, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The packaging assets (the top-level resources/ folder) are inside the build, where the
+    program looks for them, byte for byte."""
+    home = tmp_path / "data"
+    done = run(program, child_env, "--install-desktop-entry", "--data-home", str(home))
+    assert done.returncode == 0, done.stderr
+    metainfo = "io.github.imagevariations.ImageVariations.metainfo.xml"
+    for installed, shipped in [
+        (f"metainfo/{metainfo}", metainfo),
+        ("icons/hicolor/scalable/apps/image-variations.svg", "icons/image-variations.svg"),
+        ("icons/hicolor/256x256/apps/image-variations.png",) * 2,
+    ]:
+        assert (home / installed).read_bytes() == (ROOT / "resources" / shipped).read_bytes()
+    entry = (home / "applications" / "image-variations.desktop").read_text(encoding="utf-8")
+    assert f"TryExec={program}" in entry.splitlines()  # the built program itself
+
+
 @pytest.mark.real_keyring
 def test_the_built_program_keeps_the_key_in_the_system_keyring(
     program: Path, child_env: dict[str, str]

@@ -1,6 +1,6 @@
 """Reading prices.json: one file a person can update, checked field by field as it loads.
 
-Prices live in ``desktop_app/resources/prices.json`` (it explains its own fields). A field of
+Prices live in ``prices.json`` beside this module (it explains its own fields). A field of
 the wrong shape is refused with its dotted path, so a typo in an update says where it is
 instead of turning into a wrong estimate.
 """
@@ -40,8 +40,8 @@ class PriceTable:
         try:
             if path is None:
                 text = (
-                    resources.files("desktop_app")
-                    .joinpath("resources/prices.json")
+                    resources.files("desktop_app.core.cost")
+                    .joinpath("prices.json")
                     .read_text(encoding="utf-8")
                 )
             else:
