@@ -68,7 +68,7 @@ def _parameters(request: EditRequest | ClassicRequest) -> dict[str, Any]:
     values = {
         field.name: getattr(request, field.name)
         for field in dataclasses.fields(request)
-        if field.name not in ("image", "prompt")
+        if field.name not in ("image", "prompt", "mask")
     }
     values["upload"] = {
         "format": request.image.format,
@@ -76,7 +76,29 @@ def _parameters(request: EditRequest | ClassicRequest) -> dict[str, Any]:
         "height": request.image.height,
         "bytes": len(request.image.data),
     }
+    mask = getattr(request, "mask", None)
+    if mask is not None:
+        # The record says that the run was limited to a region and how much of the picture
+        # that was; the mask's pixels follow from the run's source, crop and region.
+        values["mask"] = {
+            "width": mask.width,
+            "height": mask.height,
+            "bytes": len(mask.data),
+            "share": mask_share(mask.data),
+        }
     return values
+
+
+def mask_share(png: bytes) -> float:
+    """The share of a mask's pixels that may change (alpha 0), rounded to three places."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        alpha = image.convert("RGBA").getchannel("A")
+        histogram = alpha.histogram()
+        return round(histogram[0] / max(1, alpha.width * alpha.height), 3)
 
 
 class RunLog:

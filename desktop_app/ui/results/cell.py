@@ -6,6 +6,8 @@ from enum import Enum
 
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
     QIcon,
     QMouseEvent,
     QPainter,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QSizePolicy,
     QStyle,
@@ -34,6 +37,13 @@ FRAME_WIDTH = 3  # the selection frame: thick enough to find at a glance in a ro
 _DIM_OPACITY = 0.55  # a partial preview is shown faded: it is not the picture that will be saved
 _LEAST_SIDE = 72  # logical pixels: three icons wide; smaller is not worth looking at
 _SETTLE_MS = 120  # a resize pauses this long before the thumbnails are smoothly scaled again
+# The one-click variations beside the plain "Vary this" (the strength set in the window): what
+# each is called in the cell's menu and what the grid reports for it.
+VARY_CHOICES = (
+    ("Vary subtle", "subtle", "Keep almost everything; vary small details"),
+    ("Vary strong", "strong", "Keep the subject and the mood; reinterpret the rest"),
+    ("Vary region…", "region", "Paint the part of this picture that may change"),
+)
 
 
 class CellState(Enum):
@@ -165,6 +175,7 @@ class ResultCell(QWidget):
     saveClicked = Signal(int)  # index
     copyClicked = Signal(int)  # index
     varyClicked = Signal(int)  # index
+    varyChosen = Signal(int, str)  # index, "subtle" | "strong" | "region" (VARY_CHOICES)
     dragStarted = Signal(int)  # index: the user drags the finished picture out
 
     def __init__(self, index: int, caption: str, parent: QWidget | None = None) -> None:
@@ -200,6 +211,10 @@ class ResultCell(QWidget):
         self.save_button.clicked.connect(lambda: self.saveClicked.emit(self.index))
         self.copy_button.clicked.connect(lambda: self.copyClicked.emit(self.index))
         self.vary_button.clicked.connect(lambda: self.varyClicked.emit(self.index))
+        self.vary_menu = self._vary_menu()
+        self.vary_button.setMenu(self.vary_menu)
+        # A click still varies with the window's strength; the arrow offers the one-click kinds.
+        self.vary_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.details = QLabel(self)  # the source's pixel size; results leave it empty
         self.details.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         actions = QHBoxLayout()
@@ -256,6 +271,31 @@ class ResultCell(QWidget):
             policy.setRetainSizeWhenHidden(True)
             button.setSizePolicy(policy)
         return button
+
+    def _vary_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for text, kind, tip in VARY_CHOICES:
+            action = menu.addAction(text)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.setObjectName(f"vary-{kind}")
+            action.triggered.connect(lambda _=False, k=kind: self.varyChosen.emit(self.index, k))
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def vary_action(self, kind: str) -> QAction:
+        """The menu's action for ``kind`` ("subtle", "strong", "region")."""
+        action = self.vary_menu.findChild(QAction, f"vary-{kind}")
+        assert action is not None, kind
+        return action
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        # A right-click on a finished result offers the same kinds of variation.
+        if self.vary_button.isVisible() and self.vary_button.isEnabled():
+            self.vary_menu.exec(event.globalPos())
+            event.accept()
+            return
+        super().contextMenuEvent(event)
 
     def _buttons(self) -> tuple[QToolButton, QToolButton, QToolButton]:
         return (self.save_button, self.copy_button, self.vary_button)

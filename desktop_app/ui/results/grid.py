@@ -48,6 +48,8 @@ class ResultsGrid(QWidget):
     saveRequested = Signal(int)  # result index: the cell's Save button
     copyRequested = Signal(int)  # result index: the cell's Copy button
     varyRequested = Signal(int)  # result index: "Vary this", the result becomes the new source
+    # result index and kind ("subtle", "strong", "region"): a one-click variation of it
+    varyChosen = Signal(int, str)
     openRequested = Signal(int)  # result index: double-click or Enter on a finished cell
     dragRequested = Signal(int)  # result index: a finished cell is being dragged out
 
@@ -247,6 +249,11 @@ class ResultsGrid(QWidget):
         self.select(index)
         self.varyRequested.emit(index)
 
+    @Slot(int, str)
+    def on_cell_vary_chosen(self, index: int, kind: str) -> None:
+        self.select(index)
+        self.varyChosen.emit(index, kind)
+
     # --- keyboard ----------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -312,6 +319,7 @@ class ResultsGrid(QWidget):
         cell.saveClicked.connect(self.on_cell_save)
         cell.copyClicked.connect(self.on_cell_copy)
         cell.varyClicked.connect(self.on_cell_vary)
+        cell.varyChosen.connect(self.on_cell_vary_chosen)
         cell.dragStarted.connect(self.dragRequested)
         return cell
 
