@@ -40,10 +40,12 @@ RunSummary = tuple[
     float | None,
     str,
     bool,
+    str,
 ]
 """What the history list shows of a run, in this order: id, created (aware, UTC), prompt, model,
 mode, source file name, source path, result paths (every result, in index order), cost,
-estimated cost, outcome (an :class:`Outcome` value), favourite."""
+estimated cost, outcome (an :class:`Outcome` value), favourite, framing (its shape, zoom out or
+region in words, :func:`~desktop_app.core.framing_words.framing_words`; "" for a square)."""
 
 PageKey = tuple[datetime, str]
 """Where a page starts: the ``(created, id)`` of the last run shown before it."""
@@ -58,7 +60,9 @@ SELECT r.id, r.created, r.prompt, r.model, r.mode, r.source_name,
        ? || substr(r.id, 1, 4) || '-' || substr(r.id, 5, 2) || ? || r.id || ?,
        (SELECT group_concat(printf('%02d.', s.idx) || s.format, '{_NAMES_SEPARATOR}')
           FROM (SELECT idx, format FROM results WHERE run_id = r.id ORDER BY idx) AS s),
-       r.cost, r.estimated_cost, r.outcome, r.favourite
+       r.cost, r.estimated_cost, r.outcome, r.favourite,
+       json_extract(r.parameters, '$.shape'), json_extract(r.parameters, '$.zoom_out'),
+       json_extract(r.parameters, '$.mask')
   FROM runs AS r
 """
 
@@ -101,6 +105,8 @@ def summaries(
             estimated_cost,
             outcome,
             favourite == 1,
+            # Only a framed run pays for the words: most runs are plain squares.
+            _framing(shape, zoom_out, mask) if shape or zoom_out or mask else "",
         )
         for (
             run_id,
@@ -116,5 +122,17 @@ def summaries(
             estimated_cost,
             outcome,
             favourite,
+            shape,
+            zoom_out,
+            mask,
         ) in cursor
     ]
+
+
+def _framing(shape: object, zoom_out: object, mask: str | None) -> str:
+    import json
+
+    from desktop_app.core.framing_words import framing_words
+
+    parameters = {"shape": shape, "zoom_out": zoom_out, "mask": json.loads(mask) if mask else None}
+    return framing_words(parameters)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.framing_words import framing_words
 from desktop_app.core.library import Library, LineageNode, RunRecord
 from desktop_app.ui.history.loading import ThumbnailCache
 from desktop_app.ui.history.wording import format_when
@@ -115,7 +116,11 @@ class LineageView(QWidget):
             result = node.result
             item.setData(0, RESULT_ID_ROLE, result.id)
             run = self._run(result.run_id, runs)
-            details = f" · {run.model or run.mode} · {format_when(run.created)}" if run else ""
+            details = ""
+            if run is not None:
+                framing = framing_words(run.parameters)
+                details = f" · {run.model or run.mode} · {format_when(run.created)}"
+                details += f" · {framing}" if framing else ""
             item.setText(0, f"Variation {result.index + 1}{details}")
             path = result.path
             if result.id == self._current:

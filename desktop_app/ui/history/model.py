@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPixmap
 
+from desktop_app.core.framing_words import framing_words
 from desktop_app.core.library import Library, Outcome, RunRecord
 from desktop_app.core.library.rows import PageKey, RunSummary
 from desktop_app.qt.pool import Courier
@@ -76,6 +77,7 @@ class RunRow(NamedTuple):
     estimated_cost: float | None
     outcome: Outcome
     favourite: bool
+    framing: str = ""  # "3:2 · region 23 %"; "" for a square (core/framing_words.py)
 
     @classmethod
     def of(cls, run: RunRecord) -> RunRow:
@@ -92,6 +94,7 @@ class RunRow(NamedTuple):
             estimated_cost=run.estimated_cost,
             outcome=run.outcome,
             favourite=run.favourite,
+            framing=framing_words(run.parameters),
         )
 
     def packed(self) -> Packed:
@@ -108,11 +111,12 @@ class RunRow(NamedTuple):
             self.estimated_cost,
             self.outcome.value,
             self.favourite,
+            self.framing,
         )
 
     @classmethod
     def unpacked(cls, packed: Packed) -> RunRow:
-        return cls(*packed[:10], _OUTCOMES[packed[10]], packed[11])
+        return cls(*packed[:10], _OUTCOMES[packed[10]], packed[11], packed[12])
 
 
 def read_rows(

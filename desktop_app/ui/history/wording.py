@@ -61,7 +61,12 @@ def title(run: RunRow, now: datetime | None = None) -> str:
 
 def how(run: RunRow) -> str:
     """The strength in words ("balanced variation") or, when the user wrote their own, the
-    prompt in quotes."""
+    prompt in quotes; then its framing when it was not a plain square ("· 3:2 · region 23 %")."""
+    framing = f" · {run.framing}" if run.framing else ""
+    return _wording(run) + framing
+
+
+def _wording(run: RunRow) -> str:
     if run.prompt is None or not run.prompt.strip():
         return "classic variation" if run.mode == "classic" else "variation"
     strength = _STRENGTH_OF.get(" ".join(run.prompt.split()))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.core.framing_words import framing_words
 from desktop_app.core.library import Library, Outcome, RunDraft, RunRecord
 from desktop_app.core.library.rows import RunSummary
 from tests.core.library.conftest import WHEN, image_bytes
@@ -18,6 +19,14 @@ RUNS = 200
 PROMPTS = ("A cat on a sofa", "A DOG in the snow", "Été à Paris", None, "", "cat and dog")
 MODELS = ("gpt-image-1", "dall-e-2", None)
 NAMES = ("holiday.jpg", "Cat-photo.PNG", "scan.webp", "")
+# Square runs (no framing parameters), shapes, a zoom out and regions, as recording writes them.
+FRAMINGS: tuple[dict[str, object], ...] = (
+    {},
+    {"shape": "3:2"},
+    {"shape": "9:16", "mask": {"width": 1024, "height": 1536, "bytes": 900, "share": 0.25}},
+    {"shape": "picture", "zoom_out": 1.5, "mask": {"share": 0.56}},
+    {"mask": {"width": 1024, "height": 1024, "bytes": 700, "share": 0.031}},
+)
 ENDINGS = (Outcome.SUCCEEDED, Outcome.FAILED, Outcome.CANCELLED, Outcome.PARTIAL)
 
 
@@ -36,6 +45,7 @@ def summary_of(run: RunRecord) -> RunSummary:
         run.estimated_cost,
         run.outcome.value,
         run.favourite,
+        framing_words(run.parameters),
     )
 
 
@@ -57,7 +67,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
                 crop=None,
                 mode="edit" if n % 5 else "generate",
                 model=MODELS[n % len(MODELS)],
-                parameters={"n": n % 4},
+                parameters={"n": n % 4, **FRAMINGS[n % len(FRAMINGS)]},
                 prompt=PROMPTS[n % len(PROMPTS)],
                 estimated_cost=None if n % 7 == 0 else 0.01 * (n % 5),
             )
@@ -153,3 +163,8 @@ def test_results_come_in_index_order_whatever_order_they_were_stored_in(
         assert names == [f"{index:02d}.png" for index in range(len(names))]
         assert all(Path(path).is_file() for path in summary[7])
         assert Path(summary[6]).is_file()
+
+
+def test_a_framed_run_says_how_in_its_summary(library: Library) -> None:
+    words = {summary[12] for summary in library.run_summaries(limit=50)}
+    assert words == {"", "3:2", "9:16 · region 25 %", "whole picture · zoom out 1.5×", "region 3 %"}
