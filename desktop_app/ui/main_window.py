@@ -86,6 +86,9 @@ class MainWindow(QMainWindow):
         self._frame_painted = False
         self._painted = False
         self._reopening = False  # the next picture loaded is a reopened run's source
+        # What a one-click variation does once its result is the source: "generate" (Vary
+        # subtle / strong) or "" (nothing).
+        self._when_loaded = ""
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         window_state.restore_geometry(self)
@@ -209,6 +212,7 @@ class MainWindow(QMainWindow):
         self.results.saveRequested.connect(lambda i: self.session.save([i]))
         self.results.copyRequested.connect(chosen.on_copy)
         self.results.varyRequested.connect(chosen.on_vary)
+        self.results.varyChosen.connect(self.on_vary_chosen)
         self.results.openRequested.connect(chosen.on_open_viewer)
         self.results.dragRequested.connect(self.on_drag_result)
         self.results_panel.back_button.clicked.connect(self.show_framing)
@@ -295,6 +299,26 @@ class MainWindow(QMainWindow):
         self.parameters.set_source_transparent(picture.transparent)
         self.run_status.say(f"{picture.label}: {picture.full_size[0]} × {picture.full_size[1]}")
         self._update_actions()
+        then, self._when_loaded = self._when_loaded, ""
+        if then == "generate":
+            self.on_generate()
+
+    def on_vary_chosen(self, index: int, kind: str) -> None:
+        """Vary subtle / strong: the result becomes the source and a run with that strength
+        starts at once (after the usual questions before paying)."""
+        from dataclasses import replace
+
+        from desktop_app.core.prompts import Strength
+
+        if self.session.running:
+            return
+        if kind in ("subtle", "strong"):
+            settings = self.parameters.settings()
+            # The strength's own wording: an edited prompt would not say "subtle".
+            self.parameters.set_settings(replace(settings, strength=Strength(kind), prompt=None))
+        if self.session.vary_result(index):
+            self._when_loaded = "generate"
+            self.run_status.say(f"Variation {index + 1} is the new source picture.")
 
     def on_picture_rejected(self, label: str, reason: str) -> None:
         self.banner.show_message(f"{label}: {reason}", level="error", topic="picture")
