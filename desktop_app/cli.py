@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from desktop_app import APP_NAME, __version__, cli_history
 from desktop_app.core.capabilities import MAX_VARIATIONS
@@ -49,6 +49,11 @@ from desktop_app.core.run import (
 )
 from desktop_app.core.runner import CancellableRun, RunRecorder
 from desktop_app.core.variation import Mode, VariationSettings, prepare_upload, upload_warnings
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from desktop_app.core.imaging import Upload
 
 T = TypeVar("T")
 
@@ -121,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="the square to vary, in pixels of the upright picture (default: the "
         "largest centred square)",
     )
+    region = vary.add_mutually_exclusive_group()
+    region.add_argument(
+        "--mask",
+        type=Path,
+        metavar="MASK.png",
+        help="vary only a region: a picture of the same size whose transparent pixels (alpha 0) "
+        "mark what may change; without an alpha channel, white marks it (edit mode)",
+    )
+    region.add_argument(
+        "--region",
+        type=_parse_region,
+        metavar="X,Y,W,H",
+        help="vary only this rectangle, in pixels of the upright picture (edit mode)",
+    )
     vary.add_argument("--stream", action="store_true", help="stream partial images (edit mode)")
     vary.add_argument(
         "--timeout", type=float, metavar="SECONDS", help="give up after this long (default 600)"
@@ -173,6 +192,18 @@ def _parse_crop(text: str) -> Square:
     if side < 1 or x < 0 or y < 0:
         raise argparse.ArgumentTypeError("X and Y must be 0 or more and SIDE at least 1")
     return Square(x, y, side)
+
+
+def _parse_region(text: str) -> tuple[int, int, int, int]:
+    try:
+        x, y, width, height = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "use X,Y,W,H with whole numbers, e.g. 100,50,300,200"
+        ) from None
+    if width < 1 or height < 1 or x < 0 or y < 0:
+        raise argparse.ArgumentTypeError("X and Y must be 0 or more, W and H at least 1")
+    return x, y, width, height
 
 
 def main(argv: Sequence[str] | None = None, *, keystore: KeyStore | None = None) -> int:
@@ -228,12 +259,20 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         raise UsageError(f"profile {profile!r} has no classic variations; use --mode edit")
     key = _require_key(store, profile)
 
+    if (args.mask or args.region) and settings.mode is Mode.CLASSIC:
+        raise UsageError("a region (--mask, --region) needs --mode edit")
     try:
         source = open_image(args.image)
         _check_crop(args.crop, source)
         upload = prepare_upload(source, args.crop, settings)
     except ImageRejected as exc:
         print(f"image-variations: {args.image.name}: {exc}", file=err)
+        return EXIT_IMAGE_REJECTED
+    try:
+        region = _region(args, source, upload)
+    except ImageRejected as exc:
+        named = args.mask.name if args.mask else "--region"
+        print(f"image-variations: {named}: {exc}", file=err)
         return EXIT_IMAGE_REJECTED
     for warning in upload_warnings(source, args.crop, settings, upload):
         print(f"warning: {warning}", file=err)
@@ -248,6 +287,7 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         library=library,
         prices=PriceTable.load(),
         keep_transparency=args.keep_transparency,  # None: decided from picture and model
+        region=region,
     )
     try:
         return _run_and_save(args, variation, recorder, prefs, (config, key), out, err)
@@ -411,6 +451,30 @@ def _check_out_folder(folder: Path) -> None:
         raise UsageError(f"cannot make the folder {folder}: {exc.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write into {folder}; choose another --out")
+
+
+def _region(args: argparse.Namespace, source: SourceImage, upload: Upload) -> Image.Image | None:
+    """The region of ``--mask`` or ``--region``, checked against the upload (an empty region,
+    or one covering the whole square) before anything is paid for."""
+    from desktop_app.core.imaging.region import (
+        mask_for,
+        region_from_mask_file,
+        region_from_rectangle,
+    )
+
+    size = (source.width, source.height)
+    if args.mask is not None:
+        try:
+            data = args.mask.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read the mask {args.mask}: {exc.strerror}") from None
+        region = region_from_mask_file(data, *size)
+    elif args.region is not None:
+        region = region_from_rectangle(*size, *args.region)
+    else:
+        return None
+    mask_for(region, args.crop, size, upload)
+    return region
 
 
 def _check_crop(square: Square | None, source: SourceImage) -> None:

@@ -41,6 +41,8 @@ from desktop_app.core.variation import (
 )
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from desktop_app.core.client import ImagesClient
     from desktop_app.core.config import ClientConfig
     from desktop_app.core.cost import PriceTable
@@ -139,6 +141,7 @@ class VariationRun:
         prices: PriceTable | None,
         parent_result_id: str | None = None,
         keep_transparency: bool | None = None,
+        region: Image.Image | None = None,
     ) -> None:
         self.source = source
         self.square = square
@@ -148,6 +151,9 @@ class VariationRun:
         self.prices = prices
         self.parent_result_id = parent_result_id
         self.keep_transparency = keep_transparency  # None: decide from picture and model
+        # Where the picture may change (imaging/region.py); None: anywhere. Its mask is made
+        # for the upload actually sent, so the two always have the same size.
+        self.region = region
         self.model: str | None = None
         self.run_id: str | None = None
         self.stored: dict[int, str] = {}
@@ -160,7 +166,13 @@ class VariationRun:
         self.model = model
         self.notes.extend(notes)
         upload = self.upload or prepare_upload(self.source, self.square, self.settings)
-        request = build_request(upload, self._settings_for(model), model)
+        mask = None
+        if self.region is not None:
+            from desktop_app.core.imaging.region import mask_for
+
+            size = (self.source.width, self.source.height)
+            mask = mask_for(self.region, self.square, size, upload)
+        request = build_request(upload, self._settings_for(model), model, mask)
         record = self._begin(request, sink)
         if record is None:
             result = await send(client, request, sink)

@@ -118,9 +118,13 @@ def upload_warnings(
 
 
 def build_request(
-    upload: Upload, settings: VariationSettings, model: str
+    upload: Upload, settings: VariationSettings, model: str, mask: Upload | None = None
 ) -> EditRequest | ClassicRequest:
+    """The request for ``upload``; ``mask`` (see imaging/region.py) limits the change to a
+    region, which only the edits endpoint can do."""
     if settings.mode is Mode.CLASSIC:
+        if mask is not None:
+            raise InvalidRequest("Classic variations cannot vary a region: use the edit mode.")
         return ClassicRequest(
             image=upload,
             model=model or CLASSIC_MODEL,
@@ -146,6 +150,7 @@ def build_request(
         ),
         stream=settings.stream,
         partial_images=settings.partial_images if settings.stream else 0,
+        mask=mask,
     )
 
 

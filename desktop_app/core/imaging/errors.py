@@ -19,6 +19,7 @@ Reason = Literal[
     "bomb",
     "too_small",
     "bad_crop",
+    "bad_mask",
     "unreadable_file",
 ]
 
