@@ -22,12 +22,14 @@ from PySide6.QtGui import QImage
 from desktop_app import APP_NAME
 from desktop_app.core.errors import NoApiKey
 from desktop_app.core.results import EventSink, GeneratedImage, ImageArrived, RunEvent
-from desktop_app.core.variation import VariationSettings
+from desktop_app.core.variation import Mode, VariationSettings
 from desktop_app.qt.intake import PictureInput
 from desktop_app.qt.pool import Courier
 from desktop_app.qt.tasks import TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from desktop_app.core.config import ClientConfig
     from desktop_app.core.cost import PriceTable
     from desktop_app.core.imaging import SourceImage, Square, Upload
@@ -111,6 +113,7 @@ class Session(QObject):
         self._next_wanted = False
         self.picture: LoadedPicture | None = None
         self.square: Square | None = None
+        self.region: QImage | None = None  # set_region: where the picture may change
         self.settings = VariationSettings()
         self.prepared: PreparedUpload | None = None
         self.results: dict[int, GeneratedImage] = {}
@@ -221,6 +224,7 @@ class Session(QObject):
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
         self.picture = picture
         self.square = None
+        self.region = None
         self.prepared = None
         self.pictureLoaded.emit(picture)
         self.schedule_prepare()
@@ -232,6 +236,11 @@ class Session(QObject):
             self.load_next()  # a rejected picture should not stall the rest of the queue
 
     # -- the upload -----------------------------------------------------------------------------
+
+    def set_region(self, region: QImage | None) -> None:
+        """Where the picture may change (255), at the region's own resolution; None: anywhere.
+        Sent as the run's mask, made for the upload actually sent."""
+        self.region = region
 
     def set_square(self, square: Square) -> None:
         if square != self.square:
@@ -392,8 +401,12 @@ class Session(QObject):
             keep_transparency=settings.keep_transparency,
         )
         keystore, models, library = self._get_keystore, list(self.models), self.library
+        region = self.region if settings.mode is Mode.EDIT else None
 
         async def work(sink: EventSink) -> RunOutcome:
+            if region is not None:
+                size = (picture.source.width, picture.source.height)
+                variation.region = _region_pixels(region, size)
             return await _execute(variation, keystore, prefs, library, models, sink)
 
         handle = self._runner.submit("run", work)
@@ -646,6 +659,17 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         # source.has_alpha instead would decode the whole picture a second time.
         transparent=pixels.mode == "RGBA",
     )
+
+
+def _region_pixels(region: QImage, size: tuple[int, int]) -> Image.Image:
+    """The painted region as the core takes it: mode "L" at the picture's size (on the run's
+    thread: a 24 MP picture makes a 24 MB region)."""
+    from PIL import Image
+
+    width, height = region.width(), region.height()
+    data = bytes(region.constBits())
+    pixels = Image.frombuffer("L", (width, height), data, "raw", "L", region.bytesPerLine(), 1)
+    return pixels.resize(size, Image.Resampling.NEAREST)
 
 
 async def _prepare(

@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._reopening = False  # the next picture loaded is a reopened run's source
         # What a one-click variation does once its result is the source: "generate" (Vary
-        # subtle / strong) or "" (nothing).
+        # subtle / strong), "region" (Vary region: the region tool in hand) or "" (nothing).
         self._when_loaded = ""
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -208,6 +208,8 @@ class MainWindow(QMainWindow):
         self.drop_hint.openRequested.connect(self.on_open)
         self.source.next_button.clicked.connect(self.session.load_next)
         self.crop_view.squareChanged.connect(s.set_square)
+        region = self.source.region
+        region.regionChanged.connect(lambda: s.set_region(region.region()))
         self.parameters.settingsChanged.connect(self.on_settings_changed)
         self.results.saveRequested.connect(lambda i: self.session.save([i]))
         self.results.copyRequested.connect(chosen.on_copy)
@@ -302,10 +304,13 @@ class MainWindow(QMainWindow):
         then, self._when_loaded = self._when_loaded, ""
         if then == "generate":
             self.on_generate()
+        elif then == "region":
+            self.start_region()
 
     def on_vary_chosen(self, index: int, kind: str) -> None:
         """Vary subtle / strong: the result becomes the source and a run with that strength
-        starts at once (after the usual questions before paying)."""
+        starts at once (after the usual questions before paying). Vary region: the result
+        becomes the source with the region tool in hand."""
         from dataclasses import replace
 
         from desktop_app.core.prompts import Strength
@@ -317,8 +322,15 @@ class MainWindow(QMainWindow):
             # The strength's own wording: an edited prompt would not say "subtle".
             self.parameters.set_settings(replace(settings, strength=Strength(kind), prompt=None))
         if self.session.vary_result(index):
-            self._when_loaded = "generate"
+            self._when_loaded = "region" if kind == "region" else "generate"
             self.run_status.say(f"Variation {index + 1} is the new source picture.")
+
+    def start_region(self) -> None:
+        """The framing view with the region tool in hand: paint what may change, then
+        Generate."""
+        self.show_framing()
+        self.source.region.set_painting(True)
+        self.run_status.say("Paint the part that may change, then Generate (Esc: done painting).")
 
     def on_picture_rejected(self, label: str, reason: str) -> None:
         self.banner.show_message(f"{label}: {reason}", level="error", topic="picture")
@@ -375,9 +387,12 @@ class MainWindow(QMainWindow):
     # -- parameters and the key -----------------------------------------------------------------
 
     def on_settings_changed(self, settings: VariationSettings) -> None:
+        from desktop_app.core.variation import Mode
+
         self.session.set_settings(settings)
         self.preferences.remember(settings)
         self._show_estimate()
+        self.source.offer_region(settings.mode is Mode.EDIT)  # classic variations take no mask
 
     def _cost_line(self) -> CostLine:
         from desktop_app.core.cost_line import cost_line

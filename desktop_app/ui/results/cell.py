@@ -42,6 +42,7 @@ _SETTLE_MS = 120  # a resize pauses this long before the thumbnails are smoothly
 VARY_CHOICES = (
     ("Vary subtle", "subtle", "Keep almost everything; vary small details"),
     ("Vary strong", "strong", "Keep the subject and the mood; reinterpret the rest"),
+    ("Vary region…", "region", "Paint the part of this picture that may change"),
 )
 
 
@@ -174,7 +175,7 @@ class ResultCell(QWidget):
     saveClicked = Signal(int)  # index
     copyClicked = Signal(int)  # index
     varyClicked = Signal(int)  # index
-    varyChosen = Signal(int, str)  # index, "subtle" | "strong" (VARY_CHOICES)
+    varyChosen = Signal(int, str)  # index, "subtle" | "strong" | "region" (VARY_CHOICES)
     dragStarted = Signal(int)  # index: the user drags the finished picture out
 
     def __init__(self, index: int, caption: str, parent: QWidget | None = None) -> None:
@@ -283,7 +284,7 @@ class ResultCell(QWidget):
         return menu
 
     def vary_action(self, kind: str) -> QAction:
-        """The menu's action for ``kind`` ("subtle", "strong")."""
+        """The menu's action for ``kind`` ("subtle", "strong", "region")."""
         action = self.vary_menu.findChild(QAction, f"vary-{kind}")
         assert action is not None, kind
         return action

@@ -48,7 +48,7 @@ class ResultsGrid(QWidget):
     saveRequested = Signal(int)  # result index: the cell's Save button
     copyRequested = Signal(int)  # result index: the cell's Copy button
     varyRequested = Signal(int)  # result index: "Vary this", the result becomes the new source
-    # result index and kind ("subtle", "strong"): a one-click variation of it
+    # result index and kind ("subtle", "strong", "region"): a one-click variation of it
     varyChosen = Signal(int, str)
     openRequested = Signal(int)  # result index: double-click or Enter on a finished cell
     dragRequested = Signal(int)  # result index: a finished cell is being dragged out

@@ -1,5 +1,6 @@
 """One click from a result: Vary subtle and Vary strong make the result the source and start a
-run with that strength's wording at once; the cell's Vary menu offers them."""
+run with that strength's wording at once; Vary region makes it the source with the region tool
+in hand; the cell's Vary menu offers them."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_vary_subtle_or_strong_starts_a_run_from_the_result_with_that_wording(
     assert window.parameters.settings().strength is Strength(kind)
 
 
-def test_the_vary_menu_offers_subtle_and_strong_on_a_finished_result(
+def test_the_vary_menu_offers_subtle_strong_and_region_on_a_finished_result(
     qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
 ) -> None:
     window = make_window(api_server)
@@ -52,5 +53,24 @@ def test_the_vary_menu_offers_subtle_and_strong_on_a_finished_result(
     cell = window.results._cell(0)
     assert cell is not None
     texts = [action.text() for action in cell.vary_menu.actions()]
-    assert texts == ["Vary subtle", "Vary strong"]
+    assert texts == ["Vary subtle", "Vary strong", "Vary region…"]
     assert cell.vary_button.menu() is cell.vary_menu
+
+
+def test_vary_region_makes_the_result_the_source_with_the_region_tool_in_hand(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    window = make_window(api_server)
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
+    _generate(qtbot, window, 2)
+    cell = window.results._cell(0)
+    assert cell is not None
+
+    cell.vary_action("region").trigger()
+
+    qtbot.waitUntil(lambda: window.source.region.is_painting(), timeout=20_000)
+    picture = window.session.picture
+    assert picture is not None and picture.label.startswith("photo-v2")
+    assert window.moods.currentWidget() is window.source, "the framing view is shown"
+    assert window.source.region.region() is None, "a new source starts without a region"
+    assert api_server.count("/v1/images/edits") == 1  # only the first run: nothing paid yet
