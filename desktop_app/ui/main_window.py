@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         self.run_strip.runChosen.connect(self.on_run_chosen)
         self.crop_view.squareChanged.connect(self.results_panel.source_badge.set_square)
         s.runStarted.connect(lambda _count: self.show_results())
+        s.runStarted.connect(lambda _count: self.results_panel.set_framing(self._framing_sent()))
         s.runReopened.connect(self.on_run_reopened)
         self.results.selectionChanged.connect(lambda _i: self._update_actions())
         s.pictureLoaded.connect(self.on_picture_loaded)
@@ -380,9 +381,20 @@ class MainWindow(QMainWindow):
             path = self.session.result_file(index)
             drag_result(self.results, image.data, image.format, path, self.results.thumbnail(index))
 
-    def on_run_reopened(self, _record: RunRecord) -> None:
+    def on_run_reopened(self, record: RunRecord) -> None:
+        from desktop_app.core.framing_words import framing_words
+
         self._reopening = True
         self.show_results()
+        self.results_panel.set_framing(framing_words(record.parameters))
+
+    def _framing_sent(self) -> str:
+        """How the run just started is framed, as its record will say it (the share of the
+        region is known once the mask is made)."""
+        from desktop_app.core.variation import Mode
+
+        masked = self.session.region is not None and self.session.settings.mode is Mode.EDIT
+        return "region" if masked else ""
 
     # -- parameters and the key -----------------------------------------------------------------
 

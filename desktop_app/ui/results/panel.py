@@ -30,6 +30,10 @@ class ResultsPanel(QWidget):
         header.addWidget(self.source_badge)
         header.addWidget(self.source_label)
         header.addWidget(self.back_button)
+        # How the shown run was framed ("Varied: region"), when not the whole square.
+        self.framing_label = QLabel()
+        self.framing_label.setVisible(False)
+        header.addWidget(self.framing_label)
         header.addStretch(1)
         header.addWidget(self.save_all_button)
         layout = QVBoxLayout(self)
@@ -44,3 +48,8 @@ class ResultsPanel(QWidget):
         )
         self.source_label.setText(f"{name}\n{full_size[0]} × {full_size[1]}")
         self.source_label.setToolTip(label if name != label else "")
+
+    def set_framing(self, words: str) -> None:
+        """``words`` from core/framing_words.py ("region 23 %"); "" for a whole square."""
+        self.framing_label.setText(f"Varied: {words}" if words else "")
+        self.framing_label.setVisible(bool(words))

@@ -5,6 +5,7 @@ the window a painted region reaches the server as the mask."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,7 @@ def test_a_region_painted_in_the_window_is_the_mask_the_server_receives(
     drag(overlay, at(450, 0), at(750, 300))  # the square's top right quarter
     assert window.session.region is not None
     _generate(qtbot, window, 1)
+    assert window.results_panel.framing_label.text() == "Varied: region"
     (request,) = [r for r in api_server.requests if r.path == "/v1/images/edits"]
     assert request.mask is not None
     mask = Image.open(io.BytesIO(request.mask.data)).convert("RGBA").getchannel("A")
@@ -155,3 +157,11 @@ def test_a_region_painted_in_the_window_is_the_mask_the_server_receives(
     left, top, right, bottom = changing
     # Painted on screen, so within a view pixel or two of the quarter (1024 / 600 per pixel).
     assert abs(left - 512) <= 8 and top == 0 and right == 1024 and abs(bottom - 512) <= 8
+    # Reopened from the library, the run still says so, with the share the mask had.
+    run_id = window.session.run_id
+    assert run_id is not None
+    window.results_panel.set_framing("")
+    window.session.reopen_run(run_id)
+    qtbot.waitUntil(lambda: window.results_panel.framing_label.isVisible(), timeout=10_000)
+    # A quarter of the square, painted within a view pixel or two of its edges.
+    assert re.fullmatch(r"Varied: region 2[4-6] %", window.results_panel.framing_label.text())
