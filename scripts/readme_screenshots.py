@@ -19,12 +19,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # (screen width, height, variations, the shots taken there)
 SCREENS = [
-    (1366, 768, 4, ["empty-window", "picture-and-square", "results-1366x768", "history"]),
+    (
+        1366,
+        768,
+        4,
+        ["empty-window", "picture-and-square", "region", "results-1366x768", "history"],
+    ),
     (1920, 1080, 10, ["results-1920x1080"]),
 ]
 
@@ -98,6 +104,11 @@ def _on_screen(out: Path, count: int, shots: list[str]) -> int:
         window.dropEvent(drop)
         _wait(app, lambda: window.session.prepared is not None)
         shoot("picture-and-square")
+        if "region" in shots:
+            _paint_region(window, app)
+            shoot("region")
+            window.source.region.clear_region()  # the runs below vary the whole square
+            window.source.region.set_painting(False)
 
         window.parameters.count.setValue(count)
         window.generate_button.click()
@@ -116,6 +127,31 @@ def _on_screen(out: Path, count: int, shots: list[str]) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _paint_region(window: Any, app: object) -> None:
+    """The region tool in hand, the sea around the lighthouse painted with the brush."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtTest import QTest
+
+    overlay = window.source.region
+    window.source.region_tools.paint_button.click()
+    picture = window.source.crop_view.picture_rect()
+
+    def at(x: float, y: float) -> Any:  # a point of the 1600 x 1067 picture, on screen
+        scale = picture.width() / 1600
+        return QPointF(picture.left() + x * scale, picture.top() + y * scale).toPoint()
+
+    left = Qt.MouseButton.LeftButton
+    none = Qt.KeyboardModifier.NoModifier
+    overlay.set_brush_size(64)
+    for y in (760, 860, 960):
+        QTest.mousePress(overlay, left, none, at(300, y))
+        for x in range(300, 1320, 60):
+            QTest.mouseMove(overlay, at(x, y + (x // 60) % 2 * 12))
+        QTest.mouseRelease(overlay, left, none, at(1300, y))
+    QTest.mouseMove(overlay, at(1150, 420))
+    _settle(app, 0.3)
 
 
 def _draw_photo(path: Path, image_module: object, draw_module: object) -> None:
