@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         act.save_all.triggered.connect(chosen.on_save_all)
         self.save_all_button.clicked.connect(chosen.on_save_all)
         act.copy.triggered.connect(chosen.on_copy_selected)
+        act.region.triggered.connect(self.start_region)
         act.settings.triggered.connect(lambda: self.settingsRequested.emit(False))
         act.quit.triggered.connect(self.close)
         self.drop_hint.openRequested.connect(self.on_open)
@@ -329,6 +330,9 @@ class MainWindow(QMainWindow):
     def start_region(self) -> None:
         """The framing view with the region tool in hand: paint what may change, then
         Generate."""
+        if self.session.picture is None or not self.source.region_offered:
+            self.run_status.say("A region can be painted on a picture in GPT Image mode.")
+            return
         self.show_framing()
         self.source.region.set_painting(True)
         self.run_status.say("Paint the part that may change, then Generate (Esc: done painting).")

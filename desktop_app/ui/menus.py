@@ -53,6 +53,7 @@ def build_menus(
 
     edit_menu = bar.addMenu("&Edit")
     edit_menu.addAction(actions.copy)
+    edit_menu.addAction(actions.region)
     edit_menu.addSeparator()
     edit_menu.addActions([actions.generate, actions.cancel])
 

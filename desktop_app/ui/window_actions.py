@@ -44,6 +44,7 @@ class WindowActions:
     save: QAction
     save_all: QAction
     copy: QAction
+    region: QAction
     settings: QAction
     history: QAction
     quit: QAction
@@ -116,6 +117,7 @@ def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -
     # Ctrl+C belongs to the results grid; text fields keep their own copy.
     copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     results.addAction(copy)
+    region = action("Vary a &Region…", "Ctrl+R", "Paint the part of the picture that may change")
     settings = action("Se&ttings…", SETTINGS_SHORTCUT, "Connection profiles, API keys, folders")
     settings.setMenuRole(QAction.MenuRole.PreferencesRole)
     history_action = history.toggleViewAction()
@@ -150,6 +152,7 @@ def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -
         save=save,
         save_all=save_all,
         copy=copy,
+        region=region,
         settings=settings,
         history=history_action,
         quit=quit_action,

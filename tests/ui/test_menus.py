@@ -49,7 +49,7 @@ def test_the_menus_hold_the_window_commands_in_order(window: MainWindow) -> None
     assert list(items) == ["File", "Edit", "View", "Help"]
     # The toolbar's and the shortcuts' own actions: one thing, never two that could disagree.
     assert items["File"] == [act.open, act.paste, act.save, act.save_all, act.settings, act.quit]
-    assert items["Edit"] == [act.copy, act.generate, act.cancel]
+    assert items["Edit"] == [act.copy, act.region, act.generate, act.cancel]
     assert items["View"] == [act.history]
     assert items["Help"] == [window.menus.shortcuts, window.menus.about]
     assert [a.text() for a in items["Help"]] == [
@@ -102,7 +102,7 @@ def test_the_menu_bar_fits_beside_a_narrow_window(window: MainWindow) -> None:
 
 
 def test_menu_items_do_what_their_buttons_do(window: MainWindow) -> None:
-    generate = _items(window)["Edit"][1]
+    generate = _items(window)["Edit"][2]
     generate.setEnabled(True)  # as if a picture were loaded: the command still checks
     generate.trigger()
     assert window.banner.message() == "Open or drop a picture first."
@@ -110,6 +110,10 @@ def test_menu_items_do_what_their_buttons_do(window: MainWindow) -> None:
     save_all.setEnabled(True)  # as if there were results: the command still checks
     save_all.trigger()
     assert window.run_status.currentMessage() == "There are no variations to save yet."
+    region = _items(window)["Edit"][1]
+    region.trigger()  # no picture yet: it says why instead of opening the tool
+    assert not window.source.region.is_painting()
+    assert "on a picture" in window.run_status.phase_label.text()
 
 
 def _tab_to(qtbot: QtBot, target: QWidget, start: QWidget) -> None:

@@ -136,7 +136,8 @@ def test_a_region_painted_in_the_window_is_the_mask_the_server_receives(
     panel = window.source
     assert panel.region_tools.isVisible()
     overlay = panel.region
-    overlay.set_painting(True)
+    window.commands.region.trigger()  # Edit → Vary a Region… (Ctrl+R)
+    assert overlay.is_painting() and overlay.hasFocus()
     overlay.set_tool(Tool.RECTANGLE)
     picture = panel.crop_view.picture_rect()
     scale = picture.width() / 900
