@@ -135,7 +135,7 @@ def _paint_region(window: Any, app: object) -> None:
     from PySide6.QtTest import QTest
 
     overlay = window.source.region
-    window.source.region_tools.paint_button.click()
+    overlay.set_painting(True)
     picture = window.source.crop_view.picture_rect()
 
     def at(x: float, y: float) -> Any:  # a point of the 1600 x 1067 picture, on screen

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSpinBox,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -61,29 +62,38 @@ class RegionTools(QWidget):
         self.invert_button.clicked.connect(overlay.invert)
         self.clear_button = self._button("Clear", "No region: the whole square varies")
         self.clear_button.clicked.connect(overlay.clear_region)
-        undo = overlay.undo_stack.createUndoAction(self, "Undo")
-        redo = overlay.undo_stack.createRedoAction(self, "Redo")
-        self.undo_button, self.redo_button = QToolButton(self), QToolButton(self)
-        self.undo_button.setDefaultAction(undo)
-        self.redo_button.setDefaultAction(redo)
-        undo.setToolTip("Undo the last change to the region (Ctrl+Z)")
-        redo.setToolTip("Redo (Ctrl+Shift+Z)")
+        # Fixed words (not "Undo Paint"): the bar must not grow with the last command's name.
+        stack = overlay.undo_stack
+        self.undo_button = self._button("Undo", "Undo the last change to the region (Ctrl+Z)")
+        self.undo_button.clicked.connect(stack.undo)
+        stack.canUndoChanged.connect(self.undo_button.setEnabled)
+        self.redo_button = self._button("Redo", "Redo (Ctrl+Shift+Z)")
+        self.redo_button.clicked.connect(stack.redo)
+        stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        self.undo_button.setEnabled(stack.canUndo())
+        self.redo_button.setEnabled(stack.canRedo())
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.paint_button)
+        # Two rows while painting: one row of every control would make the framing side, and so
+        # the window, wider than a 960 px (1920 x 1080 at 200 %) screen.
+        tools_row = QHBoxLayout()
+        tools_row.addWidget(self.paint_button)
+        edits_row = QHBoxLayout()
         self._painting_widgets: list[QWidget] = [
             *self.tool_buttons.values(),
             size_label,
             self.brush_size,
-            self.invert_button,
-            self.clear_button,
-            self.undo_button,
-            self.redo_button,
         ]
         for widget in self._painting_widgets:
-            layout.addWidget(widget)
-        layout.addStretch(1)
+            tools_row.addWidget(widget)
+        for widget in (self.invert_button, self.clear_button, self.undo_button, self.redo_button):
+            edits_row.addWidget(widget)
+            self._painting_widgets.append(widget)
+        tools_row.addStretch(1)
+        edits_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(tools_row)
+        layout.addLayout(edits_row)
         self._on_painting(False)
 
     def _button(self, text: str, tip: str) -> QToolButton:

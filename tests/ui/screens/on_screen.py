@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, QSettings
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.ui import window_state
@@ -60,6 +61,15 @@ def test_first_start_restart_and_history_stay_inside_the_screen(
     first = make_window(api_server)
     _assert_inside(first, "first start")
     _load(qtbot, first, _jpeg(tmp_path / "photo.jpg"))
+    first.commands.region.trigger()  # the region tool's bar, its two rows shown
+    overlay = first.source.region
+    assert overlay.is_painting()
+    middle = overlay.rect().center()
+    QTest.mousePress(overlay, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, middle)
+    QTest.mouseRelease(overlay, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, middle)
+    assert overlay.region() is not None  # a stroke: Undo is live
+    _assert_inside(first, "the region tool open")
+    first.source.region.set_painting(False)
     size = first.size()
     first.commands.history.trigger()
     qtbot.waitUntil(lambda: first.history_dock.isVisible(), timeout=30_000)
