@@ -23,6 +23,7 @@ from desktop_app.core.cost import PriceTable, format_usd
 from desktop_app.core.dialects import ServerKind, dialect_for
 from desktop_app.core.errors import ApiError, ApiErrorKind, RunCancelled, VariationError
 from desktop_app.core.imaging import ImageRejected, SourceImage, Square, open_image
+from desktop_app.core.imaging.shape import Shape
 from desktop_app.core.keystore import ApiKey, KeyStore, KeyStoreError
 from desktop_app.core.library import Library
 from desktop_app.core.library.trouble import BOOKKEEPING_ERRORS, LIBRARY_ERRORS, plain_reason
@@ -125,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X,Y,SIDE",
         help="the square to vary, in pixels of the upright picture (default: the "
         "largest centred square)",
+    )
+    vary.add_argument(
+        "--shape",
+        choices=["1:1", "3:2", "2:3", "16:9", "9:16", "picture"],
+        default="1:1",
+        help="the frame's shape (edit mode): the upload and the requested size follow it, "
+        "within what the model makes; picture: the picture's own ratio (default 1:1)",
+    )
+    vary.add_argument(
+        "--zoom-out",
+        type=float,
+        choices=[1.5, 2.0],
+        help="zoom out 1.5 or 2: the picture is placed smaller and the model fills the border",
     )
     region = vary.add_mutually_exclusive_group()
     region.add_argument(
@@ -241,6 +255,8 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         prompt=args.prompt,
         response_format=args.response_format,
         stream=args.stream,
+        shape=Shape.parse(args.shape),
+        zoom_out=args.zoom_out,
     )
     try:
         settings.check()
@@ -269,7 +285,7 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         print(f"image-variations: {args.image.name}: {exc}", file=err)
         return EXIT_IMAGE_REJECTED
     try:
-        region = _region(args, source, upload)
+        region = _region(args, source, upload, settings)
     except ImageRejected as exc:
         named = args.mask.name if args.mask else "--region"
         print(f"image-variations: {named}: {exc}", file=err)
@@ -453,14 +469,13 @@ def _check_out_folder(folder: Path) -> None:
         raise UsageError(f"cannot write into {folder}; choose another --out")
 
 
-def _region(args: argparse.Namespace, source: SourceImage, upload: Upload) -> Image.Image | None:
+def _region(
+    args: argparse.Namespace, source: SourceImage, upload: Upload, settings: VariationSettings
+) -> Image.Image | None:
     """The region of ``--mask`` or ``--region``, checked against the upload (an empty region,
-    or one covering the whole square) before anything is paid for."""
-    from desktop_app.core.imaging.region import (
-        mask_for,
-        region_from_mask_file,
-        region_from_rectangle,
-    )
+    or one covering the whole frame) before anything is paid for."""
+    from desktop_app.core.imaging.region import region_from_mask_file, region_from_rectangle
+    from desktop_app.core.variation import prepare_mask
 
     size = (source.width, source.height)
     if args.mask is not None:
@@ -473,7 +488,7 @@ def _region(args: argparse.Namespace, source: SourceImage, upload: Upload) -> Im
         region = region_from_rectangle(*size, *args.region)
     else:
         return None
-    mask_for(region, args.crop, size, upload)
+    prepare_mask(source, args.crop, upload, settings, region)
     return region
 
 

@@ -153,3 +153,61 @@ def test_a_masked_run_says_so_in_history_json_and_in_the_saved_files(
     (saved,) = out.iterdir()
     story = metadata.read(saved.read_bytes())
     assert json.loads(story["parameters"])["mask"] == mask
+
+
+def sent_edit(server: FakeOpenAI) -> tuple[str | None, Image.Image, Image.Image | None]:
+    """The one edit's requested size, picture and mask (None without one)."""
+    (request,) = [r for r in server.requests if r.path == EDITS]
+    image_part = next(f for f in request.files if f.field != "mask")
+    mask = Image.open(io.BytesIO(request.mask.data)) if request.mask is not None else None
+    return request.value("size"), Image.open(io.BytesIO(image_part.data)), mask
+
+
+def test_a_shape_sends_a_size_the_model_makes_and_an_upload_of_that_ratio(
+    api_server: FakeOpenAI,
+    env: dict[str, str],
+    photo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    out = tmp_path / "out"
+    assert vary(env, str(photo), "--shape", "3:2", "--out", str(out)) == cli.EXIT_OK
+    size, picture, mask = sent_edit(api_server)
+    assert size == "1248x832"  # gpt-image-2.6 takes custom sizes: 3:2 near 1024 x 1024's area
+    assert picture.size == (1248, 832) and mask is None
+    (saved,) = out.iterdir()
+    with Image.open(saved) as kept:
+        assert kept.size == (1248, 832)
+    capsys.readouterr()
+    assert cli.main(["history", "--json", "--limit", "1"]) == cli.EXIT_OK
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    assert run["parameters"]["shape"] == "3:2" and run["parameters"]["size"] == "1248x832"
+
+
+def test_zoom_out_sends_a_transparent_border_and_the_border_as_the_mask(
+    api_server: FakeOpenAI, env: dict[str, str], photo: Path, tmp_path: Path
+) -> None:
+    code = vary(env, str(photo), "--zoom-out", "2", "--out", str(tmp_path / "o"))
+    assert code == cli.EXIT_OK
+    _size, picture, mask = sent_edit(api_server)
+    assert mask is not None and mask.size == picture.size
+    alpha = picture.convert("RGBA").getchannel("A")
+    mask_alpha = mask.convert("RGBA").getchannel("A")
+    width, height = picture.size
+    # The picture is half as large, centred: its border is transparent and is what may change.
+    assert alpha.getpixel((2, 2)) == 0 and mask_alpha.getpixel((2, 2)) == 0
+    assert alpha.getpixel((width // 2, height // 2)) == 255
+    assert mask_alpha.getpixel((width // 2, height // 2)) == 255
+    kept = mask_alpha.point(lambda a: 255 if a == 255 else 0).getbbox()
+    assert kept == (width // 4, height // 4, width * 3 // 4, height * 3 // 4)
+
+
+def test_a_shape_or_zoom_out_in_classic_mode_is_a_usage_error(
+    env: dict[str, str], photo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert vary(env, str(photo), "--mode", "classic", "--shape", "3:2") == cli.EXIT_USAGE
+    assert "square only" in capsys.readouterr().err
+    assert vary(env, str(photo), "--mode", "classic", "--zoom-out", "2") == cli.EXIT_USAGE
+    assert "zoom out" in capsys.readouterr().err

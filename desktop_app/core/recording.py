@@ -17,26 +17,39 @@ from desktop_app.core.results import EventSink, ImageArrived, RunEvent, RunResul
 
 if TYPE_CHECKING:
     from desktop_app.core.cost import PriceTable
-    from desktop_app.core.imaging import SourceImage, Square
+    from desktop_app.core.imaging import Frame, SourceImage, Square
     from desktop_app.core.library import Library, RunDraft, RunRecord
     from desktop_app.core.requests import ClassicRequest, EditRequest
+    from desktop_app.core.variation import VariationSettings
 
 log = logging.getLogger(__name__)
 
 
 def draft_for(
     source: SourceImage,
-    square: Square | None,
+    square: Square | Frame | None,
     request: EditRequest | ClassicRequest,
     *,
     parent_result_id: str | None = None,
     prices: PriceTable | None = None,
+    settings: VariationSettings | None = None,
 ) -> RunDraft:
-    """The library's record of a run about to be sent: every parameter but the upload bytes."""
+    """The library's record of a run about to be sent: every parameter but the upload bytes,
+    and how it was framed (shape, zoom out: ``framing_words`` reads them back)."""
+    from desktop_app.core.imaging import Square
     from desktop_app.core.library import RunDraft
     from desktop_app.core.requests import EditRequest
 
     parameters = _parameters(request)
+    if settings is not None and settings.shape.value != "1:1":
+        parameters["shape"] = settings.shape.value
+    if settings is not None and settings.zoom_out is not None:
+        parameters["zoom_out"] = settings.zoom_out
+    crop = None
+    if isinstance(square, Square):
+        crop = (square.x, square.y, square.side)
+    elif square is not None:  # a frame: the crop column keeps squares, the frame goes here
+        parameters["frame"] = [square.x, square.y, square.width, square.height]
     is_edit = isinstance(request, EditRequest)
     prompt = request.prompt if isinstance(request, EditRequest) else None
     estimate = None
@@ -54,7 +67,7 @@ def draft_for(
     return RunDraft(
         source_bytes=source.original_bytes,
         source_name=source.name,
-        crop=(square.x, square.y, square.side) if square is not None else None,
+        crop=crop,
         mode="edit" if is_edit else "classic",
         model=request.model,
         parameters=parameters,

@@ -36,8 +36,11 @@ from desktop_app.core.variation import (
     Mode,
     VariationSettings,
     build_request,
+    prepare_mask,
     prepare_upload,
+    requested_size,
     send,
+    upload_fits,
 )
 
 if TYPE_CHECKING:
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
     from desktop_app.core.client import ImagesClient
     from desktop_app.core.config import ClientConfig
     from desktop_app.core.cost import PriceTable
-    from desktop_app.core.imaging import SourceImage, Square, Upload
+    from desktop_app.core.imaging import Frame, SourceImage, Square, Upload
     from desktop_app.core.keystore import ApiKey
     from desktop_app.core.library import Library
     from desktop_app.core.recording import RunLog
@@ -133,7 +136,7 @@ class VariationRun:
     def __init__(
         self,
         source: SourceImage,
-        square: Square | None,
+        square: Square | Frame | None,
         upload: Upload | None,
         settings: VariationSettings,
         *,
@@ -165,14 +168,15 @@ class VariationRun:
         model, notes = await choose_model(client, self.settings, listed)
         self.model = model
         self.notes.extend(notes)
-        upload = self.upload or prepare_upload(self.source, self.square, self.settings)
-        mask = None
-        if self.region is not None:
-            from desktop_app.core.imaging.region import mask_for
-
-            size = (self.source.width, self.source.height)
-            mask = mask_for(self.region, self.square, size, upload)
-        request = build_request(upload, self._settings_for(model), model, mask)
+        picture = (self.source.width, self.source.height)
+        upload = self.upload
+        size = requested_size(self.settings, model, picture)
+        if upload is None or not upload_fits(upload, self.settings, size):
+            # A shape's size depends on the model (custom sizes or the three standard ones):
+            # an upload made before the model was known is made again for it.
+            upload = prepare_upload(self.source, self.square, self.settings, model)
+        mask = prepare_mask(self.source, self.square, upload, self.settings, self.region)
+        request = build_request(upload, self._settings_for(model), model, mask, picture=picture)
         record = self._begin(request, sink)
         if record is None:
             result = await send(client, request, sink)
@@ -211,6 +215,7 @@ class VariationRun:
             request,  # type: ignore[arg-type]
             parent_result_id=self.parent_result_id,
             prices=self.prices,
+            settings=self.settings,
         )
         try:
             record = RunLog(self.library, draft, sink, prices=self.prices)

@@ -1,8 +1,9 @@
-"""Image preparation for the core: open any supported picture safely, crop a square of
-it, and encode it as the API wants. Pure Pillow; never imports Qt.
+"""Image preparation for the core: open any supported picture safely, crop a square or a
+frame of a shape from it (or zoom out), encode it as the API wants, and make a region's mask.
+Pure Pillow; never imports Qt.
 
-The crop arithmetic and the error type load at once; everything that needs Pillow loads on
-first use (PEP 562), so the window can draw its crop square before Pillow is imported.
+The crop arithmetic, the shapes and the error type load at once; everything that needs Pillow
+loads on first use (PEP 562), so the window can draw its crop frame before Pillow is imported.
 """
 
 from __future__ import annotations
@@ -11,7 +12,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import ImageRejected, Reason
-from .geometry import Square, clamp_square, largest_centred_square
+from .geometry import (
+    Frame,
+    Ratio,
+    Square,
+    clamp_frame,
+    clamp_square,
+    fit_frame,
+    frame_for_upload,
+    largest_centred_frame,
+    largest_centred_square,
+    zoom_placement,
+)
+from .shape import Shape, size_for_ratio
 
 if TYPE_CHECKING:
     from .encoding import (
@@ -23,6 +36,7 @@ if TYPE_CHECKING:
     )
     from .loading import MAX_FILE_BYTES, MAX_PIXELS, SourceImage, open_image
     from .quality import psnr
+    from .region import MASK_FILENAME, mask_for, region_from_mask_file, region_from_rectangle
 
 _LAZY = {
     "CLASSIC_MAX_BYTES": "encoding",
@@ -35,6 +49,10 @@ _LAZY = {
     "SourceImage": "loading",
     "open_image": "loading",
     "psnr": "quality",
+    "MASK_FILENAME": "region",
+    "mask_for": "region",
+    "region_from_mask_file": "region",
+    "region_from_rectangle": "region",
 }
 
 
@@ -50,17 +68,30 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CLASSIC_MAX_BYTES",
     "EDIT_MAX_SIDE",
+    "MASK_FILENAME",
     "MAX_FILE_BYTES",
     "MAX_PIXELS",
+    "Frame",
     "ImageRejected",
+    "Ratio",
     "Reason",
+    "Shape",
     "SourceImage",
     "Square",
     "Upload",
+    "clamp_frame",
     "clamp_square",
+    "fit_frame",
+    "frame_for_upload",
+    "largest_centred_frame",
     "largest_centred_square",
+    "mask_for",
     "open_image",
     "prepare_classic_upload",
     "prepare_edit_upload",
     "psnr",
+    "region_from_mask_file",
+    "region_from_rectangle",
+    "size_for_ratio",
+    "zoom_placement",
 ]

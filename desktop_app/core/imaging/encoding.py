@@ -1,13 +1,17 @@
-"""Turning a square of a SourceImage into the bytes an upload needs.
+"""Turning a square or frame of a SourceImage into the bytes an upload needs.
 
 Classic variations (dall-e-2 style) want a square PNG under 4 MB. GPT Image edits take PNG,
-JPEG or WebP, so there we send the smallest file that still looks like the picture:
+JPEG or WebP of any shape, so there we send the smallest file that still looks like the picture:
 
 * opaque photos: JPEG or lossy WebP, whichever is smaller, each at the lowest setting that
   keeps PSNR >= 40 dB against the lossless square (see lossy.py for how it is found).
 * real transparency: lossless WebP (a third of PNG's size on photos, and faster).
 * flat graphics and screenshots (few colours): PNG (palette when exact) if it is smaller.
 * nothing lossy reaches 40 dB (pure noise): lossless PNG.
+
+A zoom-out upload is the framed picture scaled down on a transparent canvas: it has real
+transparency by construction, so it is always lossless (the border must reach the model as
+alpha 0, and its mask says the same).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from PIL import Image
 from desktop_app.core.capabilities import CLASSIC_SIDES
 
 from .errors import ImageRejected
-from .geometry import Square, clamp_square, largest_centred_square
+from .geometry import Frame, Square, frame_for_upload, zoom_placement
 from .loading import SourceImage
 from .lossy import Codec, sample_rows, smallest_lossy, strips_of
 from .quality import chroma_subsampling_psnr
@@ -55,36 +59,73 @@ class Upload:
     format: UploadFormat
 
 
-def square_pixels(image: SourceImage, square: Square | None, side: int) -> Image.Image:
+def square_pixels(image: SourceImage, square: Square | Frame | None, side: int) -> Image.Image:
     """The square (clamped into the picture; None: largest centred) as side x side sRGB."""
-    if square is None:
-        square = largest_centred_square(image.width, image.height)
-    else:
-        square = clamp_square(square, image.width, image.height)
-    region = (square.x, square.y, square.x + square.side, square.y + square.side)
-    return image.render(region, (side, side))
+    return frame_pixels(image, square, (side, side))
 
 
-def prepare_classic_upload(image: SourceImage, square: Square | None, side: int) -> Upload:
+def frame_pixels(
+    image: SourceImage, crop: Square | Frame | None, size: tuple[int, int]
+) -> Image.Image:
+    """The crop (see ``frame_for_upload``: clamped, given ``size``'s ratio) as ``size`` sRGB."""
+    frame = frame_for_upload(crop, image.width, image.height, size)
+    return image.render(frame.box, size)
+
+
+def zoomed_out_pixels(
+    image: SourceImage, crop: Square | Frame | None, size: tuple[int, int], zoom_out: float
+) -> Image.Image:
+    """A transparent ``size`` canvas with the crop scaled by 1 / ``zoom_out`` in its centre."""
+    frame = frame_for_upload(crop, image.width, image.height, size)
+    inner = zoom_placement(*size, zoom_out)
+    pixels = image.render(frame.box, (inner.width, inner.height)).convert("RGBA")
+    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+    canvas.paste(pixels, (inner.x, inner.y))
+    return canvas
+
+
+def prepare_classic_upload(image: SourceImage, square: Square | Frame | None, side: int) -> Upload:
     """A side x side PNG under 4 MB for the classic variations endpoint."""
     if isinstance(side, bool) or side not in CLASSIC_SIDES:
         raise ValueError(f"classic side must be one of {CLASSIC_SIDES}, got {side!r}")
     pixels = square_pixels(image, square, side)
-    return _upload(image, _png_within(pixels, CLASSIC_MAX_BYTES), "png", side)
+    return _upload(image, _png_within(pixels, CLASSIC_MAX_BYTES), "png", (side, side))
 
 
-def prepare_edit_upload(image: SourceImage, square: Square | None, side: int) -> Upload:
-    """The most compact faithful side x side file for the GPT Image edits endpoint."""
-    if isinstance(side, bool) or not isinstance(side, int) or not 1 <= side <= EDIT_MAX_SIDE:
-        raise ValueError(f"edit side must be an int in 1..{EDIT_MAX_SIDE}, got {side!r}")
-    pixels = square_pixels(image, square, side)
+def prepare_edit_upload(
+    image: SourceImage,
+    crop: Square | Frame | None,
+    size: int | tuple[int, int],
+    *,
+    zoom_out: float | None = None,
+) -> Upload:
+    """The most compact faithful file for the GPT Image edits endpoint.
+
+    ``size`` is a side (a square upload, as before shapes) or (width, height); the crop is
+    given that ratio (``frame_for_upload``). With ``zoom_out`` the crop is placed smaller on a
+    transparent canvas of that size (``zoom_placement``) and the file keeps its alpha.
+    """
+    width, height = _edit_size(size)
+    if zoom_out is not None:
+        pixels = zoomed_out_pixels(image, crop, (width, height), zoom_out)
+    else:
+        pixels = frame_pixels(image, crop, (width, height))
     if pixels.mode == "RGBA":
         data, fmt = _smallest_lossless(pixels)
     else:
         data, fmt = _smallest_faithful(pixels)
     if len(data) >= EDIT_MAX_BYTES:  # can't happen at 4096 px, but never send a doomed file
         raise ImageRejected("too_large", "The prepared picture would be too large to upload.")
-    return _upload(image, data, fmt, side)
+    return _upload(image, data, fmt, (width, height))
+
+
+def _edit_size(size: int | tuple[int, int]) -> tuple[int, int]:
+    sides = (size, size) if not isinstance(size, tuple) else size
+    for side in sides:
+        if isinstance(side, bool) or not isinstance(side, int) or not 1 <= side <= EDIT_MAX_SIDE:
+            raise ValueError(f"edit sides must be ints in 1..{EDIT_MAX_SIDE}, got {size!r}")
+    width, height = sides
+    return width, height
 
 
 # ----------------------------------------------------------------------------- choosing
@@ -178,13 +219,13 @@ def _encode(image: Image.Image, fmt: str, **params: object) -> bytes:
     return buffer.getvalue()
 
 
-def _upload(image: SourceImage, data: bytes, fmt: UploadFormat, side: int) -> Upload:
+def _upload(image: SourceImage, data: bytes, fmt: UploadFormat, size: tuple[int, int]) -> Upload:
     return Upload(
         data=data,
         filename=f"{_safe_stem(image.name)}.{_EXTENSION[fmt]}",
         mime_type=_MIME[fmt],
-        width=side,
-        height=side,
+        width=size[0],
+        height=size[1],
         format=fmt,
     )
 

@@ -209,3 +209,16 @@ def test_render_refuses_regions_outside_the_picture(photo: SourceImage) -> None:
 def test_file_name_fallback() -> None:
     image = open_image(corpus.encode(Image.new("RGB", (8, 8)), "PNG"), name="日本.png")
     assert prepare_classic_upload(image, None, 256).filename == "image.png"
+
+
+@pytest.mark.parametrize("size", [(0, 10), (10, 5000), (True, 10), (10.5, 10)])
+def test_edit_refuses_nonsense_frame_sizes(photo: SourceImage, size: object) -> None:
+    with pytest.raises(ValueError):
+        prepare_edit_upload(photo, None, size)  # type: ignore[arg-type]
+
+
+def test_a_frame_upload_has_its_own_width_and_height(photo: SourceImage) -> None:
+    upload = prepare_edit_upload(photo, None, (640, 360))
+    with Image.open(io.BytesIO(upload.data)) as decoded:
+        assert decoded.size == (640, 360) == (upload.width, upload.height)
+        assert decoded.mode == "RGB"  # an opaque photo stays opaque (lossy allowed)
