@@ -35,6 +35,20 @@ DEFAULT_BRUSH = 40
 UNDO_LIMIT = 30
 
 
+# The keys the region answers while painting (keyPressEvent): brush size, tools, invert, done.
+_REGION_KEYS = frozenset(
+    {
+        Qt.Key.Key_BracketLeft,
+        Qt.Key.Key_BracketRight,
+        Qt.Key.Key_B,
+        Qt.Key.Key_E,
+        Qt.Key.Key_R,
+        Qt.Key.Key_I,
+        Qt.Key.Key_Escape,
+    }
+)
+
+
 class Tool(Enum):
     BRUSH = "brush"
     ERASER = "eraser"
@@ -239,6 +253,27 @@ class RegionOverlay(QWidget):
             self.undo_stack.push(_Change(self, before, text))
             self.regionChanged.emit()
         event.accept()
+
+    def event(self, event: QEvent) -> bool:
+        # The window's shortcuts come first (Esc is its Cancel): while painting, the keys the
+        # region answers are claimed here so that they reach keyPressEvent instead.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and self._painting
+            and isinstance(event, QKeyEvent)
+            and self._claims(event)
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _claims(self, event: QKeyEvent) -> bool:
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        return (
+            (plain and event.key() in _REGION_KEYS)
+            or event.matches(QKeySequence.StandardKey.Undo)
+            or event.matches(QKeySequence.StandardKey.Redo)
+        )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

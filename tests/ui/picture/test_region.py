@@ -146,6 +146,9 @@ def test_a_region_painted_in_the_window_is_the_mask_the_server_receives(
         return QPointF(picture.left() + x * scale, picture.top() + y * scale).toPoint()
 
     drag(overlay, at(450, 0), at(750, 300))  # the square's top right quarter
+    # Esc is also the window's Cancel: while painting it leaves painting, nothing else.
+    QTest.keyClick(overlay, Qt.Key.Key_Escape)
+    assert not overlay.is_painting()
     assert window.session.region is not None
     _generate(qtbot, window, 1)
     assert window.results_panel.framing_label.text() == "Varied: region"
