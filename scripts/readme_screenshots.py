@@ -32,6 +32,7 @@ SCREENS = [
         ["empty-window", "picture-and-square", "region", "results-1366x768", "history"],
     ),
     (1920, 1080, 10, ["results-1920x1080"]),
+    (1366, 768, 4, ["run-3x2"]),  # a 3:2 run: the frame, the request and the cells are 3:2
 ]
 
 
@@ -110,13 +111,21 @@ def _on_screen(out: Path, count: int, shots: list[str]) -> int:
             window.source.region.clear_region()  # the runs below vary the whole square
             window.source.region.set_painting(False)
 
+        if "run-3x2" in shots:
+            from desktop_app.core.imaging.shape import Shape
+
+            bar = window.source.shape_bar
+            bar.shape.setCurrentIndex(bar.shape.findData(Shape.LANDSCAPE))
+            bar.shape.activated.emit(bar.shape.currentIndex())
+            _wait(app, lambda: window.session.prepared is not None)
+
         window.parameters.count.setValue(count)
         window.generate_button.click()
         _wait(app, lambda: not window.session.running and len(window.session.results) == count, 60)
         _wait(app, lambda: all(window.results.shows_result(i) for i in range(count)))
         window.results.select(0)
         for name in shots:
-            if name.startswith("results"):
+            if name.startswith(("results", "run-")):
                 shoot(name)
 
         if "history" in shots:

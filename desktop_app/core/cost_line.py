@@ -30,13 +30,17 @@ def cost_line(
     models: Sequence[ModelInfo],
     prices: PriceTable | None,
     today: dt.date | None = None,
+    *,
+    picture: tuple[int, int] | None = None,
 ) -> CostLine:
+    """The cost line for ``settings``; ``picture`` (upright width, height) sizes a "Whole
+    picture" run."""
     from desktop_app.core.models import choose_default_model
 
     model = settings.model or choose_default_model(list(models), today or dt.date.today())
     if prices is None or (settings.mode is not Mode.CLASSIC and not model):
         return CostLine("Cost: shown once the server's models are listed", "", None)
-    estimate = estimate_cost(settings, model or "", prices)
+    estimate = estimate_cost(settings, model or "", prices, picture)
     if estimate is None:
         return CostLine(
             "Cost: not known for this model",

@@ -253,12 +253,21 @@ def offers_classic(kind: ServerKind | str) -> bool:
     return ServerKind(kind) is ServerKind.OPENAI
 
 
+def offers_masks(kind: ServerKind | str) -> bool:
+    """Whether a server of this kind takes a mask (the window's region tool and zoom out)."""
+    return _dialect_class(ServerKind(kind)).accepts_masks
+
+
 def dialect_for(config: ClientConfig) -> Dialect:
-    if config.kind is ServerKind.AZURE:
-        return AzureDialect(config)
-    if config.kind is ServerKind.OPENROUTER:
-        return OpenRouterDialect(config)
-    return Dialect(config)
+    return _dialect_class(config.kind)(config)
+
+
+def _dialect_class(kind: ServerKind) -> type[Dialect]:
+    if kind is ServerKind.AZURE:
+        return AzureDialect
+    if kind is ServerKind.OPENROUTER:
+        return OpenRouterDialect
+    return Dialect
 
 
 # -- checks and helpers for the settings that each kind needs ------------------------------------

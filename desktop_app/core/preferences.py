@@ -34,10 +34,11 @@ from desktop_app.core.dialects import (
     deployment_problem,
 )
 from desktop_app.core.fsio import replace_atomically
+from desktop_app.core.imaging.shape import Shape
 from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename
 from desktop_app.core.paths import config_folder, default_output_folder
 from desktop_app.core.prompts import Strength
-from desktop_app.core.variation import Mode, VariationSettings
+from desktop_app.core.variation import ZOOM_OUTS, Mode, VariationSettings
 
 __all__ = [
     "BASE_URL_ENV_VAR",
@@ -158,6 +159,13 @@ def effective_base_url(profile: Profile, environ: Mapping[str, str]) -> str:
     return profile.base_url
 
 
+def _shape(value: str) -> Shape:
+    try:
+        return Shape(value)
+    except ValueError:  # a file from a newer version, or edited by hand
+        return Shape.SQUARE
+
+
 def _default_profiles() -> list[Profile]:
     return [Profile(DEFAULT_PROFILE)]
 
@@ -181,6 +189,8 @@ class Preferences:
     output_format: str = "png"
     strength: str = Strength.BALANCED.value
     prompt: str = ""  # "" = the wording of the chosen strength
+    shape: str = Shape.SQUARE.value  # the framing tool's preset (edit mode)
+    zoom_out: float = 0.0  # 0 = no zoom out; else one of ZOOM_OUTS (edit mode)
     last_open_folder: str = ""
     # The library and costs.
     strip_metadata: bool = False  # True: saved files carry no model, prompt or parameters
@@ -228,6 +238,8 @@ class Preferences:
             strength=strength,
             prompt=self.prompt or None,
             stream=True,
+            shape=_shape(self.shape) if mode is Mode.EDIT else Shape.SQUARE,
+            zoom_out=self.zoom_out if mode is Mode.EDIT and self.zoom_out in ZOOM_OUTS else None,
         )
 
     def remember(self, settings: VariationSettings) -> None:
@@ -240,6 +252,9 @@ class Preferences:
         self.output_format = settings.output_format
         self.strength = settings.strength.value
         self.prompt = settings.prompt or ""
+        if settings.mode is Mode.EDIT:  # classic runs are square: that is no choice to keep
+            self.shape = settings.shape.value
+            self.zoom_out = settings.zoom_out or 0.0
 
     def output_folder(self) -> Path:
         folder = self.save_folder.strip()

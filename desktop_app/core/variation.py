@@ -116,6 +116,18 @@ def requested_size(
     return size_for_ratio(settings.shape.ratio(picture), model, settings.size)
 
 
+def frame_ratio(
+    settings: VariationSettings, model: str, picture: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """The ratio the framing tool draws, width:height: 1:1 for a square run (whatever size it
+    asks for, its upload is square), else that of the size ``requested_size`` asks for, so the
+    frame shown is the frame sent."""
+    if settings.mode is Mode.CLASSIC or settings.shape is Shape.SQUARE:
+        return (1, 1)
+    width, height = requested_size(settings, model, picture).split("x")
+    return (int(width), int(height))
+
+
 def upload_size(settings: VariationSettings, size: str) -> tuple[int, int]:
     """The upload's width and height for a request of ``size``: a square of the size's long
     side for square runs (as before shapes), else the size's own ratio; the long side at most

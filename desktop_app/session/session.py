@@ -21,6 +21,7 @@ from PySide6.QtGui import QImage
 
 from desktop_app import APP_NAME
 from desktop_app.core.errors import NoApiKey
+from desktop_app.core.imaging.shape import Shape
 from desktop_app.core.results import EventSink, GeneratedImage, ImageArrived, RunEvent
 from desktop_app.core.variation import Mode, VariationSettings
 from desktop_app.qt.intake import PictureInput
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     from desktop_app.core.config import ClientConfig
     from desktop_app.core.cost import PriceTable
-    from desktop_app.core.imaging import SourceImage, Square, Upload
+    from desktop_app.core.imaging import Frame, SourceImage, Square, Upload
     from desktop_app.core.keystore import ApiKey, KeyStore
     from desktop_app.core.library import RunRecord
     from desktop_app.core.library.queue import QueueStore
@@ -112,7 +113,7 @@ class Session(QObject):
         self._queue_writer = Courier(1, self)  # the queue and the preferences, in order
         self._next_wanted = False
         self.picture: LoadedPicture | None = None
-        self.square: Square | None = None
+        self.crop: Square | Frame | None = None  # the framing tool's part of the picture
         self.region: QImage | None = None  # set_region: where the picture may change
         self.settings = VariationSettings()
         self.prepared: PreparedUpload | None = None
@@ -223,7 +224,7 @@ class Session(QObject):
 
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
         self.picture = picture
-        self.square = None
+        self.crop = None
         self.region = None
         self.prepared = None
         self.pictureLoaded.emit(picture)
@@ -239,19 +240,17 @@ class Session(QObject):
 
     def set_region(self, region: QImage | None) -> None:
         """Where the picture may change (255), at the region's own resolution; None: anywhere.
-        Sent as the run's mask, made for the upload actually sent."""
+        Sent as the run's mask, made for the upload actually sent; the preview says so."""
         self.region = region
+        self.schedule_prepare()
 
-    def set_square(self, square: Square) -> None:
-        if square != self.square:
-            self.square = square
+    def set_crop(self, crop: Square | Frame) -> None:
+        if crop != self.crop:
+            self.crop = crop
             self.schedule_prepare()
 
     def set_settings(self, settings: VariationSettings) -> None:
-        changed = (settings.mode, settings.effective_size) != (
-            self.settings.mode,
-            self.settings.effective_size,
-        )
+        changed = _upload_choices(settings) != _upload_choices(self.settings)
         self.settings = settings
         if changed:
             self.schedule_prepare()
@@ -264,14 +263,15 @@ class Session(QObject):
             self._prepare_timer.start()
 
     def _prepare_now(self) -> None:
-        picture, square, settings = self.picture, self.square, self.settings
+        picture, crop, settings = self.picture, self.crop, self.settings
+        region = self.region if settings.mode is Mode.EDIT else None
         if picture is None:
             return
         generation = self._prepare_generation
         if self._preparing is not None:
             self._preparing.cancel()
         handle = self._runner.submit(
-            "prepare", lambda _sink: _prepare(picture.source, square, settings)
+            "prepare", lambda _sink: _prepare(picture.source, crop, settings, region)
         )
         self._preparing = handle
 
@@ -389,10 +389,10 @@ class Session(QObject):
         self.results_source = picture.label  # results keep their source's name for saving
         self.result_ids, self.run_id, self.last_cost, self.story = {}, None, None, None
         # What the window shows is what is sent: the upload prepared for the preview, unless
-        # the square or the settings changed since (then the run prepares it again).
+        # the frame or the settings changed since (then the run prepares it again).
         variation = VariationRun(
             picture.source,
-            self.square,
+            self.crop,
             self.prepared.upload if self.prepared is not None else None,
             settings,
             library=None,  # opened on the worker: opening may rebuild the index
@@ -672,17 +672,44 @@ def _region_pixels(region: QImage, size: tuple[int, int]) -> Image.Image:
     return pixels.resize(size, Image.Resampling.NEAREST)
 
 
+def _upload_choices(settings: VariationSettings) -> tuple[object, ...]:
+    """What the prepared upload depends on: a shaped one's size also depends on the model."""
+    model = settings.model if settings.shape is not Shape.SQUARE else None
+    return (settings.mode, settings.effective_size, settings.shape, settings.zoom_out, model)
+
+
 async def _prepare(
-    source: SourceImage, square: Square | None, settings: VariationSettings
+    source: SourceImage,
+    crop: Square | Frame | None,
+    settings: VariationSettings,
+    region: QImage | None,
 ) -> PreparedUpload:
-    from desktop_app.core.variation import prepare_upload, upload_warnings
+    from desktop_app.core.framing_words import framing_words
+    from desktop_app.core.imaging import ImageRejected
+    from desktop_app.core.recording import mask_share
+    from desktop_app.core.variation import prepare_mask, prepare_upload, upload_warnings
     from desktop_app.qt.qimage import decode_image
 
-    upload = prepare_upload(source, square, settings)
+    upload = prepare_upload(source, crop, settings)
     preview = decode_image(upload.data)
     size_kb = max(1, round(len(upload.data) / 1024))
     description = f"{upload.width} × {upload.height} {upload.format.upper()}, {size_kb:,} KB"
-    warnings = upload_warnings(source, square, settings, upload)
+    warnings = upload_warnings(source, crop, settings, upload)
+    framing: dict[str, object] = {"shape": settings.shape.value, "zoom_out": settings.zoom_out}
+    try:
+        # The mask too, so a region the frame no longer holds is said now, not at Generate.
+        pixels = (
+            _region_pixels(region, (source.width, source.height)) if region is not None else None
+        )
+        mask = prepare_mask(source, crop, upload, settings, pixels)
+    except ImageRejected as exc:
+        warnings.append(f"{exc} Generate will refuse it.")
+    else:
+        if mask is not None:
+            framing["mask"] = {"share": mask_share(mask.data)}
+    words = framing_words(framing)
+    if words:  # a line of its own: "region 31 %" must not break at its space
+        description = f"{description}\n{words}"
     return PreparedUpload(upload, preview, description, warnings)
 
 

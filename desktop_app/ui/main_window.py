@@ -126,12 +126,15 @@ class MainWindow(QMainWindow):
             try_again=self.on_generate,
             open_key_settings=lambda: self.settingsRequested.emit(True),
             changed=self._update_actions,
+            aspect=self._frame_aspect,
         )  # fmt: skip
         self._connect()
         from desktop_app.core.dialects import offers_classic  # after the first paint
 
         self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
-        self.parameters.set_settings(preferences.last_settings())
+        last = preferences.last_settings()
+        self.source.shape_bar.set_framing(last.shape, last.zoom_out)
+        self.parameters.set_settings(last)
         self.session.set_settings(self.parameters.settings())
         window_state.restore_layout(self.side_splitter, self.history_dock)
         self._update_actions()
@@ -208,7 +211,8 @@ class MainWindow(QMainWindow):
         act.quit.triggered.connect(self.close)
         self.drop_hint.openRequested.connect(self.on_open)
         self.source.next_button.clicked.connect(self.session.load_next)
-        self.crop_view.squareChanged.connect(s.set_square)
+        self.crop_view.cropChanged.connect(s.set_crop)
+        self.source.shape_bar.framingChanged.connect(self.parameters.set_framing)
         region = self.source.region
         region.regionChanged.connect(lambda: s.set_region(region.region()))
         self.parameters.settingsChanged.connect(self.on_settings_changed)
@@ -220,7 +224,7 @@ class MainWindow(QMainWindow):
         self.results.dragRequested.connect(self.on_drag_result)
         self.results_panel.back_button.clicked.connect(self.show_framing)
         self.run_strip.runChosen.connect(self.on_run_chosen)
-        self.crop_view.squareChanged.connect(self.results_panel.source_badge.set_square)
+        self.crop_view.cropChanged.connect(self.results_panel.source_badge.set_crop)
         s.runStarted.connect(lambda _count: self.show_results())
         s.runStarted.connect(lambda _count: self.results_panel.set_framing(self._framing_sent()))
         s.runReopened.connect(self.on_run_reopened)
@@ -294,7 +298,7 @@ class MainWindow(QMainWindow):
         self.banner.dismiss_topic("picture", "run")
         self.source.show_picture(picture.preview, picture.full_size)
         self.results_panel.source_badge.set_picture(picture.preview, picture.full_size)
-        self.results_panel.source_badge.set_square(self.session.square)
+        self.results_panel.source_badge.set_crop(self.session.crop)
         self.results_panel.set_source(picture.label, picture.full_size)
         if self._reopening:
             self._reopening = False  # a reopened run's source: its results stay in view
@@ -392,29 +396,55 @@ class MainWindow(QMainWindow):
         self.show_results()
         self.results_panel.set_framing(framing_words(record.parameters))
 
+    def _frame_aspect(self) -> float:
+        """The frame's width / height: the shape of the pictures a run asks for."""
+        across, down = self.crop_view.ratio()
+        return across / down
+
     def _framing_sent(self) -> str:
         """How the run just started is framed, as its record will say it (the share of the
         region is known once the mask is made)."""
+        from desktop_app.core.framing_words import framing_words
         from desktop_app.core.variation import Mode
 
-        masked = self.session.region is not None and self.session.settings.mode is Mode.EDIT
-        return "region" if masked else ""
+        settings = self.session.settings
+        masked = self.session.region is not None and settings.mode is Mode.EDIT
+        framing = {"shape": settings.shape.value, "zoom_out": settings.zoom_out}
+        return framing_words({**framing, "mask": {}} if masked else framing)
 
     # -- parameters and the key -----------------------------------------------------------------
 
     def on_settings_changed(self, settings: VariationSettings) -> None:
-        from desktop_app.core.variation import Mode
-
         self.session.set_settings(settings)
         self.preferences.remember(settings)
         self._show_estimate()
-        self.source.offer_region(settings.mode is Mode.EDIT)  # classic variations take no mask
+        self._follow_framing(settings)
+
+    def _follow_framing(self, settings: VariationSettings) -> None:
+        """The frame, the shape bar and the region tool follow the settings and the server."""
+        from desktop_app.core.capabilities import capabilities_for
+        from desktop_app.core.dialects import offers_masks
+
+        model = self._model_for(settings)
+        masks = offers_masks(self.preferences.profile().kind) and capabilities_for(model).masks
+        self.source.follow_settings(settings, model, masks=masks)
+
+    def _model_for(self, settings: VariationSettings) -> str:
+        """The model a run with ``settings`` will likely use ("": not known yet), as the cost
+        line reckons it: a shape's size, and so the frame, depend on it."""
+        import datetime as dt
+
+        from desktop_app.core.models import choose_default_model
+
+        models = list(self.session.models)
+        return settings.model or choose_default_model(models, dt.date.today()) or ""
 
     def _cost_line(self) -> CostLine:
         from desktop_app.core.cost_line import cost_line
 
-        settings = self.parameters.settings()
-        return cost_line(settings, self.session.models, self.session.prices)
+        settings, picture = self.parameters.settings(), self.session.picture
+        size = picture.full_size if picture is not None else None
+        return cost_line(settings, self.session.models, self.session.prices, picture=size)
 
     def _show_estimate(self) -> None:
         line = self._cost_line()
@@ -488,6 +518,7 @@ class MainWindow(QMainWindow):
         from desktop_app.core.dialects import offers_classic
 
         self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
+        self._follow_framing(self.parameters.settings())  # another server may take no mask
         self.session.save_preferences(self._store, preferences)
 
     def paintEvent(self, event: QPaintEvent) -> None:

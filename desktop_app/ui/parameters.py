@@ -34,6 +34,7 @@ from desktop_app.core.capabilities import (
     STANDARD_SIZES,
     capabilities_for,
 )
+from desktop_app.core.imaging.shape import Shape
 from desktop_app.core.models import ModelInfo, choose_default_model, suggest_replacement
 from desktop_app.core.prompts import Strength, variation_prompt
 from desktop_app.core.transparency import (
@@ -59,6 +60,8 @@ class ParametersPanel(QWidget):
         self._models: list[ModelInfo] = []
         self._today = dt.date.today()
         self._updating = False
+        self._shape: Shape = Shape.SQUARE  # the framing tool's wish: set_framing
+        self._zoom_out: float | None = None
 
         self.mode = QComboBox()
         for mode, label in _MODE_LABELS.items():
@@ -219,7 +222,16 @@ class ParametersPanel(QWidget):
             response_format=self.response_format.currentData() or "b64_json",
             stream=mode is Mode.EDIT and self.previews.isChecked(),
             keep_transparency=self._keeps_transparency(),
+            # The framing tool's wish (set_framing); classic variations are square, whole.
+            shape=self._shape if mode is Mode.EDIT else Shape.SQUARE,
+            zoom_out=self._zoom_out if mode is Mode.EDIT else None,
         )
+
+    def set_framing(self, shape: Shape, zoom_out: float | None) -> None:
+        """The shape and zoom out chosen under the picture, part of every run's settings."""
+        if (shape, zoom_out) != (self._shape, self._zoom_out):
+            self._shape, self._zoom_out = shape, zoom_out
+            self._emit()
 
     def set_settings(self, settings: VariationSettings) -> None:
         self._updating = True
@@ -239,6 +251,8 @@ class ParametersPanel(QWidget):
             self.prompt.blockSignals(True)
             self.prompt.setPlainText(settings.effective_prompt)
             self.prompt.blockSignals(False)
+            if settings.mode is Mode.EDIT:  # a classic run's square is no wish to keep
+                self._shape, self._zoom_out = settings.shape, settings.zoom_out
             if settings.keep_transparency:
                 # False may only mean "not offered there" (classic mode, another model): it
                 # never clears the user's choice for this picture.

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 class RunDisplay:
     """Shows the session's runs in the window's grid, status bar and banner.
 
-    ``try_again`` starts the run again, ``open_key_settings`` opens Settings at the key, and
-    ``changed`` is called whenever what can be done (generate, save all) may have changed.
+    ``try_again`` starts the run again, ``open_key_settings`` opens Settings at the key,
+    ``changed`` is called whenever what can be done (generate, save all) may have changed, and
+    ``aspect`` tells the shape of the pictures a run starting now asks for (width / height).
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class RunDisplay:
         try_again: Callable[[], None],
         open_key_settings: Callable[[], None],
         changed: Callable[[], None],
+        aspect: Callable[[], float] = lambda: 1.0,
     ) -> None:
         self._session = session
         self._grid = grid
@@ -50,6 +52,7 @@ class RunDisplay:
         self._try_again = try_again
         self._open_key_settings = open_key_settings
         self._changed = changed
+        self._aspect = aspect
         session.runStarted.connect(self.on_started)
         session.runEvent.connect(status.on_run_event)
         session.runEvent.connect(self.on_event)
@@ -60,7 +63,7 @@ class RunDisplay:
         session.runReopened.connect(self.on_reopened)
 
     def on_started(self, count: int) -> None:
-        self._grid.start_run(count)
+        self._grid.start_run(count, self._aspect())
         self._status.start_run(count)
         self._changed()
 

@@ -45,7 +45,7 @@ def test_a_file_drop_shows_the_picture_and_the_exact_upload(
 ) -> None:
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
     assert window.source.source_stack.currentWidget() is window.crop_view
-    assert window.crop_view.square() == Square(150, 0, 600)
+    assert window.crop_view.crop() == Square(150, 0, 600)
     prepared = window.session.prepared
     assert prepared is not None and prepared.upload.width == 1024
     assert "1024 × 1024" in window.preview.description()
@@ -110,8 +110,8 @@ def test_moving_the_crop_changes_what_is_uploaded(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     _load(qtbot, window, _jpeg(tmp_path / "photo.jpg"))
-    window.crop_view.set_square(Square(0, 0, 200))
-    qtbot.waitUntil(lambda: window.session.square == Square(0, 0, 200), timeout=30_000)
+    window.crop_view.set_crop(Square(0, 0, 200))
+    qtbot.waitUntil(lambda: window.session.crop == Square(0, 0, 200), timeout=30_000)
     qtbot.waitUntil(
         lambda: (
             window.session.prepared is not None

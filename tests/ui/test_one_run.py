@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app import cli
 from desktop_app.core import metadata
+from desktop_app.core.imaging import Square
 from desktop_app.core.keystore import KeyStore
 from desktop_app.core.library import Library, RunRecord
 from desktop_app.core.paths import config_folder
@@ -68,8 +69,8 @@ def test_the_window_and_the_command_line_keep_and_save_the_same(
     window.parameters.count.setValue(2)
     window.parameters.quality.setCurrentIndex(window.parameters.quality.findData("low"))
     qtbot.waitUntil(lambda: window.session.prepared is not None, timeout=20_000)
-    square = window.session.square
-    assert square is not None
+    square = window.session.crop
+    assert isinstance(square, Square)
     window.on_generate()
     qtbot.waitUntil(lambda: window.session.running, timeout=10_000)
     qtbot.waitUntil(lambda: not window.session.running, timeout=30_000)

@@ -91,7 +91,7 @@ class HistoryDock(QDockWidget):
         frame = placement.drawer_frame(
             window.frameGeometry(),
             window.screen().availableGeometry(),
-            self.sizeHint().width(),
+            placement.frame_width(self.sizeHint().width(), self),  # its rows whole inside
         )
         self.setGeometry(placement.contents_of(frame, self))
 

@@ -53,6 +53,15 @@ def inside(frame: QRect, available: QRect) -> QRect:
     return QRect(left, top, width, height)
 
 
+def frame_width(contents_width: int, dock: QDockWidget) -> int:
+    """The width of a floating ``dock``'s frame around contents ``contents_width`` wide: its
+    borders as the window manager drew them when it has been shown, else a guess."""
+    outer, inner = dock.frameGeometry(), dock.geometry()
+    if dock.isWindow() and dock.isVisible() and outer != inner:
+        return contents_width + outer.width() - inner.width()
+    return contents_width + FRAME_GUESS[0] - FRAME_GUESS[2]
+
+
 def contents_of(frame: QRect, dock: QDockWidget) -> QRect:
     """The geometry to give a floating ``dock`` so that its frame is ``frame``: its frame as the
     window manager drew it when it has been shown, else a guess."""

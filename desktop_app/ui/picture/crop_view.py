@@ -1,13 +1,16 @@
-"""The crop view: the picture, scaled to fit, with the square that will be uploaded.
+"""The crop view: the picture, scaled to fit, with the frame that will be uploaded.
 
-All squares going in and out are in full-resolution upright pixels, so the rest of the app never
-learns that the view paints a downscaled copy. Crop arithmetic stays in the core
-(``clamp_square``, ``largest_centred_square``); this module only maps pointer positions to
-picture pixels and decides what a gesture means.
+The frame has the ratio the window sets (``set_ratio``: 1:1 until a shape is chosen, then the
+ratio of the size the model will be asked for). All crops going in and out are in full-resolution
+upright pixels, so the rest of the app never learns that the view paints a downscaled copy; a
+1:1 frame is handed over as a ``Square``, as it always was. Crop arithmetic stays in the core
+(``clamp_frame``, ``fit_frame``, ``largest_centred_frame``); this module only maps pointer
+positions to picture pixels and decides what a gesture means.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -27,7 +30,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.core.imaging import Square, clamp_square, largest_centred_square
+from desktop_app.core.imaging import Frame, Square
+from desktop_app.core.imaging.geometry import (
+    Ratio,
+    clamp_frame,
+    fit_frame,
+    largest_centred_frame,
+)
 from desktop_app.qt.thumbnails import ThumbnailLoader
 
 CONTROLS_HELP = (
@@ -39,6 +48,7 @@ WHEEL_STEP = 1.05  # one wheel notch or one +/- press resizes by about 5 %
 HANDLE_SIZE = 10.0  # logical pixels, drawn
 HANDLE_REACH = 12.0  # logical pixels around a corner that still grab it
 MARGIN = HANDLE_SIZE  # keeps handles on the picture's edge fully visible
+SQUARE: Ratio = (1, 1)
 
 DIM = QColor(0, 0, 0, 140)
 LINE_DARK = QColor(0, 0, 0, 170)
@@ -47,7 +57,7 @@ THIRDS = QColor(255, 255, 255, 80)
 
 
 class _Corner(Enum):
-    """A corner handle, named by the direction it points away from the square's centre."""
+    """A corner handle, named by the direction it points away from the frame's centre."""
 
     TOP_LEFT = (-1, -1)
     TOP_RIGHT = (1, -1)
@@ -59,61 +69,89 @@ class _Corner(Enum):
 class _Drag:
     """A gesture in progress: what was grabbed, and where everything was when it started."""
 
-    start: Square
+    start: Frame
     press: tuple[float, float]  # pointer, in full-size pixels
-    corner: _Corner | None  # None: moving the whole square
+    corner: _Corner | None  # None: moving the whole frame
 
 
 class CropView(QWidget):
-    """Shows a picture and lets the person choose the square that matters."""
+    """Shows a picture and lets the person choose the part that matters."""
 
-    #: Square: the new square in full-size pixels, after every user change, set_image,
-    #: set_square or reset that changed it. ``clear`` does not emit.
-    squareChanged = Signal(object)
+    #: Square | Frame: the new crop in full-size pixels (a Square while the ratio is 1:1), after
+    #: every user change, set_image, set_crop, set_ratio or reset that changed it. ``clear``
+    #: does not emit.
+    cropChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
         self._full: tuple[int, int] = (0, 0)
-        self._square: Square | None = None
+        self._ratio: Ratio = SQUARE
+        self._frame: Frame | None = None
         self._drag: _Drag | None = None
-        self._wheel: tuple[Square, float] | None = None  # the square the wheel made, unrounded side
+        self._wheel: tuple[Frame, float] | None = None  # the frame the wheel made, unrounded width
         self._pixmap: tuple[tuple[int, int, float], QPixmap] | None = None  # (size, dpr): pixmap
         self._smoother = ThumbnailLoader(self)
         self._smoother.ready.connect(self._on_smooth)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)  # hover cursors over handles
-        self.setAccessibleName("Crop square")
+        self.setAccessibleName("Crop frame")
         self.setAccessibleDescription(CONTROLS_HELP)
         self.setToolTip(CONTROLS_HELP)
 
     def set_image(self, image: QImage, full_size: tuple[int, int]) -> None:
         """Shows ``image`` (possibly downscaled) standing for a picture of ``full_size``."""
         width, height = full_size
-        square = largest_centred_square(width, height)  # also refuses an empty size
-        self._image, self._full, self._square = image, (width, height), square
+        frame = largest_centred_frame(width, height, self._ratio)  # also refuses an empty size
+        self._image, self._full, self._frame = image, (width, height), frame
         self._pixmap = self._drag = self._wheel = None
         self._smoother.forget_all()
         self.update()
-        self.squareChanged.emit(square)
+        self.cropChanged.emit(self.crop())
 
     def clear(self) -> None:
-        self._image = self._square = self._drag = self._pixmap = self._wheel = None
+        self._image = self._frame = self._drag = self._pixmap = self._wheel = None
         self._full = (0, 0)
         self.unsetCursor()
         self.update()
 
-    def square(self) -> Square | None:
-        return self._square
+    def crop(self) -> Square | Frame | None:
+        """The part to upload: a Square while the ratio is 1:1, else a Frame; None: no picture."""
+        frame = self._frame
+        if frame is None or self._ratio != SQUARE:
+            return frame
+        return Square(frame.x, frame.y, frame.width)
 
-    def set_square(self, square: Square) -> None:
-        """Adopts ``square``, moved and resized to fit; does nothing while no picture is shown."""
-        if self._square is not None:
-            self._apply(square)
+    def ratio(self) -> Ratio:
+        return self._ratio
 
-    def reset_square(self) -> None:
-        if self._square is not None:
-            self._apply(largest_centred_square(*self._full))
+    def set_ratio(self, ratio: Ratio) -> None:
+        """Gives the frame ``ratio`` (width:height, reduced)."""
+        common = math.gcd(*ratio)
+        ratio = (ratio[0] // common, ratio[1] // common)
+        if ratio == self._ratio:
+            return
+        old, self._ratio = self._ratio, ratio
+        if self._frame is not None:
+            self._drag = self._wheel = None
+            # A frame never touched becomes the largest of the new ratio, as a new picture's;
+            # one the person chose keeps its centre and area.
+            untouched = self._frame == largest_centred_frame(*self._full, old)
+            fitted = self._fit(
+                largest_centred_frame(*self._full, ratio) if untouched else self._frame
+            )
+            self._frame = None  # the kind handed over changes (Square <-> Frame): always tell
+            self._apply(fitted)
+
+    def set_crop(self, crop: Square | Frame) -> None:
+        """Adopts ``crop`` given the view's ratio, moved and resized to fit; does nothing while
+        no picture is shown."""
+        if self._frame is not None:
+            self._apply(Frame.of_square(crop) if isinstance(crop, Square) else crop)
+
+    def reset_crop(self) -> None:
+        if self._frame is not None:
+            self._apply(largest_centred_frame(*self._full, self._ratio))
 
     def picture_rect(self) -> QRectF:
         """Where the picture is painted, in widget coordinates (empty when there is none)."""
@@ -136,60 +174,92 @@ class CropView(QWidget):
     def minimumSizeHint(self) -> QSize:
         return QSize(160, 120)
 
-    def _fit(self, square: Square) -> Square:
+    def _least_width(self) -> float:
+        """The narrowest frame whose short side is still MIN_SIDE (or the picture's)."""
+        least = min(MIN_SIDE, *self._full)
+        across, down = self._ratio
+        return least * max(1.0, across / down)
+
+    def _largest_width(self) -> int:
+        return largest_centred_frame(*self._full, self._ratio).width
+
+    def _fit(self, frame: Frame) -> Frame:
         width, height = self._full
-        fitted = clamp_square(square, width, height)
+        fitted = fit_frame(clamp_frame(frame, width, height), self._ratio, width, height)
         least = min(MIN_SIDE, width, height)
-        if fitted.side >= least:
+        if min(fitted.width, fitted.height) >= least:
             return fitted
-        # Grow a too-small square around its centre rather than from its corner.
-        centre_x = fitted.x + fitted.side / 2
-        centre_y = fitted.y + fitted.side / 2
-        grown = Square(round(centre_x - least / 2), round(centre_y - least / 2), least)
-        return clamp_square(grown, width, height)
+        # Grow a too-small frame around its centre rather than from its corner.
+        grow = least / min(fitted.width, fitted.height)
+        grown_width, grown_height = fitted.width * grow, fitted.height * grow
+        grown = Frame(
+            round(fitted.x + (fitted.width - grown_width) / 2),
+            round(fitted.y + (fitted.height - grown_height) / 2),
+            math.ceil(grown_width),
+            math.ceil(grown_height),
+        )
+        return fit_frame(clamp_frame(grown, width, height), self._ratio, width, height)
 
-    def _apply(self, square: Square) -> None:
-        fitted = self._fit(square)
-        if fitted != self._square:
-            self._square = fitted
+    def _apply(self, frame: Frame) -> None:
+        fitted = self._fit(frame)
+        if fitted != self._frame:
+            self._frame = fitted
             self.update()
-            self.squareChanged.emit(fitted)
+            self.cropChanged.emit(self.crop())
 
-    def _resize_to(self, side: float) -> None:
-        """Resizes the square around its centre (one 5 % step is at least a pixel at MIN_SIDE)."""
-        assert self._square is not None
-        old = self._square
-        centre_x = old.x + old.side / 2
-        centre_y = old.y + old.side / 2
-        # Capped before centring: a side clamped afterwards would walk the square sideways.
-        new = min(max(round(side), 1), *self._full)
-        self._apply(Square(round(centre_x - new / 2), round(centre_y - new / 2), new))
+    def _resize_to(self, width: float) -> None:
+        """Resizes the frame around its centre (one 5 % step is at least a pixel at MIN_SIDE)."""
+        assert self._frame is not None
+        old = self._frame
+        across, down = self._ratio
+        centre_x = old.x + old.width / 2
+        centre_y = old.y + old.height / 2
+        # Capped before centring: a size clamped afterwards would walk the frame sideways.
+        new_width = min(max(round(width), 1), self._largest_width())
+        new_height = max(1, min(round(new_width * down / across), self._full[1]))
+        self._apply(
+            Frame(
+                round(centre_x - new_width / 2),
+                round(centre_y - new_height / 2),
+                new_width,
+                new_height,
+            )
+        )
 
     def _resize_corner(self, drag: _Drag, pointer: tuple[float, float]) -> None:
         assert drag.corner is not None
         start, (sx, sy) = drag.start, drag.corner.value
         width, height = self._full
+        across, down = self._ratio
+        slope = down / across  # height per unit of width
         # The opposite corner stays put; the grabbed one follows the pointer along the diagonal.
-        anchor_x = start.x if sx > 0 else start.x + start.side
-        anchor_y = start.y if sy > 0 else start.y + start.side
-        corner_x = anchor_x + sx * start.side + pointer[0] - drag.press[0]
-        corner_y = anchor_y + sy * start.side + pointer[1] - drag.press[1]
-        # The point of the diagonal nearest the pointer: the mean of the two distances.
-        wanted = (sx * (corner_x - anchor_x) + sy * (corner_y - anchor_y)) / 2
+        anchor_x = start.x if sx > 0 else start.x + start.width
+        anchor_y = start.y if sy > 0 else start.y + start.height
+        # How far the grabbed corner now is from the anchor, measured outwards.
+        along_x = start.width + sx * (pointer[0] - drag.press[0])
+        along_y = start.height + sy * (pointer[1] - drag.press[1])
+        # The point of the diagonal nearest the pointer (for a square: the mean of the two).
+        wanted = (along_x + slope * along_y) / (1 + slope * slope)
         room_x = width - anchor_x if sx > 0 else anchor_x
         room_y = height - anchor_y if sy > 0 else anchor_y
-        room = min(room_x, room_y)
-        side = max(min(round(wanted), room), min(MIN_SIDE, width, height), 1)
-        left = anchor_x if sx > 0 else anchor_x - side
-        top = anchor_y if sy > 0 else anchor_y - side
-        self._apply(Square(left, top, side))
+        room = math.floor(min(room_x, room_y / slope) + 1e-9)
+        frame_width = max(min(round(wanted), room), math.ceil(self._least_width() - 1e-9), 1)
+        frame_height = max(1, min(round(frame_width * slope), room_y))
+        left = anchor_x if sx > 0 else anchor_x - frame_width
+        top = anchor_y if sy > 0 else anchor_y - frame_height
+        self._apply(Frame(left, top, frame_width, frame_height))
 
-    def _square_rect(self) -> QRectF:
-        assert self._square is not None
+    def _frame_rect(self) -> QRectF:
+        assert self._frame is not None
         picture = self.picture_rect()
         scale = picture.width() / self._full[0]
-        x, y, side = (v * scale for v in (self._square.x, self._square.y, self._square.side))
-        return QRectF(picture.left() + x, picture.top() + y, side, side)
+        frame = self._frame
+        return QRectF(
+            picture.left() + frame.x * scale,
+            picture.top() + frame.y * scale,
+            frame.width * scale,
+            frame.height * scale,
+        )
 
     def _to_full(self, point: QPointF) -> tuple[float, float]:
         picture = self.picture_rect()
@@ -197,10 +267,10 @@ class CropView(QWidget):
         return ((point.x() - picture.left()) / scale, (point.y() - picture.top()) / scale)
 
     def _hit(self, point: QPointF) -> _Corner | bool:
-        """The corner under ``point``, True inside the square, False elsewhere."""
-        rect = self._square_rect()
-        # On a small square the handles would cover it all; keep its middle for moving.
-        inset = min(HANDLE_REACH, rect.width() / 3)
+        """The corner under ``point``, True inside the frame, False elsewhere."""
+        rect = self._frame_rect()
+        # On a small frame the handles would cover it all; keep its middle for moving.
+        inset = min(HANDLE_REACH, min(rect.width(), rect.height()) / 3)
         if rect.adjusted(inset, inset, -inset, -inset).contains(point):
             return True
         distance = {
@@ -226,18 +296,18 @@ class CropView(QWidget):
             self.unsetCursor()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if self._square is None or event.button() != Qt.MouseButton.LeftButton:
+        if self._frame is None or event.button() != Qt.MouseButton.LeftButton:
             event.ignore()
             return
         hit = self._hit(event.position())
         if hit is False:
             return
         corner = hit if isinstance(hit, _Corner) else None
-        self._drag = _Drag(self._square, self._to_full(event.position()), corner)
+        self._drag = _Drag(self._frame, self._to_full(event.position()), corner)
         self._update_cursor(hit)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._square is None:
+        if self._frame is None:
             event.ignore()
             return
         drag = self._drag
@@ -250,10 +320,10 @@ class CropView(QWidget):
         else:
             dx, dy = pointer[0] - drag.press[0], pointer[1] - drag.press[1]
             start = drag.start
-            self._apply(Square(round(start.x + dx), round(start.y + dy), start.side))
+            self._apply(Frame(round(start.x + dx), round(start.y + dy), start.width, start.height))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._square is None or self._drag is None:
+        if self._frame is None or self._drag is None:
             event.ignore()
             return
         if event.button() == Qt.MouseButton.LeftButton:
@@ -261,30 +331,30 @@ class CropView(QWidget):
             self._update_cursor(self._hit(event.position()))
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        if self._square is None or event.button() != Qt.MouseButton.LeftButton:
+        if self._frame is None or event.button() != Qt.MouseButton.LeftButton:
             event.ignore()
             return
         self._drag = None
-        self.reset_square()
+        self.reset_crop()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta()
         # Some systems turn Shift+wheel into horizontal scrolling; it still means resize here.
         angle = delta.y() or delta.x()
-        if self._square is None or angle == 0:
+        if self._frame is None or angle == 0:
             event.ignore()
             return
         # Touchpads send many tiny deltas: carry the unrounded side from one to the next so
         # they add up to what whole notches would do, without rounding drift.
-        square = self._square
-        side = self._wheel[1] if self._wheel and self._wheel[0] == square else square.side
-        side *= WHEEL_STEP ** (angle / 120)
-        self._resize_to(side)
-        width, height = self._full
-        self._wheel = (self._square, min(max(side, min(MIN_SIDE, width, height)), width, height))
+        frame = self._frame
+        wide = self._wheel[1] if self._wheel and self._wheel[0] == frame else frame.width
+        wide *= WHEEL_STEP ** (angle / 120)
+        self._resize_to(wide)
+        assert self._frame is not None
+        self._wheel = (self._frame, min(max(wide, self._least_width()), self._largest_width()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self._square is None:
+        if self._frame is None:
             super().keyPressEvent(event)
             return
         key = Qt.Key(event.key())
@@ -298,38 +368,38 @@ class CropView(QWidget):
             Qt.Key.Key_Down: (0, step_y),
         }
         if key in moves:
-            square = self._square
+            frame = self._frame
             dx, dy = moves[key]
-            self._apply(Square(square.x + dx, square.y + dy, square.side))
+            self._apply(Frame(frame.x + dx, frame.y + dy, frame.width, frame.height))
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self._resize_to(self._square.side * WHEEL_STEP)
+            self._resize_to(self._frame.width * WHEEL_STEP)
         elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
-            self._resize_to(self._square.side / WHEEL_STEP)
+            self._resize_to(self._frame.width / WHEEL_STEP)
         elif key in (Qt.Key.Key_Home, Qt.Key.Key_R):
-            self.reset_square()
+            self.reset_crop()
         else:
             super().keyPressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._image is None or self._square is None:
+        if self._image is None or self._frame is None:
             return
         painter = QPainter(self)
         picture = self.picture_rect()
         painter.drawPixmap(picture.topLeft(), self._scaled_pixmap(picture))
-        square = self._square_rect()
+        frame = self._frame_rect()
         outside = QPainterPath()
         outside.setFillRule(Qt.FillRule.OddEvenFill)
         outside.addRect(picture)
-        outside.addRect(square)
+        outside.addRect(frame)
         painter.fillPath(outside, DIM)
-        self._paint_thirds(painter, square)
+        self._paint_thirds(painter, frame)
         # Two tones: the dark line shows on light pictures, the light one on dark pictures.
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(LINE_DARK, 3))
-        painter.drawRect(square)
+        painter.drawRect(frame)
         painter.setPen(QPen(LINE_LIGHT, 1))
-        painter.drawRect(square)
-        self._paint_handles(painter, square)
+        painter.drawRect(frame)
+        self._paint_handles(painter, frame)
         if self.hasFocus():
             # Our own frame: some styles draw focus rects only after Tab, yet the arrow keys
             # work after a click too, and the person should see where they will go.
@@ -338,19 +408,19 @@ class CropView(QWidget):
             painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         painter.end()
 
-    def _paint_thirds(self, painter: QPainter, square: QRectF) -> None:
+    def _paint_thirds(self, painter: QPainter, frame: QRectF) -> None:
         painter.setPen(QPen(THIRDS, 1))
         for share in (1 / 3, 2 / 3):
-            x = square.left() + square.width() * share
-            y = square.top() + square.height() * share
-            painter.drawLine(QPointF(x, square.top()), QPointF(x, square.bottom()))
-            painter.drawLine(QPointF(square.left(), y), QPointF(square.right(), y))
+            x = frame.left() + frame.width() * share
+            y = frame.top() + frame.height() * share
+            painter.drawLine(QPointF(x, frame.top()), QPointF(x, frame.bottom()))
+            painter.drawLine(QPointF(frame.left(), y), QPointF(frame.right(), y))
 
-    def _paint_handles(self, painter: QPainter, square: QRectF) -> None:
+    def _paint_handles(self, painter: QPainter, frame: QRectF) -> None:
         painter.setPen(QPen(LINE_DARK, 1))
         painter.setBrush(LINE_LIGHT)
         half = HANDLE_SIZE / 2
-        for corner in _corners(square).values():
+        for corner in _corners(frame).values():
             painter.drawRect(QRectF(corner.x() - half, corner.y() - half, HANDLE_SIZE, HANDLE_SIZE))
 
     def _scaled_pixmap(self, picture: QRectF) -> QPixmap:

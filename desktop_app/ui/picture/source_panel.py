@@ -1,15 +1,18 @@
-"""The picture side of the window: the drop area until a picture is in, then the frame over it,
-and below them the pictures still waiting in the queue."""
+"""The picture side of the window: the drop area until a picture is in, then the frame over it
+with its shape and the region tool, and below them the pictures still waiting in the queue."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+from desktop_app.core.imaging.shape import Shape
+from desktop_app.core.variation import Mode, VariationSettings, frame_ratio, requested_size
 from desktop_app.ui.picture.crop_view import CropView
 from desktop_app.ui.picture.drop_hint import DropHint
 from desktop_app.ui.picture.region_overlay import RegionOverlay
 from desktop_app.ui.picture.region_tools import RegionTools
+from desktop_app.ui.picture.shape_bar import ShapeBar
 
 
 class SourcePanel(QWidget):
@@ -25,6 +28,10 @@ class SourcePanel(QWidget):
         self.region_tools = RegionTools(self.region)
         self.region_tools.setVisible(False)
         self.region_offered = True  # the window says whether the mode and model take a region
+        self.shape_bar = ShapeBar()
+        self.shape_bar.setVisible(False)
+        self._picture_size: tuple[int, int] | None = None
+        self._followed: tuple[VariationSettings, str, bool] | None = None  # follow_settings
         self.queue_label = QLabel()
         self.next_button = QPushButton("Next picture")
         self.next_button.setToolTip("Load the next picture of the queue")
@@ -38,15 +45,36 @@ class SourcePanel(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.source_stack, 1)
+        column.addWidget(self.shape_bar)
         column.addWidget(self.region_tools)
         column.addWidget(self.queue_row)
 
     def show_picture(self, preview: QImage, full_size: tuple[int, int]) -> None:
+        self._picture_size = full_size
         self.crop_view.set_image(preview, full_size)
+        if self._followed is not None:  # "Whole picture" takes this picture's ratio
+            settings, model, masks = self._followed
+            self.follow_settings(settings, model, masks=masks)
         self.region.set_painting(False)
         self.region.set_picture_size(*full_size)  # a new picture starts with no region
         self.source_stack.setCurrentWidget(self.crop_view)
         self.region_tools.setVisible(self.region_offered)
+        self.shape_bar.setVisible(True)
+
+    def follow_settings(
+        self, settings: VariationSettings, model: str, *, masks: bool = True
+    ) -> None:
+        """The frame takes the ratio of what ``model`` will be asked for with ``settings``;
+        shapes are offered in the edit mode, the region and zoom out where the server and
+        the model also take a mask (``masks``)."""
+        self._followed = (settings, model, masks)
+        edit = settings.mode is Mode.EDIT
+        self.shape_bar.set_offered(edit, zoom=edit and masks)
+        picture = self._picture_size
+        self.crop_view.set_ratio(frame_ratio(settings, model, picture))
+        shaped = edit and settings.shape is not Shape.SQUARE
+        self.shape_bar.set_size(requested_size(settings, model, picture) if shaped else "")
+        self.offer_region(edit and masks)  # classic variations take no mask
 
     def offer_region(self, offered: bool) -> None:
         self.region_offered = offered

@@ -56,7 +56,8 @@ class CellState(Enum):
 
 
 class ThumbnailView(QWidget):
-    """The square: a centred thumbnail, and a status line with a busy bar while waiting."""
+    """The picture's place (square, or the run's shape): a centred thumbnail, and a status
+    line with a busy bar while waiting."""
 
     def __init__(self, side: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,16 +96,16 @@ class ThumbnailView(QWidget):
         self._rescale()
         self.update()
 
-    def set_side(self, side: int) -> None:
-        if side == self.width():
+    def set_picture_size(self, width: int, height: int) -> None:
+        if (width, height) == (self.width(), self.height()):
             return
-        self.setFixedSize(side, side)
-        self.busy.setFixedWidth(max(side // 2, 8))
+        self.setFixedSize(width, height)
+        self.busy.setFixedWidth(max(width // 2, 8))
         if self._pixmap is not None:
             self._settle.start()
 
     def _target(self) -> QRectF:
-        """Where the picture goes: fitted into the square and centred in it."""
+        """Where the picture goes: fitted into its place and centred in it."""
         assert self._pixmap is not None
         size = self._pixmap.deviceIndependentSize()
         scale = min(self.width() / size.width(), self.height() / size.height())
@@ -302,13 +303,14 @@ class ResultCell(QWidget):
 
     # --- state -------------------------------------------------------------------------------
 
-    def set_side(self, side: int) -> None:
-        """Makes the picture ``side`` pixels square; the cell grows or shrinks around it."""
-        if side == self.thumbnail.width():
+    def set_picture_size(self, width: int, height: int) -> None:
+        """Makes the picture's place ``width`` x ``height``; the cell grows or shrinks around
+        it."""
+        if (width, height) == (self.thumbnail.width(), self.thumbnail.height()):
             return
-        self._set_button_text(shown=side >= self.text_width)
-        self.thumbnail.set_side(side)
-        self.setFixedSize(side + self.chrome[0], side + self.chrome[1])
+        self._set_button_text(shown=width >= self.text_width)
+        self.thumbnail.set_picture_size(width, height)
+        self.setFixedSize(width + self.chrome[0], height + self.chrome[1])
         self._update_caption()
 
     def _set_button_text(self, *, shown: bool) -> None:

@@ -33,6 +33,7 @@ _TURN_GAP_MS = 2  # not 0: other timers (an animation, a countdown) get their tu
 
 _LARGEST_SIDE = 1024  # logical pixels: past this a single variation is large enough
 _MARGIN = 6  # around the cells, inside the grid
+_SHAPE_TOLERANCE = 0.02  # pictures within 2 % of the cells' shape leave them as they are
 # Thumbnails are decoded at least this large (device pixels grow with the screen's scale), so a
 # grid that grows with the window shows them sharp without decoding them again.
 _DECODE_LEAST = 2 * THUMBNAIL_SIZE
@@ -70,6 +71,7 @@ class ResultsGrid(QWidget):
         self._chrome, self._least = probe.chrome, probe.least_side
         probe.deleteLater()
         self._fit = Fit(1, 1, THUMBNAIL_SIZE, fits=True)
+        self._aspect = 1.0  # the run's pictures' width / height: their cells take that shape
 
         self._content = QWidget()
         self._hint = QLabel("Variations appear here", self._content)
@@ -93,14 +95,16 @@ class ResultsGrid(QWidget):
 
     # --- what the window calls ---------------------------------------------------------------
 
-    def start_run(self, count: int) -> None:
-        """Replaces the result cells with ``count`` placeholders ("Waiting…").
+    def start_run(self, count: int, aspect: float = 1.0) -> None:
+        """Replaces the result cells with ``count`` placeholders ("Waiting…") of the shape the
+        run asked for (``aspect``: width / height; the first picture to arrive corrects it).
 
         A cell takes ~2.5 ms to build; ten at once would freeze the window for a frame or two,
         so one is built now and the rest one per turn of the event loop (long before any image
         can arrive; one that does anyway gets its cell built on the spot)."""
         self._drop_results()
         self._planned = count
+        self._aspect = aspect
         self._arrange()  # the size every cell of this run will have
         self._add_cells(_CELLS_PER_TURN)
         if count:
@@ -205,6 +209,11 @@ class ResultsGrid(QWidget):
         if cell is None:
             return QRect()
         return QRect(cell.mapTo(self, cell.rect().topLeft()), cell.size())
+
+    def picture_size(self, index: int) -> QSize:
+        """The size of a cell's picture place (empty when there is no such cell)."""
+        cell = self._cell(index)
+        return cell.thumbnail.size() if cell is not None else QSize()
 
     def visible_rect(self) -> QRect:
         """The part of the grid that shows cells, in its own coordinates."""
@@ -343,6 +352,7 @@ class ResultsGrid(QWidget):
         if image is None:
             cell.set_unreadable()
         else:
+            self._follow_shape(image)
             pixmap = QPixmap.fromImage(image)  # here, on the GUI thread, as pixmaps must be made
             pixmap.setDevicePixelRatio(self.devicePixelRatioF())
             if partial:
@@ -351,6 +361,14 @@ class ResultsGrid(QWidget):
                 cell.set_ready(pixmap)
         if cell.index == self._selected:
             self._describe_selection()
+
+    def _follow_shape(self, image: QImage) -> None:
+        """Cells take the shape of the pictures that arrive: a model may make another size
+        than the one expected (a standard size for a shape, or a reopened run)."""
+        aspect = image.width() / max(1, image.height())
+        if abs(aspect / self._aspect - 1) > _SHAPE_TOLERANCE:
+            self._aspect = aspect
+            self._arrange()
 
     def _describe_selection(self) -> None:
         # Cells never take the focus, so the grid tells a screen reader what is selected.
@@ -384,7 +402,8 @@ class ResultsGrid(QWidget):
     def _thumbnail_px(self, cell: ResultCell) -> int:
         # Device pixels, so thumbnails stay crisp at 200 %; generously, so that a grid that
         # grows with the window needs no second decode.
-        side = max(cell.thumbnail.width(), _DECODE_LEAST) * self.devicePixelRatioF()
+        longest = max(cell.thumbnail.width(), cell.thumbnail.height(), _DECODE_LEAST)
+        side = longest * self.devicePixelRatioF()
         return min(round(side), _DECODE_MOST)
 
     # --- layout ------------------------------------------------------------------------------
@@ -412,6 +431,7 @@ class ResultsGrid(QWidget):
             gap=self._gap,
             least=self._least,
             most=_LARGEST_SIDE,
+            aspect=self._aspect,
         )
         # Scrolls only when even the smallest cells do not fit (a tiny window).
         height = 0 if self._fit.fits else 2 * _MARGIN + self._block().height()
@@ -425,12 +445,12 @@ class ResultsGrid(QWidget):
         """The size of all the cells together, gaps included."""
         fit, gap = self._fit, self._gap
         width = fit.columns * (fit.side + self._chrome[0]) + (fit.columns - 1) * gap
-        height = fit.rows * (fit.side + self._chrome[1]) + (fit.rows - 1) * gap
+        height = fit.rows * (fit.height + self._chrome[1]) + (fit.rows - 1) * gap
         return QSize(width, height)
 
     def _place(self, index: int) -> None:
         fit, gap, cell = self._fit, self._gap, self._cells[index]
-        cell.set_side(fit.side)
+        cell.set_picture_size(fit.side, fit.height)
         block = self._block()
         viewport = self._scroll.viewport().size()
         left = max(_MARGIN, (viewport.width() - block.width()) // 2)
@@ -441,7 +461,7 @@ class ResultsGrid(QWidget):
             left += (fit.columns - in_row) * (fit.side + self._chrome[0] + gap) // 2
         cell.move(
             left + column * (fit.side + self._chrome[0] + gap),
-            top + row * (fit.side + self._chrome[1] + gap),
+            top + row * (fit.height + self._chrome[1] + gap),
         )
 
     def sizeHint(self) -> QSize:

@@ -1,4 +1,4 @@
-"""The source, small, above the results: its thumbnail with the square that was sent, its name
+"""The source, small, above the results: its thumbnail with the frame that was sent, its name
 and size. A click on it goes back to framing (UX.md: the results own the window, the source
 stays one click away)."""
 
@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.core.imaging import Square
+from desktop_app.core.imaging import Frame, Square
 
 HEIGHT = 56  # logical pixels: a glance, not a second picture
 
@@ -20,7 +20,7 @@ class SourceBadge(QWidget):
         super().__init__(parent)
         self._pixmap: QPixmap | None = None
         self._full_size = (1, 1)
-        self._square: Square | None = None
+        self._frame: Frame | None = None
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Back to framing: change the part that is sent")
         self.setAccessibleName("Source picture")
@@ -39,8 +39,8 @@ class SourceBadge(QWidget):
         self.setFixedSize(self._pixmap.deviceIndependentSize().toSize())
         self.update()
 
-    def set_square(self, square: Square | None) -> None:
-        self._square = square
+    def set_crop(self, crop: Square | Frame | None) -> None:
+        self._frame = Frame.of_square(crop) if isinstance(crop, Square) else crop
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -49,14 +49,11 @@ class SourceBadge(QWidget):
             painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
             return
         painter.drawPixmap(0, 0, self._pixmap)
-        if self._square is not None:
+        if self._frame is not None:
             scale = self.width() / self._full_size[0]
-            square = self._square
-            frame = QRectF(
-                square.x * scale, square.y * scale, square.side * scale, square.side * scale
-            )
+            left, top, right, bottom = (v * scale for v in self._frame.box)
             painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
-            painter.drawRect(frame.adjusted(1, 1, -1, -1))
+            painter.drawRect(QRectF(left, top, right - left, bottom - top).adjusted(1, 1, -1, -1))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

@@ -89,8 +89,14 @@ def wheel(view: CropView, notches: float, at: QPoint) -> None:
     QApplication.sendEvent(view, event)
 
 
-def assert_inside(square: Square | None, width: int, height: int) -> None:
-    assert square is not None
+def square_of(view: CropView) -> Square:
+    """The view's crop, which is a Square while its ratio is 1:1."""
+    crop = view.crop()
+    assert isinstance(crop, Square)
+    return crop
+
+
+def assert_inside(square: Square, width: int, height: int) -> None:
     assert square.x >= 0 and square.x + square.side <= width
     assert square.y >= 0 and square.y + square.side <= height
     assert min(16, width, height) <= square.side <= min(width, height)
@@ -108,21 +114,21 @@ def assert_inside(square: Square | None, width: int, height: int) -> None:
 def test_set_image_gives_the_largest_centred_square_in_full_size_pixels(
     qtbot: QtBot, view: CropView, full: tuple[int, int], expected: Square
 ) -> None:
-    with qtbot.waitSignal(view.squareChanged, timeout=30_000) as blocker:
+    with qtbot.waitSignal(view.cropChanged, timeout=30_000) as blocker:
         load(view, full, display_scale=0.3)
     assert blocker.args == [expected]
-    assert view.square() == expected
+    assert view.crop() == expected
 
 
 def test_dragging_inside_moves_by_the_full_size_distance(qtbot: QtBot, view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 800))
+    view.set_crop(Square(1000, 500, 800))
     s = scale(view, 4000)
     start = to_widget(view, 4000, 1400, 900)
     seen: list[object] = []
-    view.squareChanged.connect(seen.append)
+    view.cropChanged.connect(seen.append)
     drag(view, start, start + QPoint(30, -20))
-    moved = view.square()
+    moved = square_of(view)
     assert moved is not None
     assert moved.side == 800
     assert abs(moved.x - (1000 + 30 / s)) <= 1
@@ -132,29 +138,29 @@ def test_dragging_inside_moves_by_the_full_size_distance(qtbot: QtBot, view: Cro
 
 def test_dragging_far_beyond_the_edge_stops_at_the_edge(view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 800))
+    view.set_crop(Square(1000, 500, 800))
     centre = to_widget(view, 4000, 1400, 900)
     drag(view, centre, QPoint(-5000, -5000))
-    assert view.square() == Square(0, 0, 800)
+    assert view.crop() == Square(0, 0, 800)
     centre = to_widget(view, 4000, 400, 400)
     drag(view, centre, QPoint(9000, 9000))
-    assert view.square() == Square(3200, 1200, 800)
+    assert view.crop() == Square(3200, 1200, 800)
 
 
 def test_dragging_a_corner_resizes_with_the_opposite_corner_fixed(view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 800))
+    view.set_crop(Square(1000, 500, 800))
     s = scale(view, 4000)
     corner = to_widget(view, 4000, 1800, 1300)  # bottom right
     drag(view, corner, corner + QPoint(20, 20))
-    grown = view.square()
+    grown = square_of(view)
     assert grown is not None and (grown.x, grown.y) == (1000, 500)
     assert abs(grown.side - (800 + 20 / s)) <= 1
 
     # Top left, dragged inwards: the bottom-right corner must not move.
     bottom_right = (grown.x + grown.side, grown.y + grown.side)
     drag(view, to_widget(view, 4000, grown.x, grown.y), to_widget(view, 4000, 1300, 700))
-    shrunk = view.square()
+    shrunk = square_of(view)
     assert shrunk is not None
     assert (shrunk.x + shrunk.side, shrunk.y + shrunk.side) == bottom_right
     assert shrunk.side < grown.side
@@ -162,34 +168,34 @@ def test_dragging_a_corner_resizes_with_the_opposite_corner_fixed(view: CropView
 
 def test_a_corner_dragged_off_the_picture_stays_inside_and_square(view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 800))
+    view.set_crop(Square(1000, 500, 800))
     drag(view, to_widget(view, 4000, 1000, 500), QPoint(-3000, -100))
-    square = view.square()
+    square = square_of(view)
     assert_inside(square, 4000, 2000)
     assert square is not None and (square.x + square.side, square.y + square.side) == (1800, 1300)
     assert square.y == 0  # grew until it met the top edge
 
     # Crossing over the fixed corner shrinks it to the minimum, not through zero.
     drag(view, to_widget(view, 4000, 1800, 1300), QPoint(-3000, -3000))
-    assert view.square() == Square(square.x, square.y, 16)
+    assert view.crop() == Square(square.x, square.y, 16)
 
 
 def test_the_wheel_resizes_around_the_centre(view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 800))
+    view.set_crop(Square(1000, 500, 800))
     wheel(view, 1, to_widget(view, 4000, 1400, 900))
-    assert view.square() == Square(980, 480, 840)
-    view.set_square(Square(1000, 500, 800))
+    assert view.crop() == Square(980, 480, 840)
+    view.set_crop(Square(1000, 500, 800))
     wheel(view, -1, QPoint(5, 5))  # anywhere in the view: the centre stays the centre
-    assert view.square() == Square(1019, 519, 762)
+    assert view.crop() == Square(1019, 519, 762)
 
 
 def test_small_touchpad_deltas_add_up(view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 100))
+    view.set_crop(Square(1000, 500, 100))
     for _ in range(8):
         wheel(view, 1 / 8, QPoint(100, 100))
-    square = view.square()
+    square = square_of(view)
     assert square is not None and 104 <= square.side <= 106
 
 
@@ -197,72 +203,72 @@ def test_the_wheel_cannot_grow_it_past_the_picture(view: CropView) -> None:
     load(view, (4000, 2000))
     for _ in range(30):
         wheel(view, 1, QPoint(100, 100))
-    assert view.square() == Square(1000, 0, 2000)
+    assert view.crop() == Square(1000, 0, 2000)
 
 
 def test_arrow_keys_move_by_a_share_of_the_picture(qtbot: QtBot, view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 800))
+    view.set_crop(Square(1000, 500, 800))
     qtbot.keyClick(view, Qt.Key.Key_Right)
-    assert view.square() == Square(1040, 500, 800)
+    assert view.crop() == Square(1040, 500, 800)
     qtbot.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
-    assert view.square() == Square(1440, 500, 800)
+    assert view.crop() == Square(1440, 500, 800)
     qtbot.keyClick(view, Qt.Key.Key_Up)
     qtbot.keyClick(view, Qt.Key.Key_Left)
-    assert view.square() == Square(1400, 480, 800)
+    assert view.crop() == Square(1400, 480, 800)
     qtbot.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
-    assert view.square() == Square(1400, 680, 800)
+    assert view.crop() == Square(1400, 680, 800)
     for _ in range(20):
         qtbot.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
-    assert view.square() == Square(1400, 1200, 800)
+    assert view.crop() == Square(1400, 1200, 800)
 
 
 def test_plus_and_minus_resize_and_home_resets(qtbot: QtBot, view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 800))
+    view.set_crop(Square(1000, 500, 800))
     qtbot.keyClick(view, Qt.Key.Key_Plus)
-    assert view.square() == Square(980, 480, 840)
-    view.set_square(Square(1000, 500, 800))
+    assert view.crop() == Square(980, 480, 840)
+    view.set_crop(Square(1000, 500, 800))
     qtbot.keyClick(view, Qt.Key.Key_Equal)  # "+" without Shift on most keyboards
-    assert view.square() == Square(980, 480, 840)
-    view.set_square(Square(1000, 500, 800))
+    assert view.crop() == Square(980, 480, 840)
+    view.set_crop(Square(1000, 500, 800))
     qtbot.keyClick(view, Qt.Key.Key_Minus)
-    assert view.square() == Square(1019, 519, 762)
+    assert view.crop() == Square(1019, 519, 762)
     for _ in range(200):
         qtbot.keyClick(view, Qt.Key.Key_Minus)
-    square = view.square()
+    square = square_of(view)
     assert square is not None and square.side == 16
     qtbot.keyClick(view, Qt.Key.Key_Home)
-    assert view.square() == Square(1000, 0, 2000)
-    view.set_square(Square(0, 0, 300))
+    assert view.crop() == Square(1000, 0, 2000)
+    view.set_crop(Square(0, 0, 300))
     qtbot.keyClick(view, Qt.Key.Key_R)
-    assert view.square() == Square(1000, 0, 2000)
+    assert view.crop() == Square(1000, 0, 2000)
 
 
 def test_double_click_resets(qtbot: QtBot, view: CropView) -> None:
     load(view, (3000, 4000))
-    view.set_square(Square(10, 20, 500))
-    with qtbot.waitSignal(view.squareChanged, timeout=30_000) as blocker:
+    view.set_crop(Square(10, 20, 500))
+    with qtbot.waitSignal(view.cropChanged, timeout=30_000) as blocker:
         QTest.mouseDClick(view, LEFT, NO_MODIFIER, to_widget(view, 3000, 200, 200))
     assert blocker.args == [Square(0, 500, 3000)]
 
 
-def test_set_square_clamps_and_only_announces_changes(qtbot: QtBot, view: CropView) -> None:
+def test_set_crop_clamps_and_only_announces_changes(qtbot: QtBot, view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(-100, -100, 99_999))
-    assert view.square() == Square(0, 0, 2000)
-    view.set_square(Square(3900, 1900, 500))
-    assert view.square() == Square(3500, 1500, 500)
-    with qtbot.assertNotEmitted(view.squareChanged):
-        view.set_square(Square(3500, 1500, 500))
-        view.set_square(Square(3900, 1900, 500))  # clamps to the same square
-    view.set_square(Square(10, 10, 4))  # below the minimum: grown around its centre
-    assert view.square() == Square(4, 4, 16)
+    view.set_crop(Square(-100, -100, 99_999))
+    assert view.crop() == Square(0, 0, 2000)
+    view.set_crop(Square(3900, 1900, 500))
+    assert view.crop() == Square(3500, 1500, 500)
+    with qtbot.assertNotEmitted(view.cropChanged):
+        view.set_crop(Square(3500, 1500, 500))
+        view.set_crop(Square(3900, 1900, 500))  # clamps to the same square
+    view.set_crop(Square(10, 10, 4))  # below the minimum: grown around its centre
+    assert view.crop() == Square(4, 4, 16)
 
 
 def test_hover_cursors_name_the_gesture(view: CropView) -> None:
     load(view, (4000, 2000))
-    view.set_square(Square(1000, 500, 800))
+    view.set_crop(Square(1000, 500, 800))
     expectations = {
         (1000, 500): Qt.CursorShape.SizeFDiagCursor,
         (1800, 1300): Qt.CursorShape.SizeFDiagCursor,
@@ -277,23 +283,23 @@ def test_hover_cursors_name_the_gesture(view: CropView) -> None:
 
 
 def test_an_empty_view_ignores_input_and_paints(qtbot: QtBot, view: CropView) -> None:
-    with qtbot.assertNotEmitted(view.squareChanged):
+    with qtbot.assertNotEmitted(view.cropChanged):
         drag(view, QPoint(300, 200), QPoint(350, 250))
         wheel(view, 1, QPoint(300, 200))
         qtbot.keyClick(view, Qt.Key.Key_Right)
         QTest.mouseDClick(view, LEFT, NO_MODIFIER, QPoint(300, 200))
-        view.set_square(Square(0, 0, 10))
-        view.reset_square()
-    assert view.square() is None
+        view.set_crop(Square(0, 0, 10))
+        view.reset_crop()
+    assert view.crop() is None
     assert not view.grab().isNull()
     load(view, (100, 100))
     view.clear()
-    assert view.square() is None and view.picture_rect().isEmpty()
+    assert view.crop() is None and view.picture_rect().isEmpty()
 
 
 def test_it_is_reachable_and_explains_itself(view: CropView) -> None:
     assert view.focusPolicy() == Qt.FocusPolicy.StrongFocus
-    assert view.accessibleName() == "Crop square"
+    assert view.accessibleName() == "Crop frame"
     for words in ("Drag to move", "corner", "double-click"):
         assert words in view.toolTip() and words in view.accessibleDescription()
     assert view.sizeHint().width() >= 400 and view.minimumSizeHint().width() <= 200
@@ -324,7 +330,7 @@ def test_random_drags_keep_a_square_inside_the_picture(
     width, height = full
     load(view, full, display_scale)
     for grip, dx, dy in gestures:
-        square = view.square()
+        square = square_of(view)
         assert square is not None
         x, y, side = square.x, square.y, square.side
         spots = {
@@ -336,14 +342,14 @@ def test_random_drags_keep_a_square_inside_the_picture(
         }
         start = to_widget(view, width, *spots[grip])
         drag(view, start, start + QPoint(dx, dy))
-        assert_inside(view.square(), width, height)
+        assert_inside(square_of(view), width, height)
     wheel(view, 3, QPoint(300, 200))
-    assert_inside(view.square(), width, height)
+    assert_inside(square_of(view), width, height)
 
 
 def test_screenshot_looks_right(qtbot: QtBot, view: CropView, screenshots: Path) -> None:
     load(view, (3000, 2000), display_scale=0.5)
-    view.set_square(Square(900, 300, 1200))  # straddles the light and the dark half
+    view.set_crop(Square(900, 300, 1200))  # straddles the light and the dark half
     view.activateWindow()
     view.setFocus()
     qtbot.waitUntil(view.hasFocus, timeout=30_000)

@@ -117,13 +117,13 @@ def test_with_painting_off_a_drag_moves_the_frame_and_paints_nothing(
     qtbot: QtBot, panel: SourcePanel
 ) -> None:
     overlay = panel.region
-    before = panel.crop_view.square()
+    before = panel.crop_view.crop()
     assert before is not None and before.x == 300  # the centred 1200 px square of 1800 x 1200
     # The overlay lets the mouse through (the view is under it, with the same coordinates).
     assert overlay.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-    with qtbot.waitSignal(panel.crop_view.squareChanged, timeout=5000):
+    with qtbot.waitSignal(panel.crop_view.cropChanged, timeout=5000):
         drag(panel.crop_view, view_point(panel, 900, 600), view_point(panel, 600, 600))
-    after = panel.crop_view.square()
+    after = panel.crop_view.crop()
     assert after is not None and after.x < before.x
     assert overlay.region() is None
 

@@ -155,9 +155,9 @@ def test_the_window_says_will_send_before_a_run_and_sent_after(
     window.parameters.count.setValue(2)  # the count changes nothing in the upload
     assert window.preview.description().startswith("Sent: ")
     # A new square is a new upload: it will be sent by the next run, not by the last one.
-    window.crop_view.set_square(Square(0, 0, 500))
+    window.crop_view.set_crop(Square(0, 0, 500))
     qtbot.waitUntil(
-        lambda: window.session.square == Square(0, 0, 500) and window.session.prepared is not None,
+        lambda: window.session.crop == Square(0, 0, 500) and window.session.prepared is not None,
         timeout=30_000,
     )
     qtbot.waitUntil(lambda: window.preview.description().startswith("Will send: "), timeout=30_000)

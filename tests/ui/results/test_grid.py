@@ -387,3 +387,16 @@ def test_a_see_through_result_shows_a_checkerboard(qtbot: QtBot, grid: ResultsGr
     shot = view.grab().toImage()
     colours = {shot.pixelColor(x, shot.height() // 2).name() for x in range(4, 40)}
     assert colours == {"#cccccc", "#f5f5f5"}  # both squares of the board, not a flat colour
+
+
+def test_cells_take_the_shape_of_the_pictures_that_arrive(qtbot: QtBot, grid: ResultsGrid) -> None:
+    grid.start_run(2, aspect=1.5)  # a 3:2 run: its placeholders are 3:2 already
+    place = grid.picture_size(0)
+    assert abs(place.width() / place.height() - 1.5) < 0.02
+    # The model made 2:3 pictures instead (a reopened run, or a model of other sizes).
+    grid.set_result(0, png(picture(200, 300, "#884422")))
+    wait_ready(qtbot, grid, [0])
+    for index in (0, 1):
+        place = grid.picture_size(index)
+        assert abs(place.width() / place.height() - 2 / 3) < 0.02
+        assert grid.visible_rect().contains(grid.cell_rect(index))
