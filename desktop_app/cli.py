@@ -84,8 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    vary = commands.add_parser("vary", help="make variations of a picture and save them")
-    vary.add_argument("image", type=Path, metavar="IMAGE")
+    vary = commands.add_parser(
+        "vary", help="make variations of a picture (or of many: a batch) and save them"
+    )
+    vary.add_argument(
+        "image",
+        type=Path,
+        nargs="+",
+        metavar="IMAGE",
+        help="a picture; several pictures or folders of pictures make a batch",
+    )
     vary.add_argument(
         "--mode",
         choices=[m.value for m in Mode],
@@ -174,6 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send even when the library's or the output's disk is nearly full",
     )
+    vary.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        metavar="K",
+        help="a batch: at most K requests at once (default 2; fewer while the server says "
+        "it is too busy)",
+    )
+    vary.add_argument(
+        "--retry-billed",
+        action="store_true",
+        help="a resumed batch: send again the pictures that may have been billed already",
+    )
     vary.add_argument("--profile", help=argparse.SUPPRESS)  # default: the active profile
     _add_insecure_flag(vary)
 
@@ -244,7 +265,8 @@ def main(argv: Sequence[str] | None = None, *, keystore: KeyStore | None = None)
 # -- vary ---------------------------------------------------------------------------------------
 
 
-def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -> int:
+def vary_settings(args: argparse.Namespace) -> VariationSettings:
+    """The settings ``vary``'s flags ask for, checked (UsageError) before anything is sent."""
     settings = VariationSettings(
         mode=Mode(args.mode),
         model=args.model,
@@ -262,6 +284,16 @@ def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -
         settings.check()
     except InvalidRequest as exc:
         raise UsageError(str(exc)) from None
+    return settings
+
+
+def _vary(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -> int:
+    if len(args.image) > 1 or args.image[0].is_dir():
+        from desktop_app.cli_batch import vary_batch
+
+        return vary_batch(args, store, out, err)
+    args.image = args.image[0]
+    settings = vary_settings(args)
     _check_picture_path(args.image)
     if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
         raise UsageError("--timeout must be a number of seconds, more than 0")

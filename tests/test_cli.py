@@ -602,8 +602,8 @@ def test_a_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(
 def test_a_folder_or_a_fifo_as_the_picture_is_named_for_what_it_is(
     env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert vary(env, str(tmp_path)) == cli.EXIT_USAGE
-    assert "is a folder" in capsys.readouterr().err
+    assert vary(env, str(tmp_path)) == cli.EXIT_USAGE  # a folder is a batch of its pictures
+    assert "no pictures in" in capsys.readouterr().err
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     assert vary(env, str(fifo)) == cli.EXIT_USAGE

@@ -29,6 +29,7 @@ from desktop_app.core.errors import (
 from desktop_app.core.http import read_capped
 from desktop_app.core.results import (
     CONNECTION_FAILED,
+    RATE_LIMITED,
     EventSink,
     Phase,
     PhaseChanged,
@@ -128,7 +129,7 @@ async def send_with_retries(
         if asked is not None and asked > policy.max_server_wait:
             raise error  # waiting that long would look like a hang; say so instead
         wait = asked if asked is not None else policy.backoff(retries_done)
-        reason = "rate limit" if error.status == 429 else f"server error {error.status}"
+        reason = RATE_LIMITED if error.status == 429 else f"server error {error.status}"
         sink(RetryScheduled(wait, attempts + 1, reason))
         await asyncio.sleep(wait)
 

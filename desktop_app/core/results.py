@@ -105,6 +105,7 @@ class UploadProgress:
 
 
 CONNECTION_FAILED = "connection failed"  # a RetryScheduled reason: the server was not reached
+RATE_LIMITED = "rate limit"  # a RetryScheduled reason: the server answered 429
 
 
 @dataclass(frozen=True)

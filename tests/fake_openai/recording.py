@@ -32,6 +32,9 @@ class RecordedRequest:
     request_id: str  # the x-request-id answered with, "" when no headers were sent
     query: dict[str, list[str]] = field(default_factory=dict)  # the URL's query, always
     json: Any = None  # a JSON body, parsed (OpenRouter's image API); None for anything else
+    # The status answered with (200: images were made, so the real service would bill it);
+    # None while unanswered, or when the connection was cut before a status line.
+    status: int | None = None
 
     def value(self, name: str) -> str | None:
         """The last value of text field `name`, None when absent (a convenience for tests)."""

@@ -184,20 +184,18 @@ class _Handler(BaseHTTPRequestHandler):
         silent = not complete or (
             fault is not None and fault.kind in ("reset_during_upload", "stall_before_headers")
         )
-        owner._record(
-            api,
-            RecordedRequest(
-                method=method,
-                path=path,
-                headers=headers,
-                fields=fields,
-                files=list(form.files),
-                body_complete=complete,
-                request_id="" if silent else request_id,
-                query=query,
-                json=_json_or_none(form, body),
-            ),
+        recorded = RecordedRequest(
+            method=method,
+            path=path,
+            headers=headers,
+            fields=fields,
+            files=list(form.files),
+            body_complete=complete,
+            request_id="" if silent else request_id,
+            query=query,
+            json=_json_or_none(form, body),
         )
+        owner._record(api, recorded)
         if fault is not None and fault.kind == "reset_during_upload":
             self.close_connection = True
             reset_connection(self.request, self.rfile)
@@ -227,6 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("fake-openai failed on %s %s", method, path)
             bug = ApiError(500, f"fake-openai internal error: {exc!r}", type="server_error")
             answer = bug.answer()
+        recorded.status = answer.status
         self._send(answer, request_id, fault, started)
 
     def _refuse_body(
