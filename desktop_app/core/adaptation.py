@@ -14,7 +14,10 @@ run sends, so a refused 2048x1152 teaches "custom sizes are refused here", not "
 One part is never adapted away: the region ``mask``. Without it the server would vary the whole
 picture, not the region the person chose, and bill them for it; so a refusal that names the mask
 (or a server failing on a masked request, as some LiteLLM versions do with a 500) ends the run
-with :class:`MaskRefused` and its plain sentence instead.
+with :class:`MaskRefused` and its plain sentence instead. A refusal of masks as such is
+remembered too, as a rule on ``mask`` (:meth:`ServerRules.refuse_masks`): the next masked run
+to that server and model is refused before sending (:class:`MasksRefusedBefore`), never sent
+without its mask, until the person forgets the server's rules in the settings.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Final
 
 from desktop_app.core.capabilities import STANDARD_SIZES
 from desktop_app.core.errors import ApiError, ApiErrorKind, ErrorBody
+from desktop_app.core.requests import InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,9 @@ FormFields = list[tuple[str, str]]
 ANY: Final = "*"
 CUSTOM_SIZE: Final = "custom"
 FILE_NAME: Final = "server_rules.json"
+MASK: Final = "mask"  # a rule's parameter: this server and model refused region masks
+# Where the person forgets what a server refused (ui/settings/server_rules.py).
+FORGET_HINT: Final = "Settings → What this server accepts → Forget"
 
 # Refinements the run works without: dropping one changes how, not whether, it works.
 _DROPPABLE: Final = frozenset(
@@ -132,7 +139,8 @@ class MaskRefused(ApiError):
     """The server refused (or failed on) a request with a region mask. The run stops: retrying
     without the mask would vary the whole picture instead of the chosen region."""
 
-    def __init__(self, error: ApiError) -> None:
+    def __init__(self, error: ApiError, *, remembered: bool = False) -> None:
+        self.remembered = remembered  # a later masked run here is refused before sending
         super().__init__(
             status=error.status,
             body=ErrorBody(error.message, error.type, error.code, error.param),
@@ -157,10 +165,38 @@ class MaskRefused(ApiError):
             rule = (self.message or "it broke one of the server's rules").rstrip(". ")
             return f"The server did not accept the region mask: {rule}. {billed}"
         model = f" for {self.model}" if self.model else ""
-        return (
+        sentence = (
             f"This server does not accept a region mask{model}. {billed} The picture was not "
             "sent without it, since that would vary all of it: vary the whole picture on "
             "purpose, or use another server or model for a region."
+        )
+        if self.remembered:
+            sentence += f" This is remembered for this server ({FORGET_HINT} to ask again)."
+        return sentence
+
+
+def remembers_mask_refusal(error: ApiError) -> bool:
+    """Whether a mask refusal (``refuses_mask``) says this server takes no masks at all, and is
+    worth remembering: the mask refused as an unknown or unsupported parameter, or a plain 500
+    after every retry (LiteLLM, API.md section 8: possibly billed each time). Not a refusal of
+    this mask file ("mask size does not match": a bad upload or a plain invalid request, the
+    mask's fault, not masks'), nor 502/503/504, which are a gateway or an overload passing by;
+    those still stop the run, but the next masked run is sent."""
+    if error.kind is ApiErrorKind.SERVER:
+        return error.status == 500
+    parameter_refused = (ApiErrorKind.UNKNOWN_PARAMETER, ApiErrorKind.UNSUPPORTED_PARAMETER)
+    return error.kind in parameter_refused and names_mask(error)
+
+
+class MasksRefusedBefore(InvalidRequest):
+    """A masked run to a server and model known to refuse masks: refused before sending."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(
+            f"This server refused a region mask for {model} before, so nothing was sent (the "
+            "picture without its mask would vary all of it). Vary the whole picture, or use "
+            "another server or model for a region; if the server has changed since, forget "
+            f"what it refused in {FORGET_HINT}."
         )
 
 
@@ -247,6 +283,8 @@ class Rule:
     def describe(self) -> str:
         if self.parameter == "stream":
             what = "streamed results"
+        elif self.parameter == MASK:
+            what = "region masks (masked runs are not sent)"
         elif self.scope == ANY:
             what = self.parameter
         elif self.scope == CUSTOM_SIZE:
@@ -260,6 +298,8 @@ def apply_rules(rules: list[Rule], form: FormFields) -> tuple[FormFields, list[A
     """``form`` as the server is known to accept it, and the changes made."""
     made: list[Adjustment] = []
     for rule in rules:
+        if rule.parameter == MASK:
+            continue  # never adapted away: the client refuses the masked run instead
         sent = dict(form)
         value = sent.get(rule.parameter)
         if value is None or not _covers(rule.scope, rule.parameter, value):
@@ -300,12 +340,14 @@ class ServerRules:
             return [r for r in self._rules if r.server == server and r.model in (model, ANY)]
 
     def learn(self, server: str, model: str, adjustment: Adjustment) -> None:
-        rule = Rule(_server_key(server), model, adjustment.parameter, adjustment.scope)
-        with self._lock:
-            if rule in self._rules:
-                return
-            self._rules.append(rule)
-            self._save()
+        self._keep(Rule(_server_key(server), model, adjustment.parameter, adjustment.scope))
+
+    def refuse_masks(self, server: str, model: str) -> None:
+        """Remembers that ``server`` refused region masks for ``model``."""
+        self._keep(Rule(_server_key(server), model, MASK, ANY))
+
+    def refuses_masks(self, server: str, model: str) -> bool:
+        return any(rule.parameter == MASK for rule in self.for_request(server, model))
 
     def known(self, server: str | None = None) -> list[Rule]:
         with self._lock:
@@ -323,6 +365,12 @@ class ServerRules:
                 key = _server_key(server)
                 self._rules = [r for r in self._rules if r.server != key]
             self._save()
+
+    def _keep(self, rule: Rule) -> None:
+        with self._lock:
+            if rule not in self._rules:
+                self._rules.append(rule)
+                self._save()
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.known())

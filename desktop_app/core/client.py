@@ -33,10 +33,12 @@ from desktop_app.core._answers import (
 from desktop_app.core._transport import Attempt, send_with_retries, tracer, upload_chunks
 from desktop_app.core.adaptation import (
     MaskRefused,
+    MasksRefusedBefore,
     ServerRules,
     adjustment_for,
     apply_rules,
     refuses_mask,
+    remembers_mask_refusal,
 )
 from desktop_app.core.config import ClientConfig
 from desktop_app.core.dialects import KIND_LABELS, MASKS_REFUSED, Dialect, Endpoint, dialect_for
@@ -50,6 +52,7 @@ from desktop_app.core.errors import (
 from desktop_app.core.http import system_ssl_context
 from desktop_app.core.keystore import ApiKey
 from desktop_app.core.models import ModelInfo, suggest_replacement
+from desktop_app.core.reframing import check_size_kept
 from desktop_app.core.requests import ClassicRequest, EditRequest, FormFields, InvalidRequest
 from desktop_app.core.results import (
     EventSink,
@@ -175,18 +178,23 @@ class ImagesClient:
         self, endpoint: Endpoint, request: EditRequest | ClassicRequest, sink: EventSink
     ) -> RunResult:
         """Sends what this server is known to accept; a refused parameter (an unbilled 400) is
-        changed, tried once more and remembered for this server and model."""
+        changed, tried once more and remembered for this server and model. A size changed
+        away from the upload's ratio stops before sending (reframing.py)."""
         server, model = self._config.base_url, request.model
         fields = request.form()
         mask = request.mask if isinstance(request, EditRequest) else None
         if mask is not None and not self._dialect.accepts_masks:
             raise InvalidRequest(MASKS_REFUSED.format(server=KIND_LABELS[self._dialect.kind]))
+        if mask is not None and self._rules.refuses_masks(server, model):
+            # Known from an earlier refusal: sending would fail again (a 500 may be billed).
+            raise MasksRefusedBefore(model)
         if isinstance(request, EditRequest):
             fields = self._dialect.edit_form(fields)
         form, known = apply_rules(self._rules.for_request(server, model), fields)
         said = [change.describe() for change in known]
         for sentence in said:
             sink(ParameterAdjusted(sentence, learnt=False))
+        check_size_kept(request.image, fields, form, model, said)
         changed: set[str] = set()
         while True:
             try:
@@ -203,7 +211,10 @@ class ImagesClient:
             except ApiError as error:
                 if mask is not None and refuses_mask(error):
                     # Never retried without it: that would vary (and bill) the whole picture.
-                    raise MaskRefused(error) from None
+                    remembered = remembers_mask_refusal(error)
+                    if remembered:
+                        self._rules.refuse_masks(server, model)
+                    raise MaskRefused(error, remembered=remembered) from None
                 change = adjustment_for(error, form)
                 if change is None or change.parameter in changed or len(changed) >= MAX_ADJUSTMENTS:
                     raise
@@ -212,7 +223,9 @@ class ImagesClient:
                 self._rules.learn(server, model, change)
                 said.append(change.describe())
                 sink(ParameterAdjusted(change.describe(), learnt=True))
-                form = change.apply(form)
+                changed_form = change.apply(form)
+                check_size_kept(request.image, form, changed_form, model, said)
+                form = changed_form
                 continue
             return dataclasses.replace(result, adjustments=tuple(said)) if said else result
 

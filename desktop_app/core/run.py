@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 from desktop_app.core.capabilities import CLASSIC_MODEL
 from desktop_app.core.library.trouble import BOOKKEEPING_ERRORS, plain_reason
 from desktop_app.core.models import ModelInfo, suggest_replacement
-from desktop_app.core.requests import InvalidRequest
+from desktop_app.core.reframing import ReframeNeeded
+from desktop_app.core.requests import ClassicRequest, EditRequest, InvalidRequest
 from desktop_app.core.results import EventSink, GeneratedImage, RunResult
 from desktop_app.core.variation import (
     Mode,
@@ -168,26 +169,51 @@ class VariationRun:
         model, notes = await choose_model(client, self.settings, listed)
         self.model = model
         self.notes.extend(notes)
-        picture = (self.source.width, self.source.height)
-        upload = self.upload
-        size = requested_size(self.settings, model, picture)
-        if upload is None or not upload_fits(upload, self.settings, size):
-            # A shape's size depends on the model (custom sizes or the three standard ones):
-            # an upload made before the model was known is made again for it.
-            upload = prepare_upload(self.source, self.square, self.settings, model)
-        mask = prepare_mask(self.source, self.square, upload, self.settings, self.region)
-        request = build_request(upload, self._settings_for(model), model, mask, picture=picture)
+        settings = self._settings_for(model)
+        size = requested_size(self.settings, model, (self.source.width, self.source.height))
+        request = self._request(settings, model, size)
         record = self._begin(request, sink)
         if record is None:
-            result = await send(client, request, sink)
+            result = await self._send(client, request, sink, settings)
             return self._outcome(result, model, cost=None, story=None)
         try:
-            result = await send(client, request, record)
+            result = await self._send(client, request, record, settings)
         except (asyncio.CancelledError, Exception) as exc:
             self._close_failed(record, exc)
             raise
         cost, story = self._close_succeeded(record, result)
         return self._outcome(result, model, cost=cost, story=story)
+
+    def _request(
+        self, settings: VariationSettings, model: str, size: str
+    ) -> EditRequest | ClassicRequest:
+        """The request asking ``model`` for ``size``, with an upload (and mask) made for it."""
+        upload = self.upload
+        if upload is None or not upload_fits(upload, self.settings, size):
+            # A shape's size depends on the model (custom sizes or the three standard ones)
+            # and on the server (reframing.py): an upload made for another size is made again.
+            upload = prepare_upload(self.source, self.square, self.settings, model, size=size)
+        mask = prepare_mask(self.source, self.square, upload, self.settings, self.region)
+        picture = (self.source.width, self.source.height)
+        return build_request(upload, settings, model, mask, picture=picture, size=size)
+
+    async def _send(
+        self,
+        client: ImagesClient,
+        request: EditRequest | ClassicRequest,
+        sink: EventSink,
+        settings: VariationSettings,
+    ) -> RunResult:
+        try:
+            return await send(client, request, sink)
+        except ReframeNeeded as needed:
+            # The server takes only a standard size, of another ratio than the shape's: the
+            # picture and its mask are framed again for it and sent once more (a second
+            # refusal of the same kind cannot happen: a standard size is never swapped for
+            # another ratio). The client's sentences about the swap went with the exception.
+            self.notes.extend([*needed.adjustments, needed.note])
+            again = self._request(settings, request.model, needed.size)
+            return await send(client, again, sink)
 
     def _settings_for(self, model: str) -> VariationSettings:
         if self.settings.mode is not Mode.EDIT:
@@ -272,7 +298,8 @@ class VariationRun:
         cost: float | None,
         story: Mapping[str, str] | None,
     ) -> RunOutcome:
-        notes = [*self.notes, *result.adjustments]
+        # dict.fromkeys: a rule the client applied again after a reframe is said once.
+        notes = list(dict.fromkeys([*self.notes, *result.adjustments]))
         if len(result.images) < self.settings.n:
             from desktop_app.core.adaptation import fewer_than_asked
 

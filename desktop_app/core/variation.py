@@ -148,14 +148,19 @@ def prepare_upload(
     crop: Square | Frame | None,
     settings: VariationSettings,
     model: str | None = None,
+    *,
+    size: str | None = None,
 ) -> Upload:
     """The picture to send: ``crop`` (None: the largest centred one) given the ratio of the
     size requested of ``model`` (None: ``settings.model``, else an unknown model's standard
-    sizes; pass the model the run uses once it is known), zoomed out when asked."""
+    sizes; pass the model the run uses once it is known), zoomed out when asked. ``size``: the
+    size the server takes instead (a gateway that refused a custom one, reframing.py)."""
     from desktop_app.core.imaging import prepare_classic_upload, prepare_edit_upload
 
     settings.check()
-    size = requested_size(settings, model or settings.model or "", (source.width, source.height))
+    if size is None:
+        picture = (source.width, source.height)
+        size = requested_size(settings, model or settings.model or "", picture)
     width, height = upload_size(settings, size)
     if settings.mode is Mode.CLASSIC:
         return prepare_classic_upload(source, crop, width)
@@ -237,11 +242,13 @@ def build_request(
     mask: Upload | None = None,
     *,
     picture: tuple[int, int] | None = None,
+    size: str | None = None,
 ) -> EditRequest | ClassicRequest:
     """The request for ``upload``; ``mask`` (``prepare_mask``) limits the change to a region or
     a zoom-out's border, which only the edits endpoint can do. ``picture`` is the source's
     upright size, needed for "Whole picture" (the upload's own ratio is rounded, and a size
-    found again from it can differ by 16 pixels)."""
+    found again from it can differ by 16 pixels). ``size`` overrides the size asked for (an
+    edit's, when the server takes another: reframing.py); the upload must be made for it."""
     if settings.mode is Mode.CLASSIC:
         if mask is not None:
             raise InvalidRequest("Classic variations cannot vary a region: use the edit mode.")
@@ -254,9 +261,10 @@ def build_request(
         )
     if settings.zoom_out is not None and mask is None:
         raise InvalidRequest("A zoom out needs its mask: the border is what the model fills.")
-    if settings.shape is Shape.PICTURE and picture is None:
-        raise ValueError("build_request needs the picture's size for the Whole picture shape")
-    size = requested_size(settings, model, picture)
+    if size is None:
+        if settings.shape is Shape.PICTURE and picture is None:
+            raise ValueError("build_request needs the picture's size for the Whole picture shape")
+        size = requested_size(settings, model, picture)
     if settings.shape is not Shape.SQUARE and not upload_fits(upload, settings, size):
         # Sending it would stretch the picture into another ratio: prepare it for this model.
         raise InvalidRequest(
