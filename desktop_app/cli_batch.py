@@ -36,6 +36,7 @@ from desktop_app.cli import (
     vary_settings,
 )
 from desktop_app.core.batch.engine import BatchEngine
+from desktop_app.core.batch.inputs import pictures_in
 from desktop_app.core.batch.items import Batch, BatchItem, BatchState, ItemState
 from desktop_app.core.batch.journal import BatchJournal
 from desktop_app.core.batch.one_picture import BatchContext, vary_one
@@ -48,10 +49,6 @@ from desktop_app.core.preferences import PreferencesStore
 from desktop_app.core.run import connect
 from desktop_app.core.variation import Mode, estimate_cost
 
-PICTURE_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".jpe", ".mpo", ".webp", ".gif", ".heic", ".heif", ".bmp",
-     ".tif", ".tiff"}
-)  # fmt: skip
 MOST_JOBS = 8
 # The most serious failure first: its exit code is the batch's.
 SEVERITY = (
@@ -67,38 +64,16 @@ SEVERITY = (
 )
 
 
-def pictures_in(paths: list[Path]) -> list[Path]:
-    """The pictures named, folders read for their picture files (not their subfolders),
-    each once, in the order given (a folder's in name order)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(
-                    child
-                    for child in path.iterdir()
-                    if child.is_file() and child.suffix.lower() in PICTURE_SUFFIXES
-                )
-            )
-        elif path.is_file():
-            found.append(path)
-        elif not path.exists():
-            raise UsageError(f"no such file or folder: {path}")
-        else:
-            raise UsageError(f"{path} is not a regular file or a folder")
-    unique = list(dict.fromkeys(path.resolve() for path in found))
-    if not unique:
-        raise UsageError(f"no pictures in {', '.join(str(path) for path in paths)}")
-    return unique
-
-
 def vary_batch(args: argparse.Namespace, store: KeyStore, out: TextIO, err: TextIO) -> int:
     if args.crop or args.mask or args.region:
         raise UsageError("--crop, --mask and --region name pixels of one picture: give one")
     if not 1 <= args.jobs <= MOST_JOBS:
         raise UsageError(f"--jobs is 1 to {MOST_JOBS}")
     settings = vary_settings(args)
-    pictures = pictures_in(args.image)
+    try:
+        pictures = pictures_in(args.image)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     folder = (args.out or default_output_folder()).resolve()
     _check_out_folder(folder)
     if not args.ignore_free_space:

@@ -54,6 +54,7 @@ class LoadedPicture:
     label: str
     parent_result_id: str | None = None  # set when the picture is a result being varied
     transparent: bool = False  # some pixel is not fully opaque: "Keep transparency" applies
+    path: Path | None = None  # the file it was opened from (None: pasted, or a link)
 
     @property
     def full_size(self) -> tuple[int, int]:
@@ -150,6 +151,14 @@ class Session(QObject):
 
     def waiting(self) -> int:
         return len(self._queue)
+
+    def take_waiting_files(self) -> list[Path]:
+        """Takes the waiting pictures that are files out of the queue (for the batch); links
+        and pasted pictures stay in it."""
+        files = [item.path for item in self._queue if item.path is not None]
+        self._queue = deque(item for item in self._queue if item.path is None)
+        self._announce_queue()
+        return files
 
     def _announce_queue(self) -> None:
         self.queueChanged.emit(len(self._queue))
@@ -658,6 +667,7 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         # upright() keeps an alpha channel only when some pixel is not opaque: asking
         # source.has_alpha instead would decode the whole picture a second time.
         transparent=pixels.mode == "RGBA",
+        path=item.path,
     )
 
 

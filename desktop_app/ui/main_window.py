@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.result_actions import ResultActions
         from desktop_app.ui.window_actions import build_actions
 
-        self.commands = build_actions(self, self.results, self.history_dock)
+        self.commands = build_actions(self, self.results, self.history_dock, self.batch_dock)
         self.result_actions = ResultActions(
             self, session, runner, self.results, self.run_status, self._output_folder
         )
@@ -129,6 +129,10 @@ class MainWindow(QMainWindow):
             aspect=self._frame_aspect,
         )  # fmt: skip
         self._connect()
+        from desktop_app.ui.batch_control import BatchControl
+
+        self.batch_control = BatchControl(self, self.batch, self.batch_dock)
+        QTimer.singleShot(0, self, self._restore_batch)  # after the first paint
         from desktop_app.core.dialects import offers_classic  # after the first paint
 
         self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
@@ -186,6 +190,22 @@ class MainWindow(QMainWindow):
         self.history_dock = HistoryDock(self.session, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history_dock)
         self.history_dock.hide()
+        from desktop_app.session.batch import BatchSession
+        from desktop_app.ui.batch.dock import BatchDock
+
+        session = self.session
+        self.batch = BatchSession(
+            self._runner,
+            keystore=lambda: session.keystore,
+            preferences=lambda: self.preferences,
+            library=session.library,
+            models=lambda: session.models,
+            parent=self,
+        )
+        self.batch_dock = BatchDock(self.batch, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.batch_dock)
+        self.tabifyDockWidget(self.history_dock, self.batch_dock)
+        self.batch_dock.hide()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -446,6 +466,20 @@ class MainWindow(QMainWindow):
         size = picture.full_size if picture is not None else None
         return cost_line(settings, self.session.models, self.session.prices, picture=size)
 
+    def cost_estimate(self) -> float | None:
+        """What a run with the current settings will likely cost (USD; None: not known)."""
+        estimate = self._cost_line().estimate
+        return estimate.usd if estimate is not None else None
+
+    def _restore_batch(self) -> None:
+        """The batch the last session left: shown, and gone on with when it was running."""
+        if self.batch.restore():
+            self.batch_dock.show()
+            self.batch.resume()
+            self.run_status.say("Going on with the batch left unfinished.")
+        elif self.batch.batch.items:
+            self.run_status.say("The batch of the last session is waiting (Ctrl+B).")
+
     def _show_estimate(self) -> None:
         line = self._cost_line()
         self.cost_label.setText(line.text)
@@ -541,5 +575,6 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(OSError):  # quitting must not fail over a preference
             self._store.save(self.preferences)
         self.session.finish_writes()
+        self.batch.quit()  # a running batch goes on at the next start
         self._runner.shutdown(3000)
         event.accept()

@@ -59,6 +59,7 @@ def build_menus(
 
     view_menu = bar.addMenu("&View")
     view_menu.addAction(actions.history)
+    view_menu.addAction(actions.batch)
 
     help_menu = bar.addMenu("&Help")
     shortcuts = QAction("&Keyboard shortcuts", window)

@@ -47,6 +47,7 @@ class WindowActions:
     region: QAction
     settings: QAction
     history: QAction
+    batch: QAction
     quit: QAction
 
     def furnish(self, window: MainWindow, runner: TaskRunner) -> Menus:
@@ -73,7 +74,9 @@ class WindowActions:
         return menus
 
 
-def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -> WindowActions:
+def build_actions(
+    window: QMainWindow, results: QWidget, history: QDockWidget, batch: QDockWidget
+) -> WindowActions:
     """Makes the actions (window-wide shortcuts; Copy only where the results are) and the
     toolbar."""
     style = window.style()
@@ -120,12 +123,25 @@ def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -
     region = action("Vary a &Region…", "Ctrl+R", "Paint the part of the picture that may change")
     settings = action("Se&ttings…", SETTINGS_SHORTCUT, "Connection profiles, API keys, folders")
     settings.setMenuRole(QAction.MenuRole.PreferencesRole)
-    history_action = history.toggleViewAction()
-    history_action.setText("&History")
-    history_action.setShortcut(QKeySequence("Ctrl+H"))
-    history_action.setToolTip("Every run kept in the library (Ctrl+H)")
-    history_action.setStatusTip("Every run kept in the library: reopen, save, vary")
-    window.addAction(history_action)
+
+    def showing(dock: QDockWidget, text: str, key: str, tip: str, status: str) -> QAction:
+        """The action that shows and hides ``dock``, with a window-wide shortcut."""
+        act = dock.toggleViewAction()
+        act.setText(text)
+        act.setShortcut(QKeySequence(key))
+        act.setToolTip(f"{tip} ({key})")
+        act.setStatusTip(status)
+        window.addAction(act)
+        return act
+
+    history_action = showing(
+        history, "&History", "Ctrl+H", "Every run kept in the library",
+        "Every run kept in the library: reopen, save, vary",
+    )  # fmt: skip
+    batch_action = showing(
+        batch, "&Batch", "Ctrl+B", "Many pictures, varied unattended",
+        "The batch queue: every picture waiting, Run all, pause, retry",
+    )  # fmt: skip
     # The platform's Quit key where it has one (Ctrl+Q on GNOME and KDE); Windows and Qt's
     # generic theme have none, and UX.md promises Ctrl+Q everywhere.
     quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
@@ -142,6 +158,7 @@ def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -
     toolbar.addAction(paste)
     toolbar.addSeparator()
     toolbar.addAction(history_action)
+    toolbar.addAction(batch_action)
     toolbar.addAction(settings)
     window.addToolBar(toolbar)
     return WindowActions(
@@ -155,6 +172,7 @@ def build_actions(window: QMainWindow, results: QWidget, history: QDockWidget) -
         region=region,
         settings=settings,
         history=history_action,
+        batch=batch_action,
         quit=quit_action,
     )
 

@@ -46,6 +46,7 @@ def test_the_shortcuts_list_names_every_key_of_ux_md(qtbot: QtBot, window: MainW
     assert ("Edit", "Generate", "Ctrl+Return or Ctrl+Enter") in rows
     assert ("Edit", "Cancel", "Esc") in rows
     assert ("View", "History", "Ctrl+H") in rows
+    assert ("View", "Batch", "Ctrl+B") in rows
     assert ("Help", "Keyboard shortcuts", "F1") in rows
     # What is shown is what the table holds: one group per menu, one row per command.
     table = dialog.table
@@ -73,7 +74,11 @@ def test_the_list_is_read_from_the_actions_so_it_never_drifts(
     window.menus.view.addAction(QAction("No key here", window))
     dialog = _open_shortcuts(qtbot, window)
     view = [row for row in dialog.rows() if row[0] == "View"]
-    assert view == [("View", "History", "Ctrl+Shift+H"), ("View", "Zoom to fit", "Ctrl+0")]
+    assert view == [
+        ("View", "History", "Ctrl+Shift+H"),
+        ("View", "Batch", "Ctrl+B"),
+        ("View", "Zoom to fit", "Ctrl+0"),
+    ]
 
 
 def test_f1_and_a_second_request_show_the_one_list(qtbot: QtBot, window: MainWindow) -> None:

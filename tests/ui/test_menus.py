@@ -50,7 +50,7 @@ def test_the_menus_hold_the_window_commands_in_order(window: MainWindow) -> None
     # The toolbar's and the shortcuts' own actions: one thing, never two that could disagree.
     assert items["File"] == [act.open, act.paste, act.save, act.save_all, act.settings, act.quit]
     assert items["Edit"] == [act.copy, act.region, act.generate, act.cancel]
-    assert items["View"] == [act.history]
+    assert items["View"] == [act.history, act.batch]
     assert items["Help"] == [window.menus.shortcuts, window.menus.about]
     assert [a.text() for a in items["Help"]] == [
         "&Keyboard shortcuts",
@@ -76,6 +76,7 @@ def test_every_menu_item_carries_the_keyboard_map_of_ux_md(window: MainWindow) -
         act.generate: ["Ctrl+Return", "Ctrl+Enter"],
         act.cancel: [_standard(Std.Cancel)],
         act.history: ["Ctrl+H"],
+        act.batch: ["Ctrl+B"],
         window.menus.shortcuts: [_standard(Std.HelpContents)],
     }
     for action, keys in expected.items():

@@ -88,6 +88,9 @@ class BatchEngine:
         self._on_event = on_event
         self.pacer = pacer or Pacer(batch.jobs)
         self._paused = False
+        # Set when the app quits mid-batch: the batch stays "running" on disk and goes on at
+        # the next start (the pictures out are still cancelled, and say if they were billed).
+        self.resume_later = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._rate_limited: dict[str, int] = {}
@@ -132,7 +135,7 @@ class BatchEngine:
         finally:
             await self._settle(out, cancelled=cancelled)
             if cancelled:
-                batch.state = BatchState.CANCELLED
+                batch.state = BatchState.RUNNING if self.resume_later else BatchState.CANCELLED
             elif batch.state is BatchState.RUNNING:
                 batch.state = BatchState.READY if batch.waiting() else BatchState.FINISHED
             self._changed(None)

@@ -67,14 +67,14 @@ class BatchJournal:
 
 
 def recover(batch: Batch) -> Batch:
-    """``batch`` as found after the app stopped: items that were out may have been billed."""
+    """``batch`` as found after the app stopped: items that were out may have been billed.
+    Its own state is kept, so the window can tell a batch that was running (and goes on)
+    from one that was paused."""
     for item in batch.items:
         if item.state is ItemState.SENDING:
             item.state, item.billed, item.reason = ItemState.FAILED, True, INTERRUPTED
             item.failure = "interrupted"
-    if batch.state is BatchState.RUNNING:
-        batch.state = BatchState.READY
-    return batch
+    return batch  # a batch left "running" is one the person meant to finish: it goes on
 
 
 def read_batch(data: bytes) -> Batch:

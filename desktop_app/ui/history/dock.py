@@ -2,7 +2,7 @@
 
 The panel is built the first time the dock is shown: it reads the library and decodes
 thumbnails, which a window that has just started should not wait for. Shown in a window too
-narrow for it, the dock floats instead of widening the window (see ``placement``).
+narrow for it, the dock floats instead of widening the window (``qt/roomy_dock.py``).
 """
 
 from __future__ import annotations
@@ -11,45 +11,24 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QWidget
 
-from desktop_app.ui.history import placement
+from desktop_app.qt.roomy_dock import RoomyDock
 
 if TYPE_CHECKING:
     from desktop_app.session.session import Session
     from desktop_app.ui.history.panel import HistoryPanel
 
 
-class HistoryDock(QDockWidget):
+class HistoryDock(RoomyDock):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__("History", parent)
         self.setObjectName("history-dock")  # saveState needs a name
         self.setAccessibleName("History")
         self._session = session
         self.panel: HistoryPanel | None = None
-        self._floated_for_room = False  # floating because the window was too narrow
 
-    def setVisible(self, visible: bool) -> None:
-        # Every way of showing comes here (Ctrl+H, the View menu, show(), a restored layout),
-        # before the window's layout makes room for the dock by widening the window.
-        window = self.parentWidget()
-        if visible and self.isHidden() and isinstance(window, QMainWindow):
-            if self.panel is None:
-                self._build()
-            self._choose_place(window)
-        super().setVisible(visible)
-        if visible and self.isFloating():
-            self._keep_on_screen()
-            QTimer.singleShot(0, self, self._keep_on_screen)  # once the frame is drawn
-
-    def showEvent(self, event: QShowEvent) -> None:
-        if self.panel is None:
-            self._build()
-        super().showEvent(event)
-
-    def _build(self) -> None:
+    def build(self) -> None:
         from desktop_app.ui.history.panel import HistoryPanel
 
         session = self._session
@@ -77,31 +56,6 @@ class HistoryDock(QDockWidget):
                 panel.remember_saved(result_ids, paths)
 
             handle.succeeded.connect(remember)
-
-    def _choose_place(self, window: QMainWindow) -> None:
-        if placement.has_room(window, self):
-            if self._floated_for_room:  # the window has grown since: back beside it
-                self.setFloating(False)
-                self._floated_for_room = False
-            return
-        if self.isFloating() and not self._floated_for_room:
-            return  # the user floated it: theirs to place
-        self.setFloating(True)
-        self._floated_for_room = True
-        frame = placement.drawer_frame(
-            window.frameGeometry(),
-            window.screen().availableGeometry(),
-            placement.frame_width(self.sizeHint().width(), self),  # its rows whole inside
-        )
-        self.setGeometry(placement.contents_of(frame, self))
-
-    def _keep_on_screen(self) -> None:
-        if not self.isFloating() or not self.isVisible():
-            return
-        frame = self.frameGeometry()
-        fitted = placement.inside(frame, self.screen().availableGeometry())
-        if fitted != frame:
-            self.setGeometry(placement.contents_of(fitted, self))
 
     def _reopen_result(self, result_id: str) -> None:
         try:

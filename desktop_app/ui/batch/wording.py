@@ -1,0 +1,56 @@
+"""What the queue panel says about a picture and about the whole batch: plain sentences, made
+from the core's items, testable without a window."""
+
+from __future__ import annotations
+
+from desktop_app.core.batch.items import Batch, BatchItem, BatchState, ItemState
+from desktop_app.core.cost import format_usd
+from desktop_app.core.framing_words import framing_words
+
+
+def item_settings(item: BatchItem) -> str:
+    """ "2 variations · 3:2" from the item's own settings snapshot."""
+    count = item.settings.get("n", 1)
+    words = [f"{count} variation{'s' if count != 1 else ''}"]
+    framing = framing_words(item.settings)
+    if item.crop is not None:
+        framing = f"{framing} · framed" if framing else "framed"
+    if framing:
+        words.append(framing)
+    return " · ".join(words)
+
+
+def item_status(item: BatchItem) -> str:
+    if item.state is ItemState.WAITING:
+        estimate = f" · ≈ {format_usd(item.estimate)}" if item.estimate is not None else ""
+        return f"Waiting{estimate}"
+    if item.state is ItemState.SENDING:
+        return "Sending…"
+    cost = f" · {format_usd(item.cost)}" if item.cost is not None else ""
+    if item.state is ItemState.DONE:
+        saved = f"{len(item.saved)} saved" if item.saved else f"{item.made} made"
+        note = f" ({item.reason})" if item.reason else ""
+        return f"Done · {saved}{cost}{note}"
+    billed = " It may have been billed." if item.billed and "billed" not in item.reason else ""
+    return f"Failed{cost}: {item.reason}{billed}"
+
+
+def batch_summary(batch: Batch) -> str:
+    """One line: where the batch is, and what it cost so far."""
+    counts = batch.counts()
+    total = len(batch.items)
+    if not total:
+        return "Drop pictures here, or Add…, to vary them all with the current settings."
+    ended = counts[ItemState.DONE] + counts[ItemState.FAILED]
+    cost = format_usd(batch.total_cost())
+    if batch.state is BatchState.RUNNING:
+        return f"{ended} of {total} done · {cost} so far"
+    if batch.state is BatchState.STOPPED:
+        return f"Stopped: {batch.stop_reason} {counts[ItemState.WAITING]} not sent."
+    parts = [f"{counts[ItemState.DONE]} done"]
+    if counts[ItemState.FAILED]:
+        parts.append(f"{counts[ItemState.FAILED]} failed")
+    if counts[ItemState.WAITING]:
+        parts.append(f"{counts[ItemState.WAITING]} waiting")
+    prefix = "Cancelled: " if batch.state is BatchState.CANCELLED else ""
+    return f"{prefix}{', '.join(parts)} · {cost}"

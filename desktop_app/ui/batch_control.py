@@ -1,0 +1,164 @@
+"""What the batch queue asks of the window: pictures in (a file dialog, a drop, the waiting
+queue), the settings a run sends, the budget question, framing one picture of the batch, and
+whether to send again pictures that may have been billed.
+
+The queue panel only shows the batch and edits its list; the window only creates this.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from desktop_app.core.batch.inputs import pictures_in
+from desktop_app.core.batch.items import ItemState
+from desktop_app.core.imaging import Frame, Square
+
+if TYPE_CHECKING:
+    from desktop_app.session.batch import BatchSession
+    from desktop_app.ui.batch.dock import BatchDock
+    from desktop_app.ui.batch.panel import BatchPanel
+    from desktop_app.ui.main_window import MainWindow
+
+
+class BatchControl:
+    def __init__(self, window: MainWindow, batch: BatchSession, dock: BatchDock) -> None:
+        self._window = window
+        self._batch = batch
+        self._dock = dock
+        dock.built.connect(self._wire)
+        window.crop_view.cropChanged.connect(self._on_crop)
+        window.source.batch_button.clicked.connect(self.batch_the_queue)
+        batch.finished.connect(self._on_finished)
+
+    def _wire(self, panel: BatchPanel) -> None:
+        panel.jobs.setValue(self._window.preferences.batch_jobs)
+        panel.jobsChanged.connect(self._on_jobs)
+        panel.addRequested.connect(self.on_add)
+        panel.dropped.connect(self.add)
+        panel.runRequested.connect(self.on_run)
+        panel.frameRequested.connect(self.on_frame)
+        panel.retryRequested.connect(self.on_retry)
+
+    # -- pictures in --------------------------------------------------------------------------
+
+    def add(self, paths: list[Path]) -> int:
+        try:
+            pictures = pictures_in(paths)
+        except ValueError as exc:
+            self._window.run_status.say(str(exc))
+            return 0
+        added = self._batch.add(pictures, self._window.parameters.settings())
+        self._dock.show()
+        self._window.run_status.say(f"{added} picture(s) added to the batch.")
+        return added
+
+    def on_add(self) -> None:
+        from desktop_app.ui.main_window import IMAGE_FILTER
+
+        prefs = self._window.preferences
+        folder = prefs.last_open_folder or str(Path.home())
+        names, _filter = QFileDialog.getOpenFileNames(
+            self._window, "Add pictures to the batch", folder, IMAGE_FILTER
+        )
+        if names:
+            prefs.last_open_folder = str(Path(names[0]).parent)
+            self.add([Path(name) for name in names])
+
+    def batch_the_queue(self) -> None:
+        """The waiting pictures (and the one being framed, with its frame) into the batch."""
+        session = self._window.session
+        current = session.picture.path if session.picture is not None else None
+        paths = ([current] if current is not None else []) + session.take_waiting_files()
+        if self.add(paths) and current is not None:
+            self._on_crop(session.crop)
+
+    # -- framing one picture of the batch -----------------------------------------------------
+
+    def on_frame(self, path: str) -> None:
+        from desktop_app.qt.intake import PictureInput
+
+        window = self._window
+        window.session.add_inputs([PictureInput(path=Path(path))], first=True)
+        window.show_framing()
+        window.run_status.say(
+            "Choose the part to send; the batch sends this frame for this picture."
+        )
+
+    def _on_crop(self, crop: object) -> None:
+        picture = self._window.session.picture
+        if picture is None or picture.path is None or self._batch.running:
+            return
+        path = str(picture.path.resolve())
+        if not any(item.path == path for item in self._batch.batch.items):
+            return
+        if isinstance(crop, Square):
+            box: tuple[int, int, int, int] | None = (crop.x, crop.y, crop.side, crop.side)
+        elif isinstance(crop, Frame):
+            box = (crop.x, crop.y, crop.width, crop.height)
+        else:
+            box = None
+        self._batch.set_crop(path, box)
+
+    # -- running ------------------------------------------------------------------------------
+
+    def on_run(self) -> None:
+        from desktop_app.core.cost import format_usd
+
+        window = self._window
+        settings = window.parameters.settings()
+        estimate = window.cost_estimate()
+        waiting = len(self._batch.batch.waiting())
+        total = estimate * waiting if estimate is not None else None
+        budget = window.preferences.monthly_budget
+        spent = window.session.month_spent
+        if budget > 0 and total is not None and spent + total > budget:
+            answer = QMessageBox.question(
+                window,
+                "Over the monthly budget",
+                f"This batch of {waiting} pictures will likely cost {format_usd(total)}; with "
+                f"{format_usd(spent)} spent this month that is past your budget of "
+                f"{format_usd(budget)}. Run it anyway?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                window.run_status.say("The batch was not started.")
+                return
+        folder = window.preferences.output_folder()
+        if self._batch.run_all(settings, estimate, folder):
+            about = f" (≈ {format_usd(total)})" if total is not None else ""
+            window.run_status.say(f"Batch of {waiting} pictures started{about}.")
+
+    def on_retry(self) -> None:
+        failed = [i for i in self._batch.batch.items if i.state is ItemState.FAILED]
+        billed = [item for item in failed if item.billed]
+        billed_too = False
+        if billed:
+            answer = QMessageBox.question(
+                self._window,
+                "Send again?",
+                f"{len(billed)} of the failed pictures may have been billed already. Send "
+                "those again too (they may be billed twice)?",
+                QMessageBox.StandardButton.Yes
+                | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.No,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                return
+            billed_too = answer == QMessageBox.StandardButton.Yes
+        count = self._batch.retry_failed(billed_too=billed_too)
+        if count:
+            self.on_run()
+
+    def _on_jobs(self, jobs: int) -> None:
+        self._window.preferences.batch_jobs = jobs
+
+    def _on_finished(self) -> None:
+        from desktop_app.ui.batch.wording import batch_summary
+
+        batch = self._batch.batch
+        where = f" · saved in {batch.folder}" if batch.folder and batch.total_cost() else ""
+        self._window.run_status.say(f"Batch: {batch_summary(batch)}{where}")
+        self._window.session.refresh_spending()

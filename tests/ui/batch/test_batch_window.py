@@ -1,0 +1,174 @@
+"""The batch queue in the real window, against the local API server: pictures in (a folder, the
+waiting queue), reordered and framed; Run all with the window's settings; every picture's state
+and cost in the list as the batch goes; a failure retried; the monthly budget asked about; and
+a batch left running by a closed window going on in the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop_app.core.batch.items import BatchState, ItemState
+from desktop_app.core.batch.journal import BatchJournal
+from desktop_app.core.imaging import Square
+from desktop_app.qt.intake import PictureInput
+from desktop_app.ui.main_window import MainWindow
+from tests.fake_openai import FakeOpenAI, Fault
+from tests.ui.conftest import WindowFactory
+
+EDITS = "/v1/images/edits"
+
+
+def pictures(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for number in range(count):
+        path = folder / f"item-{number:02}.jpg"
+        Image.new("RGB", (400 + number, 300), (number * 20 % 256, 120, 80)).save(path, "JPEG")
+        made.append(path)
+    return made
+
+
+@pytest.fixture
+def window(make_window: WindowFactory, api_server: FakeOpenAI) -> Iterator[MainWindow]:
+    win = make_window(api_server, size=(1366, 768))
+    yield win
+
+
+def rows(window: MainWindow) -> list[str]:
+    panel = window.batch_dock.panel
+    assert panel is not None
+    return [panel.list.item(row).text() for row in range(panel.list.count())]
+
+
+def run_all(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.batch_dock.panel
+    assert panel is not None
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: window.batch.running, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.batch.running, timeout=60_000)
+
+
+def test_a_folder_runs_with_the_window_settings_and_the_list_shows_each_picture(
+    qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    photos = pictures(tmp_path / "shop", 5)
+    api_server.inject(Fault("moderation_blocked"), path=EDITS)
+    assert window.batch_control.add([tmp_path / "shop"]) == 5
+    assert window.batch_dock.isVisible()
+    panel = window.batch_dock.panel
+    assert panel is not None
+    assert [text.split("\n")[0] for text in rows(window)] == [p.name for p in photos]
+    # The order is the order of sending: the last one first.
+    panel.list.setCurrentRow(4)
+    panel.up_button.click()
+    panel.up_button.click()
+    assert rows(window)[2].startswith("item-04.jpg")
+    window.parameters.count.setValue(2)
+    run_all(qtbot, window)
+
+    batch = window.batch.batch
+    assert batch.state is BatchState.FINISHED
+    done = [item for item in batch.items if item.state is ItemState.DONE]
+    (failed,) = [item for item in batch.items if item.state is ItemState.FAILED]
+    assert len(done) == 4 and failed.failure == "api_refused" and not failed.billed
+    for item in done:
+        assert item.settings["n"] == 2 and len(item.saved) == 2
+        assert all(Path(path).parent == window.preferences.output_folder() for path in item.saved)
+    # The list says the same as the batch, picture by picture, and the summary adds it up.
+    for item, text in zip(batch.items, rows(window), strict=True):
+        assert text.startswith(item.name)
+        assert ("Done" in text) == (item.state is ItemState.DONE)
+        assert ("Failed" in text) == (item.state is ItemState.FAILED)
+    assert panel.summary.text().startswith("4 done, 1 failed")
+    assert panel.progress.value() == 5 and panel.retry_button.isEnabled()
+    assert batch.total_cost() == pytest.approx(sum(item.cost or 0 for item in done))
+
+    # Moderation cost nothing: Retry failed sends it again without asking.
+    run_all_again = panel.retry_button
+    run_all_again.click()
+    qtbot.waitUntil(lambda: not window.batch.running, timeout=60_000)
+    assert all(item.state is ItemState.DONE for item in window.batch.batch.items)
+    assert api_server.count(EDITS) == 6
+
+
+def test_the_waiting_queue_and_the_framed_picture_go_into_the_batch_with_their_frame(
+    qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    first, *rest = pictures(tmp_path / "photos", 3)
+    window.session.add_inputs(
+        [PictureInput(path=path) for path in (first, *rest)]
+    )  # as a drop does
+    qtbot.waitUntil(lambda: window.session.prepared is not None, timeout=10_000)
+    assert window.session.waiting() == 2
+    window.crop_view.set_crop(Square(0, 0, 200))
+    window.source.batch_button.click()
+    assert window.session.waiting() == 0
+    items = window.batch.batch.items
+    assert [Path(item.path).name for item in items] == [p.name for p in (first, *rest)]
+    assert items[0].crop == (0, 0, 200, 200) and items[1].crop is None
+    run_all(qtbot, window)
+    sent = [r for r in api_server.requests if r.path == EDITS]
+    assert len(sent) == 3
+
+
+def test_a_batch_past_the_monthly_budget_asks_first(
+    qtbot: QtBot,
+    window: MainWindow,
+    api_server: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window.session.refresh_models()
+    qtbot.waitUntil(lambda: bool(window.session.models), timeout=10_000)
+    window.preferences.monthly_budget = 0.01
+    window.batch_control.add(pictures(tmp_path / "p", 3))
+    asked: list[str] = []
+
+    def no(*args: object, **kwargs: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", no)
+    panel = window.batch_dock.panel
+    assert panel is not None
+    panel.run_button.click()
+    assert asked and "past your budget" in asked[0]
+    assert not window.batch.running and api_server.count(EDITS) == 0
+
+
+def test_a_batch_running_when_the_window_closed_goes_on_in_the_next_one(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    api_server.stream_delay = 0.3  # slow answers: the window closes mid-batch
+    first = make_window(api_server, size=(1366, 768))
+    first.parameters.previews.setChecked(True)
+    first.batch_control.add(pictures(tmp_path / "p", 6))
+    panel = first.batch_dock.panel
+    assert panel is not None
+    panel.jobs.setValue(1)
+    panel.run_button.click()
+    qtbot.waitUntil(
+        lambda: any(item.state is ItemState.DONE for item in first.batch.batch.items),
+        timeout=30_000,
+    )
+    first.close()
+    (left,) = BatchJournal().unfinished()
+    assert left.state is BatchState.RUNNING and left.waiting()
+    api_server.stream_delay = 0.0
+
+    second = make_window(api_server, size=(1366, 768))
+    qtbot.waitUntil(lambda: second.batch.running, timeout=10_000)
+    qtbot.waitUntil(lambda: not second.batch.running, timeout=60_000)
+    batch = second.batch.batch
+    assert second.batch_dock.isVisible()
+    assert batch.state is BatchState.FINISHED
+    # The one out when the window closed was cancelled: waiting again if it never reached
+    # the server, else failed as "may have been billed", never sent twice.
+    assert all(item.state in (ItemState.DONE, ItemState.FAILED) for item in batch.items)
+    assert all(item.billed for item in batch.items if item.state is ItemState.FAILED)

@@ -1,0 +1,32 @@
+"""What the queue panel says about a picture and about the batch."""
+
+from __future__ import annotations
+
+from desktop_app.core.batch.items import Batch, BatchItem, BatchState, ItemState
+from desktop_app.ui.batch.wording import batch_summary, item_settings, item_status
+
+
+def test_a_picture_says_its_settings_and_where_it_is() -> None:
+    item = BatchItem("/p/mug.jpg", {"n": 2, "shape": "3:2"}, crop=(0, 0, 300, 200))
+    assert item_settings(item) == "2 variations · 3:2 · framed"
+    item.estimate = 0.05
+    assert item_status(item) == "Waiting · ≈ $0.05"
+    item.state = ItemState.SENDING
+    assert item_status(item) == "Sending…"
+    item.state, item.saved, item.cost = ItemState.DONE, ["/o/a.png", "/o/b.png"], 0.044
+    assert item_status(item) == "Done · 2 saved · $0.044"
+    item.state, item.reason, item.billed = ItemState.FAILED, "The server hung up.", True
+    assert item_status(item).endswith("The server hung up. It may have been billed.")
+
+
+def test_the_batch_says_how_far_it_is_and_what_it_cost() -> None:
+    assert batch_summary(Batch([])).startswith("Drop pictures here")
+    items = [BatchItem(f"/p/{n}.jpg", {}) for n in range(4)]
+    items[0].state, items[0].cost = ItemState.DONE, 0.5
+    items[1].state = ItemState.FAILED
+    batch = Batch(items, state=BatchState.RUNNING)
+    assert batch_summary(batch) == "2 of 4 done · $0.50 so far"
+    batch.state = BatchState.READY
+    assert batch_summary(batch) == "1 done, 1 failed, 2 waiting · $0.50"
+    batch.state, batch.stop_reason = BatchState.STOPPED, "Out of credit."
+    assert batch_summary(batch) == "Stopped: Out of credit. 2 not sent."
