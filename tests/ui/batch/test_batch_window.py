@@ -100,7 +100,7 @@ def test_a_folder_runs_with_the_window_settings_and_the_list_shows_each_picture(
 def test_the_waiting_queue_and_the_framed_picture_go_into_the_batch_with_their_frame(
     qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
 ) -> None:
-    first, *rest = pictures(tmp_path / "photos", 3)
+    first, *rest = pictures(tmp_path / "photos", 3)  # dropped together
     window.session.add_inputs(
         [PictureInput(path=path) for path in (first, *rest)]
     )  # as a drop does
