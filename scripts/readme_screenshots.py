@@ -33,6 +33,7 @@ SCREENS = [
     ),
     (1920, 1080, 10, ["results-1920x1080"]),
     (1366, 768, 4, ["run-3x2"]),  # a 3:2 run: the frame, the request and the cells are 3:2
+    (1366, 768, 2, ["batch"]),  # a folder of eight product pictures, varied as a batch
 ]
 
 
@@ -102,6 +103,11 @@ def _on_screen(out: Path, count: int, shots: list[str]) -> int:
             Qt.MouseButton.LeftButton,
             Qt.KeyboardModifier.NoModifier,
         )
+        if shots == ["batch"]:
+            _batch(window, app, home, count, server)
+            shoot("batch")
+            window.close()
+            return 0
         window.dropEvent(drop)
         _wait(app, lambda: window.session.prepared is not None)
         shoot("picture-and-square")
@@ -161,6 +167,32 @@ def _paint_region(window: Any, app: object) -> None:
         QTest.mouseRelease(overlay, left, none, at(1300, y))
     QTest.mouseMove(overlay, at(1150, 420))
     _settle(app, 0.3)
+
+
+def _batch(window: Any, app: object, home: Path, count: int, server: Any) -> None:
+    """A shop's folder of products in the batch queue, run with ``count`` variations each; one
+    picture failing (moderation), so the summary and Retry failed show."""
+    from PIL import Image, ImageDraw
+
+    from tests.fake_openai import Fault
+
+    folder = home / "shop"
+    folder.mkdir()
+    names = ["mug", "lamp", "chair", "vase", "bowl", "clock", "kettle", "stool"]
+    for number, name in enumerate(names):
+        picture = Image.new("RGB", (900, 900), (235 - number * 9, 225, 205 + number * 5))
+        draw = ImageDraw.Draw(picture)
+        colour = ((number * 70) % 256, (120 + number * 40) % 256, (200 - number * 20) % 256)
+        draw.rounded_rectangle([250, 220 + number * 8, 650, 700], radius=60, fill=colour)
+        draw.ellipse([330, 140, 570, 300], fill=colour)
+        picture.save(folder / f"{name}.jpg", "JPEG", quality=90)
+    server.inject(Fault("moderation_blocked"), path="/v1/images/edits")
+    window.parameters.count.setValue(count)
+    window.batch_control.add([folder])
+    window.batch_dock.panel.run_button.click()
+    _wait(app, lambda: window.batch.running)
+    _wait(app, lambda: not window.batch.running, 60)
+    window.batch_dock.panel.list.setCurrentRow(0)
 
 
 def _draw_photo(path: Path, image_module: object, draw_module: object) -> None:

@@ -181,7 +181,9 @@ class BatchPanel(QWidget):
         chosen = bool(self.list.selectedItems())
         for button in (self.remove_button, self.up_button, self.down_button):
             button.setEnabled(chosen and not running)
-        self.frame_button.setEnabled(len(self.list.selectedItems()) == 1 and not running)
+        ids = self.selected_ids()
+        framable = len(ids) == 1 and batch.find(ids[0]).state is ItemState.WAITING
+        self.frame_button.setEnabled(framable and not running)
         self.add_button.setEnabled(True)  # pictures added while running wait for the next run
         waiting = bool(batch.waiting())
         self.run_button.setEnabled(waiting and not running)
