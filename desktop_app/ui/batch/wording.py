@@ -31,7 +31,8 @@ def item_status(item: BatchItem) -> str:
         saved = f"{len(item.saved)} saved" if item.saved else f"{item.made} made"
         note = f" ({item.reason})" if item.reason else ""
         return f"Done · {saved}{cost}{note}"
-    billed = " It may have been billed." if item.billed and "billed" not in item.reason else ""
+    said = "may have been billed" in item.reason
+    billed = " It may have been billed." if item.billed and not said else ""
     return f"Failed{cost}: {item.reason}{billed}"
 
 

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.batch.items import BatchState, ItemState
 from desktop_app.core.batch.journal import BatchJournal
+from desktop_app.core.cost import format_usd
 from desktop_app.core.imaging import Square
 from desktop_app.qt.intake import PictureInput
 from desktop_app.ui.main_window import MainWindow
@@ -172,3 +173,32 @@ def test_a_batch_running_when_the_window_closed_goes_on_in_the_next_one(
     # the server, else failed as "may have been billed", never sent twice.
     assert all(item.state in (ItemState.DONE, ItemState.FAILED) for item in batch.items)
     assert all(item.billed for item in batch.items if item.state is ItemState.FAILED)
+
+
+def test_thirty_pictures_with_faults_the_window_shows_what_the_batch_did(
+    qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    from tests.core.batch.test_batch_against_server import faults
+
+    for fault in faults(seed=3):
+        api_server.inject(fault, path=EDITS)
+    pictures(tmp_path / "shop", 30)
+    window.batch_control.add([tmp_path / "shop"])
+    window.parameters.count.setValue(2)
+    window.parameters.quality.setCurrentIndex(window.parameters.quality.findData("low"))
+    run_all(qtbot, window)
+    batch = window.batch.batch
+    assert batch.state is BatchState.FINISHED
+    assert all(item.state in (ItemState.DONE, ItemState.FAILED) for item in batch.items)
+    failed = [item for item in batch.items if item.state is ItemState.FAILED]
+    assert sum(item.billed for item in failed) == 2  # the two answers cut off: not resent
+    panel = window.batch_dock.panel
+    assert panel is not None
+    for item, text in zip(batch.items, rows(window), strict=True):
+        assert ("Done · 2 saved" in text) == (item.state is ItemState.DONE)
+        if item.state is ItemState.FAILED:
+            assert ("may have been billed" in text) == item.billed, text
+    done = len(batch.items) - len(failed)
+    assert panel.summary.text().startswith(f"{done} done, {len(failed)} failed")
+    assert panel.summary.text().endswith(format_usd(batch.total_cost()))
+    assert batch.total_cost() == pytest.approx(sum(item.cost or 0 for item in batch.items))
