@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from desktop_app.core.keystore import KeyStore
     from desktop_app.core.models import ModelInfo
     from desktop_app.core.preferences import Preferences
-    from desktop_app.core.results import EventSink
+    from desktop_app.core.results import EventSink, RunEvent
     from desktop_app.core.shared_library import SharedLibrary
     from desktop_app.qt.tasks import TaskHandle, TaskRunner
 
@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 class BatchSession(QObject):
     changed = Signal()  # the list, a state or a total changed: the panel redraws
     finished = Signal()  # a run of the batch ended (done, paused, stopped or cancelled)
+    itemProgressed = Signal(str)  # an item's id: ``progress`` has new words for it
     _arrived = Signal(object, object)  # from the worker: (batch state, stop reason), item copy
+    _progressed = Signal(str, str)  # from the worker: item id, where its request is
 
     def __init__(
         self,
@@ -58,7 +60,9 @@ class BatchSession(QObject):
         self.batch = Batch([])
         self._task: TaskHandle | None = None
         self._engine: BatchEngine | None = None
+        self.progress: dict[str, str] = {}  # item id -> "waiting for the server", ...
         self._arrived.connect(self._on_arrived)
+        self._progressed.connect(self._on_progressed)
 
     # -- the list, between runs ---------------------------------------------------------------
 
@@ -177,7 +181,14 @@ class BatchSession(QObject):
     def _start(self, prefs: Preferences) -> None:
         worker_batch = copy.deepcopy(self.batch)  # the worker's own; copies come back
         keystore, library, models = self._keystore, self._library, list(self._models())
-        journal, arrived = self._journal, self._arrived
+        journal, arrived, progressed = self._journal, self._arrived, self._progressed
+        made: dict[str, int] = {}
+
+        def on_event(item: BatchItem, event: RunEvent) -> None:
+            # Words only cross to the GUI thread: an image's bytes stay with the worker.
+            words = _progress_words(event, made, item)
+            if words:
+                progressed.emit(item.id, words)
 
         def on_change(batch: Batch, item: BatchItem | None) -> None:
             arrived.emit((batch.state, batch.stop_reason), copy.deepcopy(item))
@@ -215,6 +226,7 @@ class BatchSession(QObject):
                     lambda item, sink: vary_one(item, sink, context),
                     journal=journal,
                     on_change=on_change,
+                    on_event=on_event,
                 )
                 self._engine = engine
                 await engine.run()
@@ -232,6 +244,10 @@ class BatchSession(QObject):
                 if mine.id == item.id:
                     self.batch.items[index] = item
         self.changed.emit()
+
+    def _on_progressed(self, item_id: str, words: str) -> None:
+        self.progress[item_id] = words
+        self.itemProgressed.emit(item_id)
 
     def _on_failed(self, exc: Exception) -> None:
         # Before the first picture (no key, no server): the batch stops with the reason.
@@ -254,3 +270,22 @@ class BatchSession(QObject):
         except OSError:
             log.warning("could not keep the batch on disk", exc_info=True)
         self.changed.emit()
+
+
+def _progress_words(event: RunEvent, made: dict[str, int], item: BatchItem) -> str:
+    """Where a picture's request is, in a few words ("" for events not worth a word)."""
+    from desktop_app.core.results import ImageArrived, Phase, PhaseChanged, RetryScheduled
+
+    if isinstance(event, PhaseChanged):
+        return {
+            Phase.UPLOADING: "uploading",
+            Phase.WAITING: "waiting for the server",
+            Phase.RECEIVING: "receiving",
+        }.get(event.phase, "")
+    if isinstance(event, ImageArrived):
+        made[item.id] = made.get(item.id, 0) + 1
+        wanted = item.settings.get("n", 1)
+        return f"{made[item.id]} of {wanted} arrived"
+    if isinstance(event, RetryScheduled):
+        return f"trying again in {event.seconds:.0f} s ({event.reason})"
+    return ""

@@ -32,6 +32,19 @@ class BatchControl:
         window.crop_view.cropChanged.connect(self._on_crop)
         window.source.batch_button.clicked.connect(self.batch_the_queue)
         batch.finished.connect(self._on_finished)
+        batch.changed.connect(self.show_estimate)
+        window.parameters.settingsChanged.connect(lambda _settings: self.show_estimate())
+
+    def show_estimate(self) -> None:
+        """The cost of the waiting pictures with the current settings, before Run all."""
+        from desktop_app.core.cost import format_usd
+
+        panel = self._dock.panel
+        if panel is None:
+            return
+        waiting = 0 if self._batch.running else len(self._batch.batch.waiting())
+        each = self._window.cost_estimate()
+        panel.set_estimate(f"≈ {format_usd(each * waiting)}" if waiting and each else "")
 
     def _wire(self, panel: BatchPanel) -> None:
         panel.jobs.setValue(self._window.preferences.batch_jobs)
@@ -41,6 +54,7 @@ class BatchControl:
         panel.runRequested.connect(self.on_run)
         panel.frameRequested.connect(self.on_frame)
         panel.retryRequested.connect(self.on_retry)
+        self.show_estimate()
 
     # -- pictures in --------------------------------------------------------------------------
 

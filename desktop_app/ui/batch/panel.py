@@ -94,6 +94,8 @@ class BatchPanel(QWidget):
         self.jobs.valueChanged.connect(self.jobsChanged)
         jobs_label = QLabel("At &once:")
         jobs_label.setBuddy(self.jobs)
+        self.estimate = QLabel()
+        self.estimate.setAccessibleName("Estimated cost of the batch")
         self.run_button = self._button("&Run all", "Vary every waiting picture")
         self.run_button.clicked.connect(self.runRequested)
         self.pause_button = self._button("&Pause", "Start no more pictures; those out come back")
@@ -112,6 +114,7 @@ class BatchPanel(QWidget):
         run_row.addWidget(jobs_label)
         run_row.addWidget(self.jobs)
         run_row.addStretch(1)
+        run_row.addWidget(self.estimate)
         for widget in (self.run_button, self.pause_button, self.cancel_button, self.retry_button):
             run_row.addWidget(widget)
         layout = QVBoxLayout(self)
@@ -121,6 +124,7 @@ class BatchPanel(QWidget):
         layout.addLayout(edit_row)
         layout.addLayout(run_row)
         batch.changed.connect(self.refresh)
+        batch.itemProgressed.connect(self._on_progress)
         self.refresh()
 
     def _button(self, text: str, tip: str) -> QPushButton:
@@ -153,7 +157,8 @@ class BatchPanel(QWidget):
 
     def _show(self, entry: QListWidgetItem, item: BatchItem) -> None:
         entry.setData(_ID, item.id)
-        entry.setText(f"{item.name}\n{item_settings(item)}\n{item_status(item)}")
+        status = item_status(item, self._batch.progress.get(item.id, ""))
+        entry.setText(f"{item.name}\n{item_settings(item)}\n{status}")
         entry.setToolTip(item.path)
         icon = self._icons.get(item.path)
         if icon is not None:
@@ -164,6 +169,18 @@ class BatchPanel(QWidget):
             self._thumbnails.send(
                 lambda: _thumbnail(path), lambda image: self._on_icon(path, image)
             )
+
+    def _on_progress(self, item_id: str) -> None:
+        """Only that picture's row: a batch of 30 brings many of these."""
+        for row in range(self.list.count()):
+            entry = self.list.item(row)
+            if entry.data(_ID) == item_id:
+                self._show(entry, self._batch.batch.find(item_id))
+                return
+
+    def set_estimate(self, words: str) -> None:
+        """What running the waiting pictures will likely cost, beside Run all."""
+        self.estimate.setText(words)
 
     def _on_icon(self, path: str, image: object) -> None:
         self._loading.discard(path)

@@ -20,12 +20,13 @@ def item_settings(item: BatchItem) -> str:
     return " · ".join(words)
 
 
-def item_status(item: BatchItem) -> str:
+def item_status(item: BatchItem, progress: str = "") -> str:
+    """Where the picture is; ``progress`` says where its request is while it is out."""
     if item.state is ItemState.WAITING:
         estimate = f" · ≈ {format_usd(item.estimate)}" if item.estimate is not None else ""
         return f"Waiting{estimate}"
     if item.state is ItemState.SENDING:
-        return "Sending…"
+        return f"Sending… {progress}" if progress else "Sending…"
     cost = f" · {format_usd(item.cost)}" if item.cost is not None else ""
     if item.state is ItemState.DONE:
         saved = f"{len(item.saved)} saved" if item.saved else f"{item.made} made"

@@ -59,19 +59,25 @@ def test_a_folder_runs_with_the_window_settings_and_the_list_shows_each_picture(
     qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
 ) -> None:
     photos = pictures(tmp_path / "shop", 5)
+    window.session.refresh_models()  # as the app does at start-up: the cost is known then
+    qtbot.waitUntil(lambda: bool(window.session.models), timeout=10_000)
     api_server.inject(Fault("moderation_blocked"), path=EDITS)
     assert window.batch_control.add([tmp_path / "shop"]) == 5
     assert window.batch_dock.isVisible()
     panel = window.batch_dock.panel
     assert panel is not None
     assert [text.split("\n")[0] for text in rows(window)] == [p.name for p in photos]
+    assert panel.estimate.text().startswith("≈ $")  # before Run all: the whole batch's cost
     # The order is the order of sending: the last one first.
     panel.list.setCurrentRow(4)
     panel.up_button.click()
     panel.up_button.click()
     assert rows(window)[2].startswith("item-04.jpg")
     window.parameters.count.setValue(2)
+    seen: list[str] = []
+    window.batch.itemProgressed.connect(lambda item_id: seen.append(window.batch.progress[item_id]))
     run_all(qtbot, window)
+    assert "waiting for the server" in seen and "2 of 2 arrived" in seen
 
     batch = window.batch.batch
     assert batch.state is BatchState.FINISHED

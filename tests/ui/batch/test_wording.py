@@ -30,3 +30,8 @@ def test_the_batch_says_how_far_it_is_and_what_it_cost() -> None:
     assert batch_summary(batch) == "1 done, 1 failed, 2 waiting · $0.50"
     batch.state, batch.stop_reason = BatchState.STOPPED, "Out of credit."
     assert batch_summary(batch) == "Stopped: Out of credit. 2 not sent."
+
+
+def test_a_picture_out_says_where_its_request_is() -> None:
+    item = BatchItem("/p/mug.jpg", {"n": 2}, state=ItemState.SENDING)
+    assert item_status(item, "1 of 2 arrived") == "Sending… 1 of 2 arrived"
