@@ -346,6 +346,12 @@ class ServerRules:
         """Remembers that ``server`` refused region masks for ``model``."""
         self._keep(Rule(_server_key(server), model, MASK, ANY))
 
+    def size_taken(self, server: str, model: str, size: str) -> str:
+        """The size a request asking ``size`` is sent with, after the rules known for this
+        server and model (a gateway that refused custom sizes gets a standard one)."""
+        form, _changes = apply_rules(self.for_request(server, model), [("size", size)])
+        return dict(form).get("size", size)
+
     def refuses_masks(self, server: str, model: str) -> bool:
         return any(rule.parameter == MASK for rule in self.for_request(server, model))
 

@@ -7,6 +7,7 @@ and the cost estimate all follow that size, so they can never disagree about the
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -117,14 +118,19 @@ def requested_size(
 
 
 def frame_ratio(
-    settings: VariationSettings, model: str, picture: tuple[int, int] | None = None
+    settings: VariationSettings,
+    model: str,
+    picture: tuple[int, int] | None = None,
+    taken: Callable[[str], str] = lambda size: size,
 ) -> tuple[int, int]:
     """The ratio the framing tool draws, width:height: 1:1 for a square run (whatever size it
-    asks for, its upload is square), else that of the size ``requested_size`` asks for, so the
-    frame shown is the frame sent."""
+    asks for, its upload is square), else that of the size ``requested_size`` asks for as the
+    server takes it (``taken``: its remembered rules), so the frame shown is the frame sent."""
     if settings.mode is Mode.CLASSIC or settings.shape is Shape.SQUARE:
         return (1, 1)
-    width, height = requested_size(settings, model, picture).split("x")
+    width, _x, height = taken(requested_size(settings, model, picture)).partition("x")
+    if not (width.isdigit() and height.isdigit()):  # "auto": the server follows the picture
+        return (1, 1) if picture is None else picture
     return (int(width), int(height))
 
 

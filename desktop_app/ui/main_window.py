@@ -442,12 +442,26 @@ class MainWindow(QMainWindow):
 
     def _follow_framing(self, settings: VariationSettings) -> None:
         """The frame, the shape bar and the region tool follow the settings and the server."""
+        import os
+
+        from desktop_app.core.adaptation import ServerRules
         from desktop_app.core.capabilities import capabilities_for
         from desktop_app.core.dialects import offers_masks
+        from desktop_app.core.preferences import effective_base_url
 
         model = self._model_for(settings)
-        masks = offers_masks(self.preferences.profile().kind) and capabilities_for(model).masks
-        self.source.follow_settings(settings, model, masks=masks)
+        profile = self.preferences.profile()
+        # What this server was seen to refuse: a gateway that refused custom sizes gets a
+        # standard one, and the frame shows that ratio; one that refused masks, no region.
+        rules, server = ServerRules.default(), effective_base_url(profile, os.environ)
+        masks = offers_masks(profile.kind) and capabilities_for(model).masks
+        masks = masks and not rules.refuses_masks(server, model)
+        self.source.follow_settings(
+            settings,
+            model,
+            masks=masks,
+            taken=lambda size: rules.size_taken(server, model, size),
+        )
 
     def _model_for(self, settings: VariationSettings) -> str:
         """The model a run with ``settings`` will likely use ("": not known yet), as the cost

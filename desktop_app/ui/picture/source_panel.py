@@ -3,6 +3,8 @@ with its shape and the region tool, and below them the pictures still waiting in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
@@ -31,7 +33,8 @@ class SourcePanel(QWidget):
         self.shape_bar = ShapeBar()
         self.shape_bar.setVisible(False)
         self._picture_size: tuple[int, int] | None = None
-        self._followed: tuple[VariationSettings, str, bool] | None = None  # follow_settings
+        # follow_settings' last arguments: a new picture is framed by them
+        self._followed: tuple[VariationSettings, str, bool, Callable[[str], str]] | None = None
         self.queue_label = QLabel()
         self.next_button = QPushButton("Next picture")
         self.next_button.setToolTip("Load the next picture of the queue")
@@ -56,8 +59,8 @@ class SourcePanel(QWidget):
         self._picture_size = full_size
         self.crop_view.set_image(preview, full_size)
         if self._followed is not None:  # "Whole picture" takes this picture's ratio
-            settings, model, masks = self._followed
-            self.follow_settings(settings, model, masks=masks)
+            settings, model, masks, taken = self._followed
+            self.follow_settings(settings, model, masks=masks, taken=taken)
         self.region.set_painting(False)
         self.region.set_picture_size(*full_size)  # a new picture starts with no region
         self.source_stack.setCurrentWidget(self.crop_view)
@@ -65,18 +68,24 @@ class SourcePanel(QWidget):
         self.shape_bar.setVisible(True)
 
     def follow_settings(
-        self, settings: VariationSettings, model: str, *, masks: bool = True
+        self,
+        settings: VariationSettings,
+        model: str,
+        *,
+        masks: bool = True,
+        taken: Callable[[str], str] = lambda size: size,
     ) -> None:
         """The frame takes the ratio of what ``model`` will be asked for with ``settings``;
         shapes are offered in the edit mode, the region and zoom out where the server and
-        the model also take a mask (``masks``)."""
-        self._followed = (settings, model, masks)
+        the model also take a mask (``masks``); ``taken`` is the size the server takes for the
+        size asked (its remembered rules)."""
+        self._followed = (settings, model, masks, taken)
         edit = settings.mode is Mode.EDIT
         self.shape_bar.set_offered(edit, zoom=edit and masks)
         picture = self._picture_size
-        self.crop_view.set_ratio(frame_ratio(settings, model, picture))
+        self.crop_view.set_ratio(frame_ratio(settings, model, picture, taken))
         shaped = edit and settings.shape is not Shape.SQUARE
-        self.shape_bar.set_size(requested_size(settings, model, picture) if shaped else "")
+        self.shape_bar.set_size(taken(requested_size(settings, model, picture)) if shaped else "")
         self.offer_region(edit and masks)  # classic variations take no mask
 
     def offer_region(self, offered: bool) -> None:

@@ -33,6 +33,7 @@ from tests.ui.conftest import WindowFactory, _generate, _jpeg, _load
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
 FULL = (4000, 3000)
+EDITS = "/v1/images/edits"
 
 
 @pytest.fixture
@@ -173,7 +174,7 @@ def test_a_3_2_run_frames_sends_and_records_3_2(
     assert window.source.shape_bar.size_note.text() == f"→ {width} × {height}"
     wait_prepared(qtbot, window, "KB\n3:2")
     _generate(qtbot, window, 1)
-    (request,) = [r for r in api_server.requests if r.path == "/v1/images/edits"]
+    (request,) = [r for r in api_server.requests if r.path == EDITS]
     assert request.fields["size"] == [size]
     with Image.open(io.BytesIO(request.files[0].data)) as upload:
         assert abs(upload.width / upload.height - width / height) < 0.01
@@ -191,7 +192,7 @@ def test_zoom_out_sends_a_border_to_fill_and_says_so(
     choose(window, Shape.SQUARE, 2.0)
     wait_prepared(qtbot, window, "zoom out 2×")
     _generate(qtbot, window, 1)
-    (request,) = [r for r in api_server.requests if r.path == "/v1/images/edits"]
+    (request,) = [r for r in api_server.requests if r.path == EDITS]
     assert request.mask is not None
     with Image.open(io.BytesIO(request.mask.data)) as mask:
         alpha = mask.convert("RGBA").getchannel("A")
@@ -259,3 +260,26 @@ def test_a_server_without_masks_offers_shapes_but_no_region_or_zoom_out(qtbot: Q
     assert panel.crop_view.ratio() == (3, 2)  # the whole picture's, which 2.x makes exactly
     panel.follow_settings(settings, "gpt-image-2", masks=True)
     assert panel.shape_bar.zoom.isEnabled() and panel.region_tools.isVisible()
+
+
+def test_a_server_known_to_refuse_custom_sizes_gets_the_frame_it_will_be_sent(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    from desktop_app.core.adaptation import CUSTOM_SIZE, Adjustment, ServerRules
+
+    window = make_window(api_server, size=(1180, 820))
+    window.session.refresh_models()
+    qtbot.waitUntil(lambda: bool(window.session.models), timeout=10_000)
+    model = window._model_for(window.parameters.settings())
+    # Learnt from an earlier run: this gateway takes only the three standard sizes.
+    refused = Adjustment("size", "1360x768", "1536x1024", CUSTOM_SIZE)
+    ServerRules.default().learn(api_server.base_url, model, refused)
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg", (1600, 900)))
+    choose(window, Shape.WIDE)
+    assert window.crop_view.ratio() == (3, 2)  # 1536 x 1024, not 16:9
+    assert window.source.shape_bar.size_note.text() == "→ 1536 × 1024"
+    _generate(qtbot, window, 1)
+    (request,) = [r for r in api_server.requests if r.path == EDITS]
+    assert request.fields["size"] == ["1536x1024"]
+    with Image.open(io.BytesIO(request.files[0].data)) as upload:
+        assert abs(upload.width / upload.height - 1.5) < 0.01
