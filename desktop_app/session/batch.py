@@ -36,6 +36,7 @@ class BatchSession(QObject):
     changed = Signal()  # the list, a state or a total changed: the panel redraws
     finished = Signal()  # a run of the batch ended (done, paused, stopped or cancelled)
     itemProgressed = Signal(str)  # an item's id: ``progress`` has new words for it
+    itemChanged = Signal(str)  # an item's id: its state or cost changed (the list stays)
     _arrived = Signal(object, object)  # from the worker: (batch state, stop reason), item copy
     _progressed = Signal(str, str)  # from the worker: item id, where its request is
 
@@ -239,11 +240,14 @@ class BatchSession(QObject):
 
     def _on_arrived(self, state: tuple[BatchState, str], item: BatchItem | None) -> None:
         self.batch.state, self.batch.stop_reason = state
-        if item is not None:
-            for index, mine in enumerate(self.batch.items):
-                if mine.id == item.id:
-                    self.batch.items[index] = item
-        self.changed.emit()
+        if item is None:
+            self.changed.emit()
+            return
+        for index, mine in enumerate(self.batch.items):
+            if mine.id == item.id:
+                self.batch.items[index] = item
+        # One row to redraw, not the list: a batch of 30 brings a hundred of these.
+        self.itemChanged.emit(item.id)
 
     def _on_progressed(self, item_id: str, words: str) -> None:
         self.progress[item_id] = words

@@ -124,7 +124,8 @@ class BatchPanel(QWidget):
         layout.addLayout(edit_row)
         layout.addLayout(run_row)
         batch.changed.connect(self.refresh)
-        batch.itemProgressed.connect(self._on_progress)
+        batch.itemProgressed.connect(self._on_item)
+        batch.itemChanged.connect(self._on_item)
         self.refresh()
 
     def _button(self, text: str, tip: str) -> QPushButton:
@@ -148,6 +149,10 @@ class BatchPanel(QWidget):
             self._show(entry, item)
             entry.setSelected(item.id in selected)
         self.list.blockSignals(False)
+        self._show_totals()
+
+    def _show_totals(self) -> None:
+        batch = self._batch.batch
         counts = batch.counts()
         self.progress.setRange(0, max(1, len(batch.items)))
         self.progress.setValue(counts[ItemState.DONE] + counts[ItemState.FAILED])
@@ -170,13 +175,14 @@ class BatchPanel(QWidget):
                 lambda: _thumbnail(path), lambda image: self._on_icon(path, image)
             )
 
-    def _on_progress(self, item_id: str) -> None:
-        """Only that picture's row: a batch of 30 brings many of these."""
+    def _on_item(self, item_id: str) -> None:
+        """Only that picture's row, and the totals: a batch of 30 brings many of these."""
         for row in range(self.list.count()):
             entry = self.list.item(row)
             if entry.data(_ID) == item_id:
                 self._show(entry, self._batch.batch.find(item_id))
-                return
+                break
+        self._show_totals()
 
     def set_estimate(self, words: str) -> None:
         """What running the waiting pictures will likely cost, beside Run all."""
@@ -188,7 +194,10 @@ class BatchPanel(QWidget):
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(self.devicePixelRatioF())
             self._icons[path] = QIcon(pixmap)
-            self.refresh()
+            for row in range(self.list.count()):
+                entry = self.list.item(row)
+                if entry.toolTip() == path:
+                    entry.setIcon(self._icons[path])
 
     def selected_ids(self) -> list[str]:
         return [str(entry.data(_ID)) for entry in self.list.selectedItems()]
