@@ -11,7 +11,9 @@ missed (the line then says MISSED) or a benchmark fails (ERROR).
 Benchmarks: startup (``bench_startup``'s children), prepare (``bench_prepare``),
 responsiveness (``bench_responsiveness``, API server in a child process, as a real server is
 elsewhere), history (``bench_history``), e2e (``bench_e2e``; installs the ``openai`` SDK into the
-venv if missing), cancel (``bench_cancel``), memory (``bench_memory``).
+venv if missing), cancel (``bench_cancel``), memory (``bench_memory``), batch (``bench_batch_cli``:
+20 pictures with --jobs 2 against --jobs 1, answers after 1 s; ``bench_batch_window``: the GUI
+stall during a batch of 20).
 """
 
 from __future__ import annotations
@@ -229,6 +231,15 @@ def cancel(plan: Plan) -> list[Row]:
     return json_rows(run_module("bench_cancel", args, plan))
 
 
+def batch(plan: Plan) -> list[Row]:
+    rows = json_rows(run_module("bench_batch_cli", ["--json"], plan))
+    stall = find(
+        STALL.format(label=r"longest GUI stall during a batch of 20"),
+        run_module("bench_batch_window", [], plan),
+    )
+    return [*rows, stall_row("GUI stall, a batch of 20 in the window (worst)", stall, "1 batch")]
+
+
 def memory(plan: Plan) -> list[Row]:
     runs = plan.reps(3, 1)
     return json_rows(run_module("bench_memory", ["--runs", str(runs), "--json"], plan))
@@ -242,6 +253,7 @@ BENCHMARKS: dict[str, Callable[[Plan], list[Row]]] = {
     "e2e": e2e,
     "cancel": cancel,
     "memory": memory,
+    "batch": batch,
 }
 
 
