@@ -193,6 +193,7 @@ class Preferences:
     zoom_out: float = 0.0  # 0 = no zoom out; else one of ZOOM_OUTS (edit mode)
     last_open_folder: str = ""
     batch_jobs: int = 2  # a batch sends at most this many pictures at once
+    batch_saves: bool = True  # a batch saves each result into the save folder as it arrives
     # The library and costs.
     strip_metadata: bool = False  # True: saved files carry no model, prompt or parameters
     monthly_budget: float = 0.0  # USD; 0 = no cap. Above it, a run asks first.

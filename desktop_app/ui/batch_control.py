@@ -47,7 +47,10 @@ class BatchControl:
         panel.set_estimate(f"≈ {format_usd(each * waiting)}" if waiting and each else "")
 
     def _wire(self, panel: BatchPanel) -> None:
-        panel.jobs.setValue(self._window.preferences.batch_jobs)
+        prefs = self._window.preferences
+        panel.jobs.setValue(prefs.batch_jobs)
+        panel.saves.setChecked(prefs.batch_saves)
+        panel.saves.toggled.connect(self._on_saves)
         panel.jobsChanged.connect(self._on_jobs)
         panel.addRequested.connect(self.on_add)
         panel.dropped.connect(self.add)
@@ -139,7 +142,7 @@ class BatchControl:
             if answer != QMessageBox.StandardButton.Yes:
                 window.run_status.say("The batch was not started.")
                 return
-        folder = window.preferences.output_folder()
+        folder = window.preferences.output_folder() if window.preferences.batch_saves else None
         if self._batch.run_all(settings, estimate, folder):
             about = f" (≈ {format_usd(total)})" if total is not None else ""
             window.run_status.say(f"Batch of {waiting} pictures started{about}.")
@@ -165,6 +168,9 @@ class BatchControl:
         count = self._batch.retry_failed(billed_too=billed_too)
         if count:
             self.on_run()
+
+    def _on_saves(self, saves: bool) -> None:
+        self._window.preferences.batch_saves = saves
 
     def _on_jobs(self, jobs: int) -> None:
         self._window.preferences.batch_jobs = jobs

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -94,6 +95,10 @@ class BatchPanel(QWidget):
         self.jobs.valueChanged.connect(self.jobsChanged)
         jobs_label = QLabel("At &once:")
         jobs_label.setBuddy(self.jobs)
+        self.saves = QCheckBox("&Save into the folder")
+        self.saves.setToolTip(
+            "Save each result into the save folder as it arrives (they are in History either way)"
+        )
         self.estimate = QLabel()
         self.estimate.setAccessibleName("Estimated cost of the batch")
         self.run_button = self._button("&Run all", "Vary every waiting picture")
@@ -113,6 +118,7 @@ class BatchPanel(QWidget):
         run_row = QHBoxLayout()
         run_row.addWidget(jobs_label)
         run_row.addWidget(self.jobs)
+        run_row.addWidget(self.saves)
         run_row.addStretch(1)
         run_row.addWidget(self.estimate)
         for widget in (self.run_button, self.pause_button, self.cancel_button, self.retry_button):
@@ -220,6 +226,7 @@ class BatchPanel(QWidget):
         failed = any(item.state is ItemState.FAILED for item in batch.items)
         self.retry_button.setEnabled(failed and not running)
         self.jobs.setEnabled(not running)
+        self.saves.setEnabled(not running)
 
     # -- the person's edits -------------------------------------------------------------------
 

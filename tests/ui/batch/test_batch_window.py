@@ -119,9 +119,18 @@ def test_the_waiting_queue_and_the_framed_picture_go_into_the_batch_with_their_f
     items = window.batch.batch.items
     assert [Path(item.path).name for item in items] == [p.name for p in (first, *rest)]
     assert items[0].crop == (0, 0, 200, 200) and items[1].crop is None
+    panel = window.batch_dock.panel
+    assert panel is not None
+    panel.saves.setChecked(False)  # kept in the library (History) only
     run_all(qtbot, window)
     sent = [r for r in api_server.requests if r.path == EDITS]
     assert len(sent) == 3
+    done = window.batch.batch.items
+    assert all(item.state is ItemState.DONE and item.made and not item.saved for item in done)
+    assert not window.preferences.output_folder().exists() or not list(
+        window.preferences.output_folder().iterdir()
+    )
+    assert window.preferences.batch_saves is False  # remembered for the next batch
 
 
 def test_a_batch_past_the_monthly_budget_asks_first(
