@@ -69,7 +69,11 @@ class BatchControl:
             return 0
         added = self._batch.add(pictures, self._window.parameters.settings())
         self._dock.show()
-        self._window.run_status.say(f"{added} picture(s) added to the batch.")
+        if added:
+            plural = "s" if added != 1 else ""
+            self._window.run_status.say(f"{added} picture{plural} added to the batch.")
+        else:
+            self._window.run_status.say("Those pictures are in the batch already.")
         return added
 
     def on_add(self) -> None:

@@ -115,12 +115,15 @@ class BatchPanel(QWidget):
             edit_row.addWidget(widget)
         edit_row.addWidget(self.frame_button)
         edit_row.addStretch(1)
+        # Rows of a few controls each: one row of them all would make the dock too wide to
+        # sit beside the panels on a laptop (it would float over the window instead).
+        options_row = QHBoxLayout()
+        options_row.addWidget(jobs_label)
+        options_row.addWidget(self.jobs)
+        options_row.addWidget(self.saves)
+        options_row.addStretch(1)
+        options_row.addWidget(self.estimate)
         run_row = QHBoxLayout()
-        run_row.addWidget(jobs_label)
-        run_row.addWidget(self.jobs)
-        run_row.addWidget(self.saves)
-        run_row.addStretch(1)
-        run_row.addWidget(self.estimate)
         for widget in (self.run_button, self.pause_button, self.cancel_button, self.retry_button):
             run_row.addWidget(widget)
         layout = QVBoxLayout(self)
@@ -128,6 +131,7 @@ class BatchPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.list, 1)
         layout.addLayout(edit_row)
+        layout.addLayout(options_row)
         layout.addLayout(run_row)
         batch.changed.connect(self.refresh)
         batch.itemProgressed.connect(self._on_item)
