@@ -6,8 +6,8 @@ model would: ``--jobs 2`` against ``--jobs 1`` (the baseline, measured in the sa
 
     .venv/bin/python -m benchmarks.bench_batch_cli [--pictures N] [--delay S] [--json]
 
-The server runs in this process, one thread per request (the delay never blocks another
-request); the command lines are child processes with their own home, as a person's would be.
+The server runs in this process, one thread per request (its ``answer_delay`` never blocks
+another request); the command lines are child processes with their own home, as a person's would be.
 Target: ``--jobs 2`` takes at most 0.6x the time of ``--jobs 1``. Informational only.
 """
 
@@ -23,7 +23,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-bench-batch-0123456789"
@@ -33,23 +32,15 @@ TARGET = 0.6
 @contextmanager
 def slow_server(delay: float) -> Iterator[str]:
     """The local API server, every images request answered after ``delay`` seconds."""
-    from tests.fake_openai import FakeOpenAI, server
+    from tests.fake_openai import FakeOpenAI
 
-    handler = server._Handler
-    answer = handler._api_answer
-
-    def late(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
-        if path.startswith("/v1/images/"):
-            time.sleep(delay)  # this request's own thread: the others go on
-        return answer(self, method, path, *args, **kwargs)
-
-    handler._api_answer = late  # type: ignore[method-assign]
-    fake = FakeOpenAI(api_key=KEY).start()
+    fake = FakeOpenAI(api_key=KEY)
+    fake.answer_delay = delay  # in each request's own thread: the others go on
+    fake.start()
     try:
         yield fake.base_url
     finally:
         fake.stop()
-        handler._api_answer = answer  # type: ignore[method-assign]
 
 
 def make_pictures(folder: Path, count: int) -> Path:

@@ -1,7 +1,8 @@
 """Run the fake OpenAI Images API on its own, e.g. to point the app at it by hand:
 
 python -m tests.fake_openai --port 8000 [--legacy-gateway] [--key sk-...]
-    [--refuse-stream] [--standard-sizes-only] [--ignore-n] [--azure | --openrouter]
+    [--stream-delay S] [--answer-delay S] [--refuse-stream] [--standard-sizes-only] [--ignore-n]
+    [--azure | --openrouter]
 
 --azure serves Azure OpenAI's paths (base URL = the resource URL; deployment "images-sunburst",
 or --deployment NAME=MODEL); --openrouter serves OpenRouter's image API at /api/v1.
@@ -34,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", default=None, help="accept only this API key (default: any)")
     parser.add_argument(
         "--stream-delay", type=float, default=0.0, help="seconds between streamed events"
+    )
+    parser.add_argument(
+        "--answer-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds before answering each images request (others are not held up)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     parser.add_argument(
@@ -76,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         deployments=deployments,
     )
     fake.stream_delay = args.stream_delay
+    fake.answer_delay = args.answer_delay
     fake.log_requests = not args.quiet
     # Stop cleanly on SIGTERM too, and on Ctrl+C even when started from a script with `&`
     # (background jobs inherit an ignored SIGINT).

@@ -207,6 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
             owner._gate.wait(fault.seconds)
             self.close_connection = True  # then just close (FIN), having said nothing
             return
+        if api and method == "POST" and "/images" in path and owner.answer_delay > 0:
+            owner._gate.pause(owner.answer_delay)  # this request's thread only: others go on
 
         try:
             if api:
@@ -442,6 +444,8 @@ class FakeOpenAI:
         self.stream_keepalive = True
         self.stream_done_marker = True
         self.stream_delay = 0.0
+        # Seconds before answering each POST to an images endpoint, as a slow model takes.
+        self.answer_delay = 0.0
         self.log_requests = False  # the standalone server turns this on
         self.base_url = ""
         self.files_origin = ""

@@ -851,6 +851,37 @@ def test_concurrent_requests(fake: FakeOpenAI) -> None:
     assert fake.count(EDITS) == 6
 
 
+def test_answer_delay_holds_each_images_request_in_its_own_thread(fake: FakeOpenAI) -> None:
+    fake.answer_delay = 1.0
+    results: list[tuple[int, float]] = []
+
+    def call() -> None:
+        with new_client(base_url=fake.base_url, headers=AUTH, timeout=10) as http:
+            started = time.monotonic()
+            response = http.post(EDITS_URL, data=edit_fields(), files=image_part())
+            results.append((response.status_code, time.monotonic() - started))
+
+    call()  # alone: at least the delay
+    assert results[0][0] == 200 and results[0][1] >= 1.0
+    results.clear()
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    both = time.monotonic() - started
+    assert [status for status, _ in results] == [200, 200]
+    assert min(seconds for _, seconds in results) >= 1.0
+    assert both < 1.8  # the two waited at the same time, not one after the other
+
+    fake.answer_delay = 5.0
+    with new_client(base_url=fake.base_url, headers=AUTH, timeout=10) as http:
+        started = time.monotonic()
+        assert http.get("/models").status_code == 200
+        assert time.monotonic() - started < 4.0  # only the images endpoints wait
+
+
 def wait_for(condition: Any, timeout: float = 3.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
