@@ -37,7 +37,7 @@ from desktop_app.cli import (
 )
 from desktop_app.core.batch.engine import BatchEngine
 from desktop_app.core.batch.inputs import pictures_in
-from desktop_app.core.batch.items import Batch, BatchItem, BatchState, ItemState
+from desktop_app.core.batch.items import MOST_JOBS, Batch, BatchItem, BatchState, ItemState
 from desktop_app.core.batch.journal import BatchJournal
 from desktop_app.core.batch.one_picture import BatchContext, vary_one
 from desktop_app.core.batch.snapshot import settings_to_dict
@@ -49,7 +49,6 @@ from desktop_app.core.preferences import PreferencesStore
 from desktop_app.core.run import connect
 from desktop_app.core.variation import Mode, estimate_cost
 
-MOST_JOBS = 8
 # The most serious failure first: its exit code is the batch's.
 SEVERITY = (
     ("cancelled", EXIT_INTERRUPTED),

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from desktop_app.core.batch.items import MOST_JOBS
 from desktop_app.core.capabilities import MAX_VARIATIONS, OUTPUT_FORMATS
 from desktop_app.core.config import DEFAULT_BASE_URL, ClientConfig, Timeouts, is_loopback_host
 from desktop_app.core.dialects import (
@@ -390,7 +391,11 @@ _CHECKS: Final[Mapping[str, Callable[[object], bool]]] = {
     "output_format": _str_check(OUTPUT_FORMATS),
     "strength": _str_check(tuple(s.value for s in Strength)),
     "prompt": _str_check(),
+    "shape": _str_check(tuple(s.value for s in Shape)),
+    "zoom_out": lambda v: _is_number(v) and (v == 0 or v in ZOOM_OUTS),
     "last_open_folder": _str_check(),
+    "batch_jobs": lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MOST_JOBS,
+    "batch_saves": lambda v: isinstance(v, bool),
     "strip_metadata": lambda v: isinstance(v, bool),
     "monthly_budget": lambda v: _is_number(v) and 0 <= float(v) <= 1_000_000,  # type: ignore[arg-type]
     "keep_days": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 36_500,
@@ -456,7 +461,7 @@ def _from_document(document: Mapping[str, Any]) -> tuple[Preferences, list[str]]
             continue
         value = document[name]
         if check(value):
-            as_float = name in TIMEOUT_LIMITS or name in ("monthly_budget", "keep_gb")
+            as_float = name in TIMEOUT_LIMITS or name in ("monthly_budget", "keep_gb", "zoom_out")
             setattr(prefs, name, float(value) if as_float else value)
         else:
             bad.append(name)

@@ -135,8 +135,9 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, self._restore_batch)  # after the first paint
         from desktop_app.core.dialects import offers_classic  # after the first paint
 
-        self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
+        # Read before anything the panels announce is remembered over it.
         last = preferences.last_settings()
+        self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
         self.source.shape_bar.set_framing(last.shape, last.zoom_out)
         self.parameters.set_settings(last)
         self.session.set_settings(self.parameters.settings())

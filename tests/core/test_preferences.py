@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -57,7 +58,15 @@ def _custom() -> Preferences:
         output_format="jpeg",
         strength="subtle",
         prompt="Make it autumn.",
+        shape="9:16",
+        zoom_out=2.0,
         last_open_folder="/home/me/Photos",
+        batch_jobs=4,
+        batch_saves=False,
+        strip_metadata=True,
+        monthly_budget=25.0,
+        keep_days=90,
+        keep_gb=2.5,
     )
 
 
@@ -121,6 +130,17 @@ def test_round_trip(store: PreferencesStore) -> None:
     document = json.loads(store.path.read_text(encoding="utf-8"))
     assert document["version"] == 1
     assert document["profiles"][1]["name"] == "Company gateway"
+
+
+def test_every_field_differs_from_its_default_in_the_round_trip() -> None:
+    # So that a field added later and forgotten by the reader fails test_round_trip.
+    default, custom = Preferences(), _custom()
+    same = [
+        f.name
+        for f in dataclasses.fields(Preferences)
+        if getattr(default, f.name) == getattr(custom, f.name)
+    ]
+    assert same == []
 
 
 def test_save_leaves_no_temporary_files(store: PreferencesStore) -> None:
@@ -219,6 +239,13 @@ def test_saving_after_a_corrupt_file_replaces_it(store: PreferencesStore) -> Non
         ("strength", "extreme"),
         ("prompt", 1),
         ("last_open_folder", False),
+        ("shape", "4:3"),
+        ("shape", 1),
+        ("zoom_out", 3.0),
+        ("zoom_out", True),
+        ("batch_jobs", 0),
+        ("batch_jobs", 9),
+        ("batch_saves", "yes"),
     ],
 )
 def test_a_wrong_value_falls_back_to_that_fields_default(

@@ -57,6 +57,9 @@ class BatchItem:
         return self.state is ItemState.FAILED and (billed_too or not self.billed)
 
 
+MOST_JOBS = 8  # pictures out at once: more only meets the servers' rate limits sooner
+
+
 @dataclass
 class Batch:
     """The pictures and how they are sent: at most ``jobs`` requests at once, results saved into

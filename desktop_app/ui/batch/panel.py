@@ -34,13 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.batch.items import Batch, BatchItem, BatchState, ItemState
+from desktop_app.core.batch.items import MOST_JOBS, Batch, BatchItem, BatchState, ItemState
 from desktop_app.qt.pool import Courier
 from desktop_app.session.batch import BatchSession
 from desktop_app.ui.batch.wording import batch_summary, item_settings, item_status
 
 ICON_SIDE = 48  # logical pixels
-MOST_JOBS = 8
 _ID = Qt.ItemDataRole.UserRole
 
 

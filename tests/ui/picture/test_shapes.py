@@ -283,3 +283,19 @@ def test_a_server_known_to_refuse_custom_sizes_gets_the_frame_it_will_be_sent(
     assert request.fields["size"] == ["1536x1024"]
     with Image.open(io.BytesIO(request.files[0].data)) as upload:
         assert abs(upload.width / upload.height - 1.5) < 0.01
+
+
+def test_the_shape_and_zoom_out_chosen_are_there_at_the_next_start(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    settings = tmp_path / "settings.json"
+    first = make_window(api_server, settings=settings, size=(1180, 820))
+    choose(first, Shape.TALL, 2.0)
+    assert first.preferences.shape == Shape.TALL.value
+    first.close()
+    first.session.library.close()
+
+    second = make_window(api_server, settings=settings, size=(1180, 820))
+    assert second.source.shape_bar.framing() == (Shape.TALL, 2.0)
+    chosen = second.parameters.settings()
+    assert (chosen.shape, chosen.zoom_out) == (Shape.TALL, 2.0)
