@@ -71,15 +71,18 @@ class BatchSession(QObject):
     def running(self) -> bool:
         return self._task is not None
 
-    def add(self, paths: Sequence[Path], settings: VariationSettings) -> int:
-        """Adds the pictures not in the batch yet; returns how many were added."""
+    def add(
+        self, paths: Sequence[Path], settings: VariationSettings, estimate: float | None = None
+    ) -> int:
+        """Adds the pictures not in the batch yet, each with its own copy of ``settings`` (and
+        what they will likely cost); returns how many were added."""
         known = {item.path for item in self.batch.items if item.state is not ItemState.DONE}
         snapshot = settings_to_dict(settings)
         added = 0
         for path in paths:
             name = str(path)
             if name not in known:
-                self.batch.items.append(BatchItem(name, snapshot))
+                self.batch.items.append(BatchItem(name, copy.deepcopy(snapshot), estimate=estimate))
                 known.add(name)
                 added += 1
         if added and self.batch.state is BatchState.FINISHED:
@@ -118,16 +121,32 @@ class BatchSession(QObject):
 
     # -- running ------------------------------------------------------------------------------
 
+    def differing(self, settings: VariationSettings) -> list[BatchItem]:
+        """The waiting pictures whose own settings are not ``settings``."""
+
+        def sent(values: dict[str, object]) -> dict[str, object]:
+            # Previews are the window's: a batch shows none, so they make no difference.
+            return {k: v for k, v in values.items() if k not in ("stream", "partial_images")}
+
+        now = sent(settings_to_dict(settings))
+        return [item for item in self.batch.waiting() if sent(item.settings) != now]
+
     def run_all(
-        self, settings: VariationSettings, estimate: float | None, folder: Path | None
+        self,
+        folder: Path | None,
+        *,
+        settings: VariationSettings | None = None,
+        estimate: float | None = None,
     ) -> bool:
-        """Sends every waiting picture with ``settings`` (each item keeps its own copy) and
-        ``jobs`` from the preferences; False when there is nothing to send or it already runs."""
+        """Sends every waiting picture with its own settings, or with ``settings`` (and its
+        ``estimate``) when given, and ``jobs`` from the preferences; False when there is
+        nothing to send or it already runs."""
         if self.running or not self.batch.waiting():
             return False
-        snapshot = settings_to_dict(settings)
-        for item in self.batch.waiting():
-            item.settings, item.estimate = copy.deepcopy(snapshot), estimate
+        if settings is not None:
+            snapshot = settings_to_dict(settings)
+            for item in self.batch.waiting():
+                item.settings, item.estimate = copy.deepcopy(snapshot), estimate
         prefs = self._preferences()
         self.batch.jobs = max(1, prefs.batch_jobs)
         self.batch.folder = str(folder) if folder is not None else None

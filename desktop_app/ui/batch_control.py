@@ -17,6 +17,7 @@ from desktop_app.core.batch.items import ItemState
 from desktop_app.core.imaging import Frame, Square
 
 if TYPE_CHECKING:
+    from desktop_app.core.variation import VariationSettings
     from desktop_app.session.batch import BatchSession
     from desktop_app.ui.batch.dock import BatchDock
     from desktop_app.ui.batch.panel import BatchPanel
@@ -33,18 +34,16 @@ class BatchControl:
         window.source.batch_button.clicked.connect(self.batch_the_queue)
         batch.finished.connect(self._on_finished)
         batch.changed.connect(self.show_estimate)
-        window.parameters.settingsChanged.connect(lambda _settings: self.show_estimate())
 
     def show_estimate(self) -> None:
-        """The cost of the waiting pictures with the current settings, before Run all."""
+        """What the waiting pictures will likely cost, each with its own settings."""
         from desktop_app.core.cost import format_usd
 
         panel = self._dock.panel
         if panel is None:
             return
-        waiting = 0 if self._batch.running else len(self._batch.batch.waiting())
-        each = self._window.cost_estimate()
-        panel.set_estimate(f"≈ {format_usd(each * waiting)}" if waiting and each else "")
+        total = None if self._batch.running else self._batch.batch.total_estimate()
+        panel.set_estimate(f"≈ {format_usd(total)}" if total else "")
 
     def _wire(self, panel: BatchPanel) -> None:
         prefs = self._window.preferences
@@ -67,7 +66,8 @@ class BatchControl:
         except ValueError as exc:
             self._window.run_status.say(str(exc))
             return 0
-        added = self._batch.add(pictures, self._window.parameters.settings())
+        window = self._window
+        added = self._batch.add(pictures, window.parameters.settings(), window.cost_estimate())
         self._dock.show()
         if added:
             plural = "s" if added != 1 else ""
@@ -129,10 +129,17 @@ class BatchControl:
         from desktop_app.core.cost import format_usd
 
         window = self._window
-        settings = window.parameters.settings()
-        estimate = window.cost_estimate()
+        current = window.parameters.settings()
+        choice = self._which_settings(current)
+        if choice is None:
+            return
+        settings = current if choice else None
+        estimate = window.cost_estimate() if choice else None
         waiting = len(self._batch.batch.waiting())
-        total = estimate * waiting if estimate is not None else None
+        if choice:
+            total = estimate * waiting if estimate is not None else None
+        else:
+            total = self._batch.batch.total_estimate()
         budget = window.preferences.monthly_budget
         spent = window.session.month_spent
         if budget > 0 and total is not None and spent + total > budget:
@@ -147,9 +154,38 @@ class BatchControl:
                 window.run_status.say("The batch was not started.")
                 return
         folder = window.preferences.output_folder() if window.preferences.batch_saves else None
-        if self._batch.run_all(settings, estimate, folder):
+        if self._batch.run_all(folder, settings=settings, estimate=estimate):
             about = f" (≈ {format_usd(total)})" if total is not None else ""
             window.run_status.say(f"Batch of {waiting} pictures started{about}.")
+
+    def _which_settings(self, current: VariationSettings) -> bool | None:
+        """Whether the waiting pictures go with the window's settings (True) or each with its
+        own, as added (False); None: not now. Asked only when they differ."""
+        from desktop_app.core.batch.snapshot import settings_to_dict
+        from desktop_app.ui.batch.wording import snapshot_words
+
+        differing = self._batch.differing(current)
+        if not differing:
+            return False
+        waiting = len(self._batch.batch.waiting())
+        own = sorted({snapshot_words(item.settings) for item in differing})
+        which = "All" if len(differing) == waiting else f"{len(differing)} of the {waiting}"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Which settings?",
+            f"{which} waiting pictures were added with other settings ({'; '.join(own)}) than "
+            f"the window's now ({snapshot_words(settings_to_dict(current))}).",
+            parent=self._window,
+        )
+        keep = box.addButton("Send each as added", QMessageBox.ButtonRole.AcceptRole)
+        now = box.addButton("Use the window's settings", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is keep:
+            return False
+        return True if clicked is now else None
 
     def on_retry(self) -> None:
         failed = [i for i in self._batch.batch.items if i.state is ItemState.FAILED]

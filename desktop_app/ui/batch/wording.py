@@ -3,21 +3,42 @@ from the core's items, testable without a window."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from desktop_app.core.batch.items import Batch, BatchItem, BatchState, ItemState
 from desktop_app.core.cost import format_usd
 from desktop_app.core.framing_words import framing_words
 
 
-def item_settings(item: BatchItem) -> str:
-    """ "2 variations · 3:2" from the item's own settings snapshot."""
-    count = item.settings.get("n", 1)
+def snapshot_words(settings: Mapping[str, Any]) -> str:
+    """ "2 variations · high · 3:2" from a settings snapshot: what differs from the defaults."""
+    count = settings.get("n", 1)
     words = [f"{count} variation{'s' if count != 1 else ''}"]
-    framing = framing_words(item.settings)
-    if item.crop is not None:
-        framing = f"{framing} · framed" if framing else "framed"
+    if settings.get("mode") == "classic":
+        words.append("classic")
+    for name, usual in (("model", None), ("quality", "auto"), ("size", None)):
+        value = settings.get(name)
+        if value not in (usual, None, "", "auto"):
+            words.append(str(value))
+    if settings.get("prompt"):
+        words.append("own prompt")
+    elif settings.get("strength") not in (None, "balanced"):
+        words.append(str(settings["strength"]))
+    if settings.get("output_format") not in (None, "png"):
+        words.append(str(settings["output_format"]).upper())
+    if settings.get("keep_transparency"):
+        words.append("transparent")
+    framing = framing_words(settings)
     if framing:
         words.append(framing)
     return " · ".join(words)
+
+
+def item_settings(item: BatchItem) -> str:
+    """ "2 variations · 3:2 · framed" from the item's own settings snapshot."""
+    words = snapshot_words(item.settings)
+    return f"{words} · framed" if item.crop is not None else words
 
 
 def item_status(item: BatchItem, progress: str = "") -> str:

@@ -17,6 +17,7 @@ from desktop_app.core.batch.items import BatchState, ItemState
 from desktop_app.core.batch.journal import BatchJournal
 from desktop_app.core.cost import format_usd
 from desktop_app.core.imaging import Square
+from desktop_app.core.imaging.shape import Shape
 from desktop_app.qt.intake import PictureInput
 from desktop_app.ui.main_window import MainWindow
 from tests.fake_openai import FakeOpenAI, Fault
@@ -62,6 +63,7 @@ def test_a_folder_runs_with_the_window_settings_and_the_list_shows_each_picture(
     window.session.refresh_models()  # as the app does at start-up: the cost is known then
     qtbot.waitUntil(lambda: bool(window.session.models), timeout=10_000)
     api_server.inject(Fault("moderation_blocked"), path=EDITS)
+    window.parameters.count.setValue(2)
     assert window.batch_control.add([tmp_path / "shop"]) == 5
     assert window.batch_dock.isVisible()
     panel = window.batch_dock.panel
@@ -73,7 +75,6 @@ def test_a_folder_runs_with_the_window_settings_and_the_list_shows_each_picture(
     panel.up_button.click()
     panel.up_button.click()
     assert rows(window)[2].startswith("item-04.jpg")
-    window.parameters.count.setValue(2)
     seen: list[str] = []
     window.batch.itemProgressed.connect(lambda item_id: seen.append(window.batch.progress[item_id]))
     run_all(qtbot, window)
@@ -131,6 +132,66 @@ def test_the_waiting_queue_and_the_framed_picture_go_into_the_batch_with_their_f
         window.preferences.output_folder().iterdir()
     )
     assert window.preferences.batch_saves is False  # remembered for the next batch
+
+
+def answer(monkeypatch: pytest.MonkeyPatch, button: str, asked: list[str]) -> None:
+    """Answers the next question box by clicking ``button``, keeping what it said."""
+
+    def click(box: QMessageBox) -> int:
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == button).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", click)
+
+
+@pytest.mark.parametrize("button", ["Send each as added", "Use the window's settings"])
+def test_pictures_added_with_other_settings_are_sent_as_added_unless_told(
+    qtbot: QtBot,
+    window: MainWindow,
+    api_server: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    button: str,
+) -> None:
+    window.parameters.count.setValue(2)
+    window.parameters.set_framing(Shape.TALL, None)
+    window.batch_control.add(pictures(tmp_path / "p", 2))
+    assert all("2 variations · 9:16" in text for text in rows(window))
+    window.parameters.count.setValue(1)
+    window.parameters.set_framing(Shape.SQUARE, None)
+    asked: list[str] = []
+    answer(monkeypatch, button, asked)
+    run_all(qtbot, window)
+    assert len(asked) == 1
+    assert "(2 variations · 9:16) than the window's now (1 variation)" in asked[0]
+    sent = [r for r in api_server.requests if r.path == EDITS]
+    as_added = button == "Send each as added"
+    assert [r.fields["n"] for r in sent] == [["2" if as_added else "1"]] * 2
+    for request in sent:
+        (size,) = request.fields["size"]
+        if as_added:
+            width, height = (int(side) for side in size.split("x"))
+            assert width < height
+        else:
+            assert size == "auto"  # square, the default size
+
+
+def test_pictures_added_with_the_window_settings_are_sent_without_a_question(
+    qtbot: QtBot,
+    window: MainWindow,
+    api_server: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window.parameters.count.setValue(3)
+    window.batch_control.add(pictures(tmp_path / "p", 2))
+    window.parameters.previews.setChecked(not window.parameters.previews.isChecked())
+    asked: list[str] = []
+    answer(monkeypatch, "Cancel", asked)
+    run_all(qtbot, window)
+    assert asked == []
+    assert [r.fields["n"] for r in api_server.requests if r.path == EDITS] == [["3"]] * 2
 
 
 def test_a_batch_past_the_monthly_budget_asks_first(
@@ -198,9 +259,9 @@ def test_thirty_pictures_with_faults_the_window_shows_what_the_batch_did(
     for fault in faults(seed=3):
         api_server.inject(fault, path=EDITS)
     pictures(tmp_path / "shop", 30)
-    window.batch_control.add([tmp_path / "shop"])
     window.parameters.count.setValue(2)
     window.parameters.quality.setCurrentIndex(window.parameters.quality.findData("low"))
+    window.batch_control.add([tmp_path / "shop"])
     run_all(qtbot, window)
     batch = window.batch.batch
     assert batch.state is BatchState.FINISHED

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop_app.core.batch.items import Batch, BatchItem, BatchState, ItemState
-from desktop_app.ui.batch.wording import batch_summary, item_settings, item_status
+from desktop_app.ui.batch.wording import batch_summary, item_settings, item_status, snapshot_words
 
 
 def test_a_picture_says_its_settings_and_where_it_is() -> None:
@@ -35,3 +35,24 @@ def test_the_batch_says_how_far_it_is_and_what_it_cost() -> None:
 def test_a_picture_out_says_where_its_request_is() -> None:
     item = BatchItem("/p/mug.jpg", {"n": 2}, state=ItemState.SENDING)
     assert item_status(item, "1 of 2 arrived") == "Sending… 1 of 2 arrived"
+
+
+def test_a_snapshot_says_what_differs_from_the_defaults() -> None:
+    assert snapshot_words({"n": 1, "quality": "auto", "strength": "balanced"}) == "1 variation"
+    busy = {
+        "mode": "edit",
+        "model": "gpt-image-1",
+        "n": 3,
+        "quality": "high",
+        "size": "1536x1024",
+        "strength": "strong",
+        "output_format": "webp",
+        "keep_transparency": True,
+        "shape": "3:2",
+        "zoom_out": 1.5,
+    }
+    words = "3 variations · gpt-image-1 · high · 1536x1024 · strong · WEBP · transparent"
+    assert snapshot_words(busy) == f"{words} · 3:2 · zoom out 1.5×"
+    assert snapshot_words({"n": 2, "mode": "classic", "prompt": "x"}) == (
+        "2 variations · classic · own prompt"
+    )
