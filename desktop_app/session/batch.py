@@ -61,6 +61,7 @@ class BatchSession(QObject):
         self.batch = Batch([])
         self._task: TaskHandle | None = None
         self._engine: BatchEngine | None = None
+        self._quitting = False
         self.progress: dict[str, str] = {}  # item id -> "waiting for the server", ...
         self._arrived.connect(self._on_arrived)
         self._progressed.connect(self._on_progressed)
@@ -177,6 +178,8 @@ class BatchSession(QObject):
     def quit(self) -> None:
         """The app is closing: the pictures out are stopped (and say whether they may have
         been billed), and a batch that was running goes on at the next start."""
+        # The worker makes the engine, then reads _quitting: one of the two sees the other.
+        self._quitting = True
         if self._engine is not None:
             self._engine.resume_later = True
         self.cancel()
@@ -249,9 +252,13 @@ class BatchSession(QObject):
                     on_event=on_event,
                 )
                 self._engine = engine
+                engine.resume_later = self._quitting
                 await engine.run()
 
+        # On disk as running before anything is sent: a quit before the worker has made its
+        # engine (it reads the key first) still goes on at the next start.
         self.batch.state = BatchState.RUNNING
+        self._save(announce=False)
         self._task = handle = self._runner.submit("batch", work)
         handle.failed.connect(self._on_failed)
         handle.finished.connect(self._on_finished)
@@ -284,7 +291,7 @@ class BatchSession(QObject):
         self.changed.emit()
         self.finished.emit()
 
-    def _save(self) -> None:
+    def _save(self, *, announce: bool = True) -> None:
         try:
             if self.batch.items:
                 self._journal.save(self.batch)
@@ -292,7 +299,8 @@ class BatchSession(QObject):
                 self._journal.forget(self.batch)
         except OSError:
             log.warning("could not keep the batch on disk", exc_info=True)
-        self.changed.emit()
+        if announce:
+            self.changed.emit()
 
 
 def _progress_words(event: RunEvent, made: dict[str, int], item: BatchItem) -> str:

@@ -278,3 +278,30 @@ def test_thirty_pictures_with_faults_the_window_shows_what_the_batch_did(
     assert panel.summary.text().startswith(f"{done} done, {len(failed)} failed")
     assert panel.summary.text().endswith(format_usd(batch.total_cost()))
     assert batch.total_cost() == pytest.approx(sum(item.cost or 0 for item in batch.items))
+
+
+@pytest.mark.parametrize("when", ["at once", "while sending"])
+def test_a_batch_quit_soon_after_run_all_is_there_at_the_next_start(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path, when: str
+) -> None:
+    api_server.stream_delay = 0.5  # answers arrive slowly, as from the real service
+    first = make_window(api_server, size=(1366, 768))
+    first.parameters.count.setValue(2)
+    first.batch_control.add(pictures(tmp_path / "p", 2))
+    panel = first.batch_dock.panel
+    assert panel is not None
+    panel.run_button.click()
+    if when == "while sending":
+        qtbot.waitUntil(lambda: api_server.count(EDITS) == 2, timeout=10_000)
+    first.close()
+    api_server.stream_delay = 0.0
+
+    second = make_window(api_server, size=(1366, 768))
+    qtbot.waitUntil(lambda: bool(second.batch.batch.items), timeout=10_000)
+    qtbot.waitUntil(lambda: not second.batch.running, timeout=60_000)
+    items = second.batch.batch.items
+    assert len(items) == 2
+    # Each picture is done, or failed as "may have been billed" (never sent twice).
+    for item in items:
+        assert item.state is ItemState.DONE or (item.state is ItemState.FAILED and item.billed)
+    assert api_server.count(EDITS) <= 2 + sum(item.state is ItemState.DONE for item in items)
