@@ -38,7 +38,7 @@ from desktop_app.cli import (
 from desktop_app.core.batch.engine import BatchEngine
 from desktop_app.core.batch.inputs import pictures_in
 from desktop_app.core.batch.items import MOST_JOBS, Batch, BatchItem, BatchState, ItemState
-from desktop_app.core.batch.journal import BatchJournal
+from desktop_app.core.batch.journal import COMMAND_LINE, BatchJournal, batches_folder
 from desktop_app.core.batch.one_picture import BatchContext, vary_one
 from desktop_app.core.batch.snapshot import settings_to_dict
 from desktop_app.core.cost import PriceTable, format_usd
@@ -85,7 +85,7 @@ def vary_batch(args: argparse.Namespace, store: KeyStore, out: TextIO, err: Text
 
     prices = PriceTable.load()
     snapshot = settings_to_dict(settings)
-    journal = BatchJournal()
+    journal = BatchJournal(batches_folder(COMMAND_LINE))
     batch = _resumed(journal, pictures, snapshot, folder, err, retry_billed=args.retry_billed)
     if batch is None:
         estimate = estimate_cost(settings, settings.model or "", prices)

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from desktop_app import cli
-from desktop_app.core.batch.journal import batches_folder
+from desktop_app.core.batch.journal import COMMAND_LINE, batches_folder
 from desktop_app.core.keystore import KeyStore
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
@@ -72,7 +72,7 @@ def test_a_folder_and_a_file_are_one_batch_each_path_printed_as_it_lands(
     assert all(path.name.startswith("pic-") for path in paths)
     assert "4 pictures: 4 done, 0 failed" in printed.err
     assert api_server.count(EDITS) == 4
-    assert not list(batches_folder().glob("*.json"))  # finished: nothing left to resume
+    assert not list(batches_folder(COMMAND_LINE).glob("*.json"))  # finished: nothing left to resume
 
 
 def test_the_most_serious_failure_is_the_exit_code_and_the_summary_names_it(
@@ -128,7 +128,7 @@ def test_killed_mid_batch_the_same_command_completes_the_rest_and_sends_nothing_
         sys.executable, "-m", "desktop_app", "vary", *map(str, photos), "--stream",
         "--jobs", "2", "--out", str(tmp_path / "out"),
     ]  # fmt: skip
-    journal_folder = tmp_path / "data" / "Image Variations" / "batches"
+    journal_folder = tmp_path / "data" / "Image Variations" / "batches" / COMMAND_LINE
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path
     )

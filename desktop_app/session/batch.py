@@ -191,7 +191,12 @@ class BatchSession(QObject):
         unfinished = self._journal.unfinished()
         if not unfinished or self.batch.items:
             return False
-        self.batch = unfinished[-1]
+        *older, self.batch = unfinished
+        if older:  # e.g. from a version that kept several: one list, nothing hidden
+            self.batch.items[:0] = [item for batch in older for item in batch.items]
+            self._save(announce=False)
+            for batch in older:
+                self._journal.forget(batch)
         self.changed.emit()
         return self.batch.state is BatchState.RUNNING
 

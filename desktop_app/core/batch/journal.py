@@ -27,15 +27,21 @@ INTERRUPTED = (
 )
 
 
-def batches_folder() -> Path:
-    return data_folder() / "batches"
+WINDOW = "window"
+COMMAND_LINE = "command-line"
+
+
+def batches_folder(kind: str) -> Path:
+    """Where the batches of the window or of the command line are kept: apart, so that one
+    never takes up the other's unfinished batch."""
+    return data_folder() / "batches" / kind
 
 
 class BatchJournal:
-    """Keeps one batch in ``folder``/<batch id>.json."""
+    """Keeps one batch in ``folder``/<batch id>.json (default: the window's)."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or batches_folder()
+        self.folder = folder or batches_folder(WINDOW)
 
     def path_of(self, batch: Batch) -> Path:
         return self.folder / f"{batch.id}.json"

@@ -5,6 +5,7 @@ a batch left running by a closed window going on in the next one."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -305,3 +306,39 @@ def test_a_batch_quit_soon_after_run_all_is_there_at_the_next_start(
     for item in items:
         assert item.state is ItemState.DONE or (item.state is ItemState.FAILED and item.billed)
     assert api_server.count(EDITS) <= 2 + sum(item.state is ItemState.DONE for item in items)
+
+
+def test_the_window_leaves_the_command_lines_unfinished_batch_alone(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    from desktop_app.core.batch.items import Batch, BatchItem
+    from desktop_app.core.batch.journal import COMMAND_LINE, batches_folder
+
+    photo = pictures(tmp_path / "p", 1)[0]
+    theirs = Batch([BatchItem(str(photo), {"n": 1})], state=BatchState.RUNNING)
+    BatchJournal(batches_folder(COMMAND_LINE)).save(theirs)
+    window = make_window(api_server, size=(1366, 768))
+    mine = BatchJournal()
+    mine.save(Batch([BatchItem(str(photo), {"n": 2})]))
+    window._restore_batch()  # as after the first paint
+    assert [item.settings["n"] for item in window.batch.batch.items] == [2]
+    assert window.batch.batch.id != theirs.id and not window.batch.running
+    assert api_server.count(EDITS) == 0
+
+
+def test_several_unfinished_batches_come_back_as_one_list(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    from desktop_app.core.batch.items import Batch, BatchItem
+
+    first, second = pictures(tmp_path / "p", 2)
+    journal = BatchJournal()
+    older = Batch([BatchItem(str(first), {"n": 1}, state=ItemState.FAILED, billed=True)])
+    journal.save(older)
+    os.utime(journal.path_of(older), (1_000_000, 1_000_000))  # the older one, whatever the clock
+    journal.save(Batch([BatchItem(str(second), {"n": 1})]))
+    window = make_window(api_server, size=(1366, 768))
+    qtbot.waitUntil(lambda: len(window.batch.batch.items) == 2, timeout=10_000)
+    assert [Path(item.path) for item in window.batch.batch.items] == [first, second]
+    (left,) = journal.unfinished()
+    assert len(left.items) == 2 and left.id == window.batch.batch.id
