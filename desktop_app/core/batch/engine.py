@@ -28,7 +28,7 @@ from desktop_app.core.results import (
 )
 
 from .items import Batch, BatchItem, BatchState, ItemState
-from .journal import BatchJournal
+from .journal import CLOSED, BatchJournal
 from .pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -220,6 +220,9 @@ class BatchEngine:
             return
         item.state, item.billed, item.failure = ItemState.FAILED, billed, failure_kind(exc)
         item.reason = str(exc) or type(exc).__name__
+        if self.resume_later and isinstance(exc, RunCancelled | asyncio.CancelledError):
+            # Not the person's "Cancel": the app closed, and the batch goes on at next start.
+            item.reason, item.failure = CLOSED, "interrupted"
         if item.failure == "error":
             log.error("a batch picture failed unexpectedly", exc_info=exc)
 

@@ -25,6 +25,7 @@ INTERRUPTED = (
     "The app stopped while this picture was being sent, so it may have been billed; its "
     "images, if any arrived, are in History. It is not sent again unless you ask."
 )
+CLOSED = INTERRUPTED.replace("The app stopped", "The app was closed")
 
 
 WINDOW = "window"

@@ -64,10 +64,11 @@ def batch_summary(batch: Batch) -> str:
     total = len(batch.items)
     if not total:
         return "Drop pictures here, or Add…, to vary them all with the current settings."
-    ended = counts[ItemState.DONE] + counts[ItemState.FAILED]
     cost = format_usd(batch.total_cost())
     if batch.state is BatchState.RUNNING:
-        return f"{ended} of {total} done · {cost} so far"
+        failed = counts[ItemState.FAILED]
+        also = f", {failed} failed" if failed else ""
+        return f"{counts[ItemState.DONE]} of {total} done{also} · {cost} so far"
     if batch.state is BatchState.STOPPED:
         return f"Stopped: {batch.stop_reason} {counts[ItemState.WAITING]} not sent."
     parts = [f"{counts[ItemState.DONE]} done"]

@@ -25,7 +25,7 @@ def test_the_batch_says_how_far_it_is_and_what_it_cost() -> None:
     items[0].state, items[0].cost = ItemState.DONE, 0.5
     items[1].state = ItemState.FAILED
     batch = Batch(items, state=BatchState.RUNNING)
-    assert batch_summary(batch) == "2 of 4 done · $0.50 so far"
+    assert batch_summary(batch) == "1 of 4 done, 1 failed · $0.50 so far"
     batch.state = BatchState.READY
     assert batch_summary(batch) == "1 done, 1 failed, 2 waiting · $0.50"
     batch.state, batch.stop_reason = BatchState.STOPPED, "Out of credit."
