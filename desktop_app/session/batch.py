@@ -62,6 +62,7 @@ class BatchSession(QObject):
         self._task: TaskHandle | None = None
         self._engine: BatchEngine | None = None
         self._quitting = False
+        self.pausing = False  # Pause pressed; the pictures out have not all come back yet
         self.progress: dict[str, str] = {}  # item id -> "waiting for the server", ...
         self._arrived.connect(self._on_arrived)
         self._progressed.connect(self._on_progressed)
@@ -168,8 +169,10 @@ class BatchSession(QObject):
 
     def pause(self) -> None:
         """Starts nothing more; the pictures out come back first."""
-        if self._engine is not None:
+        if self._engine is not None and not self.pausing:
+            self.pausing = True
             self._engine.pause()
+            self.changed.emit()
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -291,6 +294,7 @@ class BatchSession(QObject):
 
     def _on_finished(self) -> None:
         self._task = self._engine = None
+        self.pausing = False
         if self.batch.state is BatchState.RUNNING:  # cancelled before the engine said so
             self.batch.state = BatchState.CANCELLED
         self.changed.emit()

@@ -219,6 +219,9 @@ class BatchControl:
         from desktop_app.ui.batch.wording import batch_summary
 
         batch = self._batch.batch
-        where = f" · saved in {batch.folder}" if batch.folder and batch.total_cost() else ""
-        self._window.run_status.say(f"Batch: {batch_summary(batch)}{where}")
+        saved = batch.folder is not None and any(item.saved for item in batch.items)
+        where = f" · saved in {batch.folder}" if saved else ""
+        self._window.result_actions.say(f"Batch: {batch_summary(batch)}{where}")
+        if saved and batch.folder is not None:
+            self._window.result_actions.offer_folder(Path(batch.folder))
         self._window.session.refresh_spending()

@@ -98,6 +98,10 @@ class ResultActions:
             self._status.say(f"Saved {paths[0].name} in {folder}")
         else:
             self._status.say(f"Saved {len(paths)} variations in {folder}")
+        self.offer_folder(folder)
+
+    def offer_folder(self, folder: Path) -> None:
+        """Show in folder beside the status line that just named ``folder``."""
         self.saved_folder = folder
         self.show_folder_button.setToolTip(f"Open {folder} in the file manager")
         self.show_folder_button.setVisible(True)
@@ -109,7 +113,7 @@ class ResultActions:
     def _withdraw_offer(self, *_args: object) -> None:
         self.show_folder_button.setVisible(False)
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self._withdraw_offer()
         self._status.say(text)
 
@@ -121,7 +125,7 @@ class ResultActions:
     def on_copy(self, index: int) -> None:
         def copy(picture: QImage) -> None:
             QGuiApplication.clipboard().setImage(picture)
-            self._say(f"Copied variation {index + 1}.")
+            self.say(f"Copied variation {index + 1}.")
 
         self._with_full_image(index, copy)
 
@@ -147,7 +151,7 @@ class ResultActions:
 
     def on_vary(self, index: int) -> None:
         if self._session.vary_result(index):
-            self._say(f"Variation {index + 1} is the new source picture.")
+            self.say(f"Variation {index + 1} is the new source picture.")
 
     def on_open_viewer(self, index: int) -> None:
         from desktop_app.ui.results.viewer import ImageViewer

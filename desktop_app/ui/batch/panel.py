@@ -166,7 +166,7 @@ class BatchPanel(QWidget):
         self.progress.setRange(0, max(1, len(batch.items)))
         self.progress.setValue(counts[ItemState.DONE] + counts[ItemState.FAILED])
         self.progress.setVisible(bool(batch.items))
-        self.summary.setText(batch_summary(batch))
+        self.summary.setText(batch_summary(batch, pausing=self._batch.pausing))
         self._update_buttons()
 
     def _show(self, entry: QListWidgetItem, item: BatchItem) -> None:
@@ -224,7 +224,7 @@ class BatchPanel(QWidget):
         self.run_button.setEnabled(waiting and not running)
         resuming = batch.state is BatchState.READY and _started(batch)
         self.run_button.setText("&Resume" if resuming else "&Run all")
-        self.pause_button.setEnabled(running)
+        self.pause_button.setEnabled(running and not self._batch.pausing)
         self.cancel_button.setEnabled(running)
         failed = any(item.state is ItemState.FAILED for item in batch.items)
         self.retry_button.setEnabled(failed and not running)
@@ -252,8 +252,7 @@ class BatchPanel(QWidget):
             self.frameRequested.emit(item.path)
 
     def _on_pause(self) -> None:
-        self._batch.pause()
-        self.pause_button.setEnabled(False)  # until the pictures out have come back
+        self._batch.pause()  # says "Pausing…" until the pictures out have come back
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

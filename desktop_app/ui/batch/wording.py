@@ -11,15 +11,16 @@ from desktop_app.core.cost import format_usd
 from desktop_app.core.framing_words import framing_words
 
 
-def snapshot_words(settings: Mapping[str, Any]) -> str:
-    """ "2 variations · high · 3:2" from a settings snapshot: what differs from the defaults."""
+def snapshot_words(settings: Mapping[str, Any], *, model: bool = True) -> str:
+    """ "2 variations · high · 3:2" from a settings snapshot: what differs from the defaults
+    (the model too unless ``model`` is False: the rows of a list leave it to the window)."""
     count = settings.get("n", 1)
     words = [f"{count} variation{'s' if count != 1 else ''}"]
     if settings.get("mode") == "classic":
         words.append("classic")
-    for name, usual in (("model", None), ("quality", "auto"), ("size", None)):
+    for name in ("model", "quality", "size") if model else ("quality", "size"):
         value = settings.get(name)
-        if value not in (usual, None, "", "auto"):
+        if value not in (None, "", "auto"):
             words.append(str(value))
     if settings.get("prompt"):
         words.append("own prompt")
@@ -37,7 +38,7 @@ def snapshot_words(settings: Mapping[str, Any]) -> str:
 
 def item_settings(item: BatchItem) -> str:
     """ "2 variations · 3:2 · framed" from the item's own settings snapshot."""
-    words = snapshot_words(item.settings)
+    words = snapshot_words(item.settings, model=False)
     return f"{words} · framed" if item.crop is not None else words
 
 
@@ -58,13 +59,16 @@ def item_status(item: BatchItem, progress: str = "") -> str:
     return f"Failed{cost}: {item.reason}{billed}"
 
 
-def batch_summary(batch: Batch) -> str:
+def batch_summary(batch: Batch, *, pausing: bool = False) -> str:
     """One line: where the batch is, and what it cost so far."""
     counts = batch.counts()
     total = len(batch.items)
     if not total:
         return "Drop pictures here, or Add…, to vary them all with the current settings."
     cost = format_usd(batch.total_cost())
+    if batch.state is BatchState.RUNNING and pausing:
+        out = counts[ItemState.SENDING]
+        return f"Pausing: waiting for the {out} picture{'s' if out != 1 else ''} out to come back."
     if batch.state is BatchState.RUNNING:
         failed = counts[ItemState.FAILED]
         also = f", {failed} failed" if failed else ""

@@ -344,3 +344,30 @@ def test_several_unfinished_batches_come_back_as_one_list(
     assert [Path(item.path) for item in window.batch.batch.items] == [first, second]
     (left,) = journal.unfinished()
     assert len(left.items) == 2 and left.id == window.batch.batch.id
+
+
+def test_pause_says_so_until_the_pictures_out_are_back_then_resume_goes_on(
+    qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    api_server.stream_delay = 0.3
+    window.parameters.previews.setChecked(True)
+    window.batch_control.add(pictures(tmp_path / "p", 3))
+    panel = window.batch_dock.panel
+    assert panel is not None
+    panel.jobs.setValue(1)
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: api_server.count(EDITS) == 1, timeout=10_000)
+    panel.pause_button.click()
+    assert panel.summary.text() == "Pausing: waiting for the 1 picture out to come back."
+    assert not panel.pause_button.isEnabled()
+    qtbot.waitUntil(lambda: not window.batch.running, timeout=30_000)
+    assert panel.summary.text().startswith("1 done, 2 waiting")
+    assert panel.run_button.text() == "&Resume" and api_server.count(EDITS) == 1
+    api_server.stream_delay = 0.0
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: not window.batch.running, timeout=30_000)
+    assert panel.summary.text().startswith("3 done")
+    # Saved into the folder: the status line names it and offers to show it.
+    actions = window.result_actions
+    assert actions.show_folder_button.isVisibleTo(window)
+    assert actions.saved_folder == window.preferences.output_folder()

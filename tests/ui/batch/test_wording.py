@@ -26,6 +26,11 @@ def test_the_batch_says_how_far_it_is_and_what_it_cost() -> None:
     items[1].state = ItemState.FAILED
     batch = Batch(items, state=BatchState.RUNNING)
     assert batch_summary(batch) == "1 of 4 done, 1 failed · $0.50 so far"
+    items[2].state = ItemState.SENDING
+    assert batch_summary(batch, pausing=True) == (
+        "Pausing: waiting for the 1 picture out to come back."
+    )
+    items[2].state = ItemState.WAITING
     batch.state = BatchState.READY
     assert batch_summary(batch) == "1 done, 1 failed, 2 waiting · $0.50"
     batch.state, batch.stop_reason = BatchState.STOPPED, "Out of credit."
@@ -53,6 +58,7 @@ def test_a_snapshot_says_what_differs_from_the_defaults() -> None:
     }
     words = "3 variations · gpt-image-1 · high · 1536x1024 · strong · WEBP · transparent"
     assert snapshot_words(busy) == f"{words} · 3:2 · zoom out 1.5×"
+    assert "gpt-image-1" not in item_settings(BatchItem("/p/a.jpg", busy))
     assert snapshot_words({"n": 2, "mode": "classic", "prompt": "x"}) == (
         "2 variations · classic · own prompt"
     )
