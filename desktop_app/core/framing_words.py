@@ -27,6 +27,7 @@ def framing_words(parameters: Mapping[str, Any]) -> str:
         share = mask.get("share")
         if isinstance(share, int | float) and not isinstance(share, bool) and zoom is None:
             words.append(f"region {max(1, round(share * 100))} %")
-        elif zoom is None:
+        elif zoom is None or mask.get("region") is True:
+            # A zoom-out's mask is its border, so its share is not the region's.
             words.append("region")
     return " · ".join(words)

@@ -716,7 +716,7 @@ async def _prepare(
         warnings.append(f"{exc} Generate will refuse it.")
     else:
         if mask is not None:
-            framing["mask"] = {"share": mask_share(mask.data)}
+            framing["mask"] = {"share": mask_share(mask.data), "region": region is not None}
     words = framing_words(framing)
     if words:  # a line of its own: "region 31 %" must not break at its space
         description = f"{description}\n{words}"

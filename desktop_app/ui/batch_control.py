@@ -95,6 +95,11 @@ class BatchControl:
         paths = ([current] if current is not None else []) + session.take_waiting_files()
         if self.add(paths) and current is not None:
             self._on_crop(session.crop)
+            if session.region is not None:  # said, not dropped silently
+                self._window.run_status.say(
+                    f"{current.name} went into the batch with its "
+                    "frame but without its painted region: a batch varies whole frames."
+                )
 
     # -- framing one picture of the batch -----------------------------------------------------
 
@@ -115,12 +120,13 @@ class BatchControl:
         path = str(picture.path.resolve())
         if not any(item.path == path for item in self._batch.batch.items):
             return
-        if isinstance(crop, Square):
-            box: tuple[int, int, int, int] | None = (crop.x, crop.y, crop.side, crop.side)
+        box: tuple[int, int, int, int] | None = None  # the default frame, in any shape
+        if self._window.crop_view.untouched():
+            pass
+        elif isinstance(crop, Square):
+            box = (crop.x, crop.y, crop.side, crop.side)
         elif isinstance(crop, Frame):
             box = (crop.x, crop.y, crop.width, crop.height)
-        else:
-            box = None
         self._batch.set_crop(path, box)
 
     # -- running ------------------------------------------------------------------------------

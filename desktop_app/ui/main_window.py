@@ -431,7 +431,7 @@ class MainWindow(QMainWindow):
         settings = self.session.settings
         masked = self.session.region is not None and settings.mode is Mode.EDIT
         framing = {"shape": settings.shape.value, "zoom_out": settings.zoom_out}
-        return framing_words({**framing, "mask": {}} if masked else framing)
+        return framing_words({**framing, "mask": {"region": True}} if masked else framing)
 
     # -- parameters and the key -----------------------------------------------------------------
 

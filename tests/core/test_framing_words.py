@@ -19,6 +19,7 @@ from desktop_app.core.framing_words import framing_words
         # A zoom-out's mask is its border: the words say zoom out, not region.
         ({"shape": "3:2", "zoom_out": 1.5, "mask": {"share": 0.55}}, "3:2 · zoom out 1.5×"),
         ({"zoom_out": 2}, "zoom out 2×"),
+        ({"zoom_out": 2, "mask": {"share": 0.8, "region": True}}, "zoom out 2× · region"),
         ({"zoom_out": True, "shape": 7}, ""),  # not what the app writes: no words
     ],
 )

@@ -125,6 +125,10 @@ class CropView(QWidget):
     def ratio(self) -> Ratio:
         return self._ratio
 
+    def untouched(self) -> bool:
+        """Whether the frame is the one a new picture gets (the largest centred of the ratio)."""
+        return self._frame == largest_centred_frame(*self._full, self._ratio)
+
     def set_ratio(self, ratio: Ratio) -> None:
         """Gives the frame ``ratio`` (width:height, reduced)."""
         common = math.gcd(*ratio)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -109,6 +110,13 @@ def test_a_folder_runs_with_the_window_settings_and_the_list_shows_each_picture(
 def test_the_waiting_queue_and_the_framed_picture_go_into_the_batch_with_their_frame(
     qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
 ) -> None:
+    untouched = pictures(tmp_path / "alone", 1)[0]
+    window.session.add_inputs([PictureInput(path=untouched)])
+    qtbot.waitUntil(lambda: window.session.prepared is not None, timeout=10_000)
+    window.source.batch_button.click()
+    (item,) = window.batch.batch.items
+    assert item.crop is None and "framed" not in rows(window)[0]  # the default frame
+    window.batch.remove([item.id])
     first, *rest = pictures(tmp_path / "photos", 3)  # dropped together
     window.session.add_inputs(
         [PictureInput(path=path) for path in (first, *rest)]
@@ -116,7 +124,11 @@ def test_the_waiting_queue_and_the_framed_picture_go_into_the_batch_with_their_f
     qtbot.waitUntil(lambda: window.session.prepared is not None, timeout=10_000)
     assert window.session.waiting() == 2
     window.crop_view.set_crop(Square(0, 0, 200))
+    region = QImage(40, 30, QImage.Format.Format_Grayscale8)
+    region.fill(255)
+    window.session.set_region(region)  # painted: the batch cannot send it, and says so
     window.source.batch_button.click()
+    assert "without its painted region" in window.run_status.phase_label.text()
     assert window.session.waiting() == 0
     items = window.batch.batch.items
     assert [Path(item.path).name for item in items] == [p.name for p in (first, *rest)]

@@ -239,6 +239,9 @@ def test_a_region_the_frame_no_longer_holds_is_said_before_generate(
     overlay.set_painting(False)
     wait_prepared(qtbot, window, "region")
     assert not window.preview.warnings()
+    choose(window, Shape.SQUARE, 2.0)  # the region is still named beside the zoom out
+    wait_prepared(qtbot, window, "zoom out 2× · region")
+    choose(window, Shape.SQUARE, None)
     window.crop_view.set_crop(Square(1200, 0, 600))  # the frame moves off the region
     qtbot.waitUntil(lambda: bool(window.preview.warnings()), timeout=20_000)
     (warning,) = window.preview.warnings()
