@@ -207,7 +207,9 @@ def _summary(batch: Batch, err: TextIO, *, interrupted: bool) -> int:
     for item in failed:
         billed = " (may have been billed: sent again only with --retry-billed)"
         print(f"  failed: {item.name}: {item.reason}{billed if item.billed else ''}", file=err)
-    if waiting or any(not item.billed for item in failed):
+    # A picture the app cannot read or the API cannot take fails the same way next time.
+    again = [i for i in failed if not i.billed and i.failure not in ("image_rejected", "invalid")]
+    if waiting or again:
         print("  Run the same command again to send the rest.", file=err)
     kinds = {item.failure for item in batch.items if item.failure}
     if batch.state is BatchState.STOPPED:

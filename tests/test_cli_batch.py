@@ -87,6 +87,18 @@ def test_the_most_serious_failure_is_the_exit_code_and_the_summary_names_it(
     assert "failed: pic-00.jpg:" in err
 
 
+def test_a_picture_that_cannot_be_read_is_not_offered_again(
+    api_server: FakeOpenAI, env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photos = pictures(tmp_path / "photos", 2)
+    broken = tmp_path / "photos" / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a JPEG")
+    code = vary(env, *map(str, [*photos, broken]), "--out", str(tmp_path / "out"))
+    err = capsys.readouterr().err
+    assert code != cli.EXIT_OK and "failed: broken.jpg:" in err
+    assert "Run the same command again" not in err  # it would fail the same way
+
+
 def test_a_quota_error_stops_the_batch_and_the_same_command_goes_on(
     api_server: FakeOpenAI, env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -198,19 +198,31 @@ class BatchControl:
         billed = [item for item in failed if item.billed]
         billed_too = False
         if billed:
-            answer = QMessageBox.question(
-                self._window,
+            others = len(failed) - len(billed)
+            which = "All" if not others else f"{len(billed)} of the {len(failed)}"
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
                 "Send again?",
-                f"{len(billed)} of the failed pictures may have been billed already. Send "
-                "those again too (they may be billed twice)?",
-                QMessageBox.StandardButton.Yes
-                | QMessageBox.StandardButton.No
-                | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.No,
+                f"{which} failed pictures may have been billed already: their requests "
+                "reached the server. Sent again, they may be billed a second time.",
+                parent=self._window,
             )
-            if answer == QMessageBox.StandardButton.Cancel:
+            every = box.addButton(
+                f"Send all {len(failed)} again" if others else "Send them again",
+                QMessageBox.ButtonRole.AcceptRole,
+            )
+            rest = None
+            if others:
+                rest = box.addButton(
+                    f"Send only the other {others}", QMessageBox.ButtonRole.AcceptRole
+                )
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.setDefaultButton(rest or every)
+            box.exec()
+            clicked = box.clickedButton()
+            if clicked not in (every, rest):
                 return
-            billed_too = answer == QMessageBox.StandardButton.Yes
+            billed_too = clicked is every
         count = self._batch.retry_failed(billed_too=billed_too)
         if count:
             self.on_run()

@@ -383,3 +383,39 @@ def test_pause_says_so_until_the_pictures_out_are_back_then_resume_goes_on(
     actions = window.result_actions
     assert actions.show_folder_button.isVisibleTo(window)
     assert actions.saved_folder == window.preferences.output_folder()
+
+
+@pytest.mark.parametrize(
+    ("button", "sent_again"),
+    [("Send only the other 1", 1), ("Send all 2 again", 2), ("Cancel", 0)],
+)
+def test_retry_failed_asks_plainly_about_the_pictures_that_may_have_been_billed(
+    qtbot: QtBot,
+    window: MainWindow,
+    api_server: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    button: str,
+    sent_again: int,
+) -> None:
+    from desktop_app.core.batch.items import Batch, BatchItem
+
+    first, second = pictures(tmp_path / "p", 2)
+    from desktop_app.core.batch.snapshot import settings_to_dict
+
+    settings = settings_to_dict(window.parameters.settings())  # no question about them
+    billed = BatchItem(str(first), settings, state=ItemState.FAILED, billed=True)
+    refused = BatchItem(str(second), settings, state=ItemState.FAILED, failure="api_refused")
+    window.batch.batch = Batch([billed, refused], state=BatchState.FINISHED)
+    window.batch_dock.show()
+    panel = window.batch_dock.panel
+    assert panel is not None
+    window.batch.changed.emit()
+    asked: list[str] = []
+    answer(monkeypatch, button, asked)
+    panel.retry_button.click()
+    assert "1 of the 2 failed pictures may have been billed already" in asked[0]
+    if sent_again:
+        qtbot.waitUntil(lambda: api_server.count(EDITS) == sent_again, timeout=30_000)
+        qtbot.waitUntil(lambda: not window.batch.running, timeout=30_000)
+    assert api_server.count(EDITS) == sent_again
