@@ -39,6 +39,10 @@ class RoomyDock(QDockWidget):
         self._ensure_built()
         super().showEvent(event)
 
+    def is_drawer(self) -> bool:
+        """Floating over the window because the window has no room for it beside the panels."""
+        return self.isFloating() and self._floated_for_room
+
     def _ensure_built(self) -> None:
         if not self._built:
             self._built = True

@@ -109,8 +109,12 @@ class BatchControl:
         window = self._window
         window.session.add_inputs([PictureInput(path=Path(path))], first=True)
         window.show_framing()
+        back = ""
+        if self._dock.is_drawer():  # over the picture to frame: out of the way until Ctrl+B
+            self._dock.hide()
+            back = " Ctrl+B brings the batch back."
         window.run_status.say(
-            "Choose the part to send; the batch sends this frame for this picture."
+            f"Choose the part to send; the batch sends this frame for this picture.{back}"
         )
 
     def _on_crop(self, crop: object) -> None:

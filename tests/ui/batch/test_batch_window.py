@@ -419,3 +419,21 @@ def test_retry_failed_asks_plainly_about_the_pictures_that_may_have_been_billed(
         qtbot.waitUntil(lambda: api_server.count(EDITS) == sent_again, timeout=30_000)
         qtbot.waitUntil(lambda: not window.batch.running, timeout=30_000)
     assert api_server.count(EDITS) == sent_again
+
+
+def test_framing_a_batch_picture_moves_the_drawer_out_of_the_way(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    window = make_window(api_server, size=(800, 560))  # no room beside the panels
+    window.batch_control.add(pictures(tmp_path / "p", 2))
+    dock = window.batch_dock
+    assert dock.isVisible() and dock.is_drawer()
+    panel = dock.panel
+    assert panel is not None
+    panel.list.setCurrentRow(0)
+    panel.frame_button.click()
+    assert not dock.isVisible()
+    assert "Ctrl+B brings the batch back" in window.run_status.phase_label.text()
+    qtbot.waitUntil(lambda: window.session.picture is not None, timeout=10_000)
+    window.commands.batch.trigger()  # Ctrl+B
+    assert dock.isVisible()
