@@ -59,6 +59,10 @@ class _Thumbnail(QWidget):
         top = (bounds.height() - size.height()) / 2
         if self.busy:
             painter.setOpacity(BUSY_OPACITY)
+        if self._image.hasAlphaChannel():  # a zoom out's border, a transparent picture
+            from desktop_app.qt.checkerboard import paint_checkerboard
+
+            paint_checkerboard(painter, QRectF(left, top, size.width(), size.height()))
         painter.drawPixmap(QPointF(left, top), pixmap)
 
     def _scaled(self) -> QPixmap:

@@ -208,3 +208,15 @@ def test_screenshots_look_right(qtbot: QtBot, screenshots: Path) -> None:
     strip.show()
     qtbot.waitExposed(strip)
     assert strip.grab().save(str(screenshots / "upload_preview.png"))
+
+
+def test_a_see_through_border_shows_the_checkerboard(preview: UploadPreview) -> None:
+    image = QImage(400, 400, QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.transparent)  # a zoom out's border, to be painted by the model
+    painter = QPainter(image)
+    painter.fillRect(100, 100, 200, 200, QColor("#2e7d32"))
+    painter.end()
+    preview.set_upload(image, DESCRIPTION)
+    thumbnail = preview._thumbnail.grab().toImage()
+    colours = {thumbnail.pixelColor(x, y).name() for x in range(2, 40) for y in range(2, 40)}
+    assert {"#cccccc", "#f5f5f5"} <= colours  # both squares of the board, not the background
