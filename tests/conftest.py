@@ -151,6 +151,13 @@ def api_server() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
+def env(api_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The command line's environment: the local server, the canary key (tests/cli_helpers)."""
+    monkeypatch.setenv("OPENAI_BASE_URL", api_server.base_url)
+    return {"OPENAI_API_KEY": CANARY_KEY}
+
+
+@pytest.fixture
 def legacy_server() -> Iterator[FakeOpenAI]:
     server = FakeOpenAI(api_key=CANARY_KEY, legacy_gateway=True).start()
     try:

@@ -18,6 +18,7 @@ from PIL import Image
 from desktop_app import cli
 from desktop_app.core.keystore import KeyStore
 from desktop_app.core.preferences import Preferences, PreferencesStore, Profile
+from tests.cli_helpers import vary
 from tests.conftest import CANARY_KEY
 from tests.core.client_helpers import provenance
 from tests.fake_openai import FakeOpenAI, Fault
@@ -33,16 +34,6 @@ def photo(tmp_path: Path) -> Path:
     image.paste((200, 30, 30), (0, 0, 300, 300))
     image.save(path, "JPEG", quality=90)
     return path
-
-
-@pytest.fixture
-def env(api_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    monkeypatch.setenv("OPENAI_BASE_URL", api_server.base_url)
-    return {"OPENAI_API_KEY": CANARY_KEY}
-
-
-def vary(env: dict[str, str], *args: str) -> int:
-    return cli.main(["vary", *args], keystore=KeyStore(environ=env))
 
 
 def test_vary_saves_three_files_and_prints_their_paths(

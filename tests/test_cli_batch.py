@@ -19,8 +19,7 @@ from PIL import Image
 
 from desktop_app import cli
 from desktop_app.core.batch.journal import COMMAND_LINE, batches_folder
-from desktop_app.core.keystore import KeyStore
-from tests.conftest import CANARY_KEY
+from tests.cli_helpers import vary
 from tests.fake_openai import FakeOpenAI, Fault
 from tests.test_cli import _subprocess_env
 
@@ -35,16 +34,6 @@ def pictures(folder: Path, count: int, start: int = 0) -> list[Path]:
         Image.new("RGB", (300 + number, 200), (number * 9 % 256, 90, 160)).save(path, "JPEG")
         made.append(path)
     return made
-
-
-@pytest.fixture
-def env(api_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    monkeypatch.setenv("OPENAI_BASE_URL", api_server.base_url)
-    return {"OPENAI_API_KEY": CANARY_KEY}
-
-
-def vary(env: dict[str, str], *args: str) -> int:
-    return cli.main(["vary", *args], keystore=KeyStore(environ=env))
 
 
 def billed_per_picture(server: FakeOpenAI) -> Counter[str]:

@@ -15,8 +15,9 @@ import pytest
 
 from desktop_app import cli
 from desktop_app.core.library import Library
+from tests.cli_helpers import vary
 from tests.fake_openai import FakeOpenAI
-from tests.test_cli import env, photo, vary  # noqa: F401 (fixtures)
+from tests.test_cli import photo  # noqa: F401 (a fixture)
 
 FULL_ERRORS = [
     OSError(errno.ENOSPC, "No space left on device"),
@@ -66,7 +67,7 @@ def _capture_history() -> str:
 @pytest.mark.parametrize("point", ["begin_run", "add_result", "finish_run", "close"])
 def test_a_full_library_disk_loses_no_picture(
     api_server: FakeOpenAI,
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     photo: Path,  # noqa: F811
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -100,7 +101,7 @@ def test_a_full_library_disk_loses_no_picture(
 
 def test_a_library_that_cannot_open_at_all_is_one_plain_line(
     api_server: FakeOpenAI,
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     photo: Path,  # noqa: F811
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -120,7 +121,7 @@ def test_a_library_that_cannot_open_at_all_is_one_plain_line(
 
 def test_too_little_free_space_refuses_before_paying_and_can_be_overridden(
     api_server: FakeOpenAI,
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     photo: Path,  # noqa: F811
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -140,7 +141,7 @@ def test_too_little_free_space_refuses_before_paying_and_can_be_overridden(
 
 
 def test_history_reads_a_library_it_cannot_write(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     photo: Path,  # noqa: F811
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],

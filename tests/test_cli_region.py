@@ -11,8 +11,7 @@ import pytest
 from PIL import Image
 
 from desktop_app import cli
-from desktop_app.core.keystore import KeyStore
-from tests.conftest import CANARY_KEY
+from tests.cli_helpers import vary
 from tests.fake_openai import FakeOpenAI
 
 EDITS = "/v1/images/edits"
@@ -23,16 +22,6 @@ def photo(tmp_path: Path) -> Path:
     path = tmp_path / "photo.jpg"
     Image.linear_gradient("L").resize((900, 600)).convert("RGB").save(path, "JPEG")
     return path
-
-
-@pytest.fixture
-def env(api_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    monkeypatch.setenv("OPENAI_BASE_URL", api_server.base_url)
-    return {"OPENAI_API_KEY": CANARY_KEY}
-
-
-def vary(env: dict[str, str], *args: str) -> int:
-    return cli.main(["vary", *args], keystore=KeyStore(environ=env))
 
 
 def sent_mask(server: FakeOpenAI) -> tuple[Image.Image, Image.Image]:
