@@ -41,6 +41,7 @@ from desktop_app.ui.batch.wording import batch_summary, item_settings, item_stat
 
 ICON_SIDE = 48  # logical pixels
 _ID = Qt.ItemDataRole.UserRole
+_PATH = Qt.ItemDataRole.UserRole + 1
 
 
 class BatchPanel(QWidget):
@@ -171,9 +172,12 @@ class BatchPanel(QWidget):
 
     def _show(self, entry: QListWidgetItem, item: BatchItem) -> None:
         entry.setData(_ID, item.id)
-        status = item_status(item, self._batch.progress.get(item.id, ""))
+        progress = self._batch.progress.get(item.id, "")
+        status = item_status(item, progress, short=True)
         entry.setText(f"{item.name}\n{item_settings(item)}\n{status}")
-        entry.setToolTip(item.path)
+        entry.setData(_PATH, item.path)
+        full = item_status(item, progress)
+        entry.setToolTip(item.path if full == status else f"{item.path}\n{full}")
         icon = self._icons.get(item.path)
         if icon is not None:
             entry.setIcon(icon)
@@ -205,7 +209,7 @@ class BatchPanel(QWidget):
             self._icons[path] = QIcon(pixmap)
             for row in range(self.list.count()):
                 entry = self.list.item(row)
-                if entry.toolTip() == path:
+                if entry.data(_PATH) == path:
                     entry.setIcon(self._icons[path])
 
     def selected_ids(self) -> list[str]:

@@ -42,8 +42,9 @@ def item_settings(item: BatchItem) -> str:
     return f"{words} · framed" if item.crop is not None else words
 
 
-def item_status(item: BatchItem, progress: str = "") -> str:
-    """Where the picture is; ``progress`` says where its request is while it is out."""
+def item_status(item: BatchItem, progress: str = "", *, short: bool = False) -> str:
+    """Where the picture is; ``progress`` says where its request is while it is out. ``short``:
+    a failure's first sentence only (a list's rows stay one line each; the tooltip has all)."""
     if item.state is ItemState.WAITING:
         estimate = f" · ≈ {format_usd(item.estimate)}" if item.estimate is not None else ""
         return f"Waiting{estimate}"
@@ -52,11 +53,20 @@ def item_status(item: BatchItem, progress: str = "") -> str:
     cost = f" · {format_usd(item.cost)}" if item.cost is not None else ""
     if item.state is ItemState.DONE:
         saved = f"{len(item.saved)} saved" if item.saved else f"{item.made} made"
-        note = f" ({item.reason})" if item.reason else ""
+        note = f" ({_first_sentence(item.reason) if short else item.reason})" if item.reason else ""
         return f"Done · {saved}{cost}{note}"
-    said = "may have been billed" in item.reason
+    reason = _first_sentence(item.reason) if short else item.reason
+    said = "billed" in reason
     billed = " It may have been billed." if item.billed and not said else ""
-    return f"Failed{cost}: {item.reason}{billed}"
+    return f"Failed{cost}: {reason}{billed}"
+
+
+def _first_sentence(text: str) -> str:
+    for end in (". ", "; "):
+        head, found, _rest = text.partition(end)
+        if found:
+            return f"{head}."
+    return text
 
 
 def batch_summary(batch: Batch, *, pausing: bool = False) -> str:

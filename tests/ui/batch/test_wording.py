@@ -17,6 +17,14 @@ def test_a_picture_says_its_settings_and_where_it_is() -> None:
     assert item_status(item) == "Done · 2 saved · $0.044"
     item.state, item.reason, item.billed = ItemState.FAILED, "The server hung up.", True
     assert item_status(item).endswith("The server hung up. It may have been billed.")
+    item.reason = "The server hung up. Nothing was retried; try again later."
+    assert (
+        item_status(item, short=True)
+        == "Failed · $0.044: The server hung up. It may have been billed."
+    )
+    item.reason, item.billed = "The app was closed, so it may have been billed; see History.", True
+    closed = "Failed · $0.044: The app was closed, so it may have been billed."
+    assert item_status(item, short=True) == closed
 
 
 def test_the_batch_says_how_far_it_is_and_what_it_cost() -> None:
