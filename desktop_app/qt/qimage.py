@@ -11,9 +11,15 @@ if TYPE_CHECKING:
 
 
 def pil_to_qimage(picture: Image) -> QImage:
-    rgba = picture if picture.mode == "RGBA" else picture.convert("RGBA")
-    data = rgba.tobytes("raw", "RGBA")
-    image = QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888)
+    """``picture`` as a QImage of its own: RGB stays three bytes a pixel (a 2000 x 1500 preview
+    is 9 MB, not 12), anything else becomes RGBA."""
+    if picture.mode == "RGB":
+        mode, layout, depth = picture, QImage.Format.Format_RGB888, 3
+    else:
+        mode = picture if picture.mode == "RGBA" else picture.convert("RGBA")
+        layout, depth = QImage.Format.Format_RGBA8888, 4
+    data = mode.tobytes("raw", mode.mode)
+    image = QImage(data, mode.width, mode.height, mode.width * depth, layout)
     return image.copy()  # own the pixels: ``data`` goes away with this function
 
 

@@ -655,7 +655,7 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         source = open_image(item.path, name=item.name or None)
     else:
         source = open_image(item.data or b"", name=item.name or "pasted image")
-    pixels = source.upright(max_side=PREVIEW_MAX_SIDE)
+    pixels = source.preview(PREVIEW_MAX_SIDE)
     preview = pil_to_qimage(pixels)
     # A library file (a reopened source, a kept result) is shown by the name it was known by.
     named = item.path is not None and item.name

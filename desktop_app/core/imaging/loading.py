@@ -67,6 +67,7 @@ _KIND_LABEL: dict[Kind, str] = {
 _ALPHA_HEADER_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 # Modes the JPEG "draft" (decode at 1/2, 1/4, 1/8 scale) fast path works for.
 _DRAFT_SCALES = (8, 4, 2)
+PREVIEW_SLACK = 0.75  # a preview may be this much smaller than asked, to be decoded faster
 
 
 class SourceImage:
@@ -148,6 +149,17 @@ class SourceImage:
                     max(1, round(self.height * ratio)),
                 )
         return self.render((0, 0, self.width, self.height), out)
+
+    def preview(self, max_side: int) -> Image.Image:
+        """The whole picture upright for showing, its longest side at most ``max_side`` and at
+        least 3/4 of it: a size the JPEG decoder reaches by itself (a 4000 px photo is shown
+        at 2000 px, decoded at half scale) costs a quarter of the pixels and no resampling."""
+        longest = max(self.width, self.height)
+        for scale in _DRAFT_SCALES:  # largest first
+            side = longest // scale  # rounded down: the decoder's ratio stays >= scale
+            if max_side * PREVIEW_SLACK <= side <= max_side:
+                return self.upright(max_side=side)
+        return self.upright(max_side=max_side)
 
     def render(self, region: Box, size: tuple[int, int] | None) -> Image.Image:
         """``region`` of the upright picture resampled to ``size`` (None: as is), RGB/RGBA sRGB.

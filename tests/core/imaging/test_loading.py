@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import random
 from pathlib import Path
 
@@ -487,3 +488,21 @@ def test_the_core_never_imports_qt() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("size", "kind", "shown"),
+    [
+        ((4000, 3000), "JPEG", (2000, 1500)),  # half scale: decoded so, no resampling
+        ((4001, 3001), "JPEG", (2000, 1500)),
+        ((6000, 4000), "JPEG", (2048, 1365)),  # half is 3000: larger than asked, resampled
+        ((3000, 4000), "PNG", (1500, 2000)),  # the same rule, whatever the format
+        ((800, 600), "JPEG", (800, 600)),  # never enlarged
+    ],
+)
+def test_a_preview_is_a_size_the_decoder_reaches_by_itself(
+    size: tuple[int, int], kind: str, shown: tuple[int, int]
+) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (90, 140, 200)).save(buffer, kind)
+    assert open_image(buffer.getvalue()).preview(2048).size == shown
