@@ -17,7 +17,9 @@ from desktop_app.qt.qimage import pil_to_qimage
         ("L", 77, QImage.Format.Format_RGBA8888),
     ],
 )
-def test_the_pixels_are_kept(mode: str, colour: object, layout: QImage.Format) -> None:
+def test_the_pixels_are_kept(
+    mode: str, colour: int | tuple[int, ...], layout: QImage.Format
+) -> None:
     picture = Image.new(mode, (7, 5), colour)  # an odd width: rows are not 4-byte aligned
     picture.putpixel((6, 4), (255, 0, 0, 255)[: len(mode)] if mode != "L" else 255)
     image = pil_to_qimage(picture)
