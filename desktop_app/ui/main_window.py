@@ -12,6 +12,7 @@ remedies, remembered settings) lives in ``desktop_app.core``.
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,9 @@ IMAGE_FILTER = (
     "Pictures (*.png *.jpg *.jpeg *.jpe *.mpo *.webp *.gif *.heic *.heif *.bmp *.tif *.tiff);;"
     "All files (*)"
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -591,5 +595,7 @@ class MainWindow(QMainWindow):
             self._store.save(self.preferences)
         self.session.finish_writes()
         self.batch.quit()  # a running batch goes on at the next start
-        self._runner.shutdown(3000)
+        if not self._runner.shutdown(3000):
+            # What was out is in the journals as "sending": said as "may have been billed".
+            log.warning("some work had not stopped 3 s after the window closed")
         event.accept()

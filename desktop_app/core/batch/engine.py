@@ -183,7 +183,15 @@ class BatchEngine:
         if cancelled:
             for task in out:
                 task.cancel()
-        await asyncio.gather(*out, return_exceptions=True)
+        pending: set[asyncio.Task[ItemOutcome]] = set(out)
+        while pending:
+            try:
+                _done, pending = await asyncio.wait(pending)
+            except asyncio.CancelledError:
+                # Cancelled again (the app closing cancels twice): what was out still settles,
+                # or the journal would keep it "sending".
+                for task in pending:
+                    task.cancel()
         for task, item in list(out.items()):
             self._finish(item, task)
         out.clear()

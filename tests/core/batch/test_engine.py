@@ -208,3 +208,46 @@ def test_cancel_ends_the_pictures_out_and_says_which_may_have_been_billed(tmp_pa
     assert first.state is ItemState.FAILED and first.billed and first.failure == "cancelled"
     assert second.state is ItemState.WAITING  # never reached the server: waits, unbilled
     assert read_batch(journal.path_of(batch).read_bytes()) == batch
+
+
+def test_a_second_cancel_while_the_pictures_out_settle_still_leaves_the_journal_whole(
+    tmp_path: Path,
+) -> None:
+    # The window closing cancels the batch, then the task runner cancels it again: the
+    # bookkeeping of the pictures out must finish all the same, or the journal keeps them
+    # "sending" (read at the next start as "the app stopped").
+    started = asyncio.Event()
+    settling = asyncio.Event()
+
+    async def slow_to_stop(item: BatchItem, sink: EventSink) -> ItemOutcome:
+        sink(PhaseChanged(Phase.UPLOADING))  # reached the server
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            settling.set()
+            await asyncio.sleep(0.05)  # closing its connection, keeping what arrived
+            raise
+        raise AssertionError("not reached")
+
+    batch = batch_of(3, jobs=2)
+    journal = BatchJournal(tmp_path)
+    engine = BatchEngine(batch, slow_to_stop, journal=journal)
+    engine.resume_later = True  # the app closing
+
+    async def go() -> None:
+        task = asyncio.ensure_future(engine.run())
+        await started.wait()
+        await asyncio.sleep(0.01)
+        task.cancel()
+        await settling.wait()
+        task.cancel()  # again, while the pictures out are settling
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(go())
+    on_disk = read_batch(journal.path_of(batch).read_bytes())
+    assert on_disk.state is BatchState.RUNNING  # goes on at the next start
+    states = [item.state for item in on_disk.items]
+    assert states == [ItemState.FAILED, ItemState.FAILED, ItemState.WAITING]
+    assert all(item.billed for item in on_disk.items[:2])
