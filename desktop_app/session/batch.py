@@ -109,11 +109,20 @@ class BatchSession(QObject):
         items.insert(target, items.pop(index))
         self._save()
 
-    def set_crop(self, path: str, crop: tuple[int, int, int, int] | None) -> None:
-        """The part of ``path`` to send, as framed in the window (None: the default frame)."""
+    def set_crop(
+        self,
+        path: str,
+        crop: tuple[int, int, int, int] | None,
+        shape: str | None = None,
+        zoom_out: float | None = None,
+    ) -> None:
+        """The part of ``path`` to send, as framed in the window (None: the default frame), and
+        the shape and zoom out it was framed with (``shape`` None: the item's own stay)."""
         for item in self.batch.items:
             if item.path == path and item.state is ItemState.WAITING:
                 item.crop = crop
+                if shape is not None:  # the frame's ratio: the item is sent in that shape
+                    item.settings = {**item.settings, "shape": shape, "zoom_out": zoom_out}
         self._save()
 
     def clear_done(self) -> None:

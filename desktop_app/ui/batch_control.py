@@ -31,6 +31,10 @@ class BatchControl:
         self._dock = dock
         dock.built.connect(self._wire)
         window.crop_view.cropChanged.connect(self._on_crop)
+        # A shape of the same ratio (16:9 on a model of standard sizes) moves no frame.
+        window.source.shape_bar.framingChanged.connect(
+            lambda *_framing: self._on_crop(window.session.crop)
+        )
         window.source.batch_button.clicked.connect(self.batch_the_queue)
         batch.finished.connect(self._on_finished)
         batch.changed.connect(self.show_estimate)
@@ -52,6 +56,8 @@ class BatchControl:
         panel.saves.toggled.connect(self._on_saves)
         panel.jobsChanged.connect(self._on_jobs)
         panel.addRequested.connect(self.on_add)
+        panel.addFolderRequested.connect(self.on_add_folder)
+        panel.set_save_folder(str(prefs.output_folder()))
         panel.dropped.connect(self.add)
         panel.runRequested.connect(self.on_run)
         panel.frameRequested.connect(self.on_frame)
@@ -88,6 +94,14 @@ class BatchControl:
             prefs.last_open_folder = str(Path(names[0]).parent)
             self.add([Path(name) for name in names])
 
+    def on_add_folder(self) -> None:
+        prefs = self._window.preferences
+        start = prefs.last_open_folder or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self._window, "Add a folder of pictures", start)
+        if folder:
+            prefs.last_open_folder = folder
+            self.add([Path(folder)])
+
     def batch_the_queue(self) -> None:
         """The waiting pictures (and the one being framed, with its frame) into the batch."""
         session = self._window.session
@@ -104,9 +118,14 @@ class BatchControl:
     # -- framing one picture of the batch -----------------------------------------------------
 
     def on_frame(self, path: str) -> None:
+        from desktop_app.core.batch.snapshot import settings_from_dict
         from desktop_app.qt.intake import PictureInput
 
         window = self._window
+        # The frame drawn is the picture's own shape, and a shape chosen now becomes its own.
+        own = settings_from_dict(self._batch.batch.find_path(path).settings)
+        window.source.shape_bar.set_framing(own.shape, own.zoom_out)
+        window.parameters.set_framing(own.shape, own.zoom_out)
         window.session.add_inputs([PictureInput(path=Path(path))], first=True)
         window.show_framing()
         back = ""
@@ -131,7 +150,8 @@ class BatchControl:
             box = (crop.x, crop.y, crop.side, crop.side)
         elif isinstance(crop, Frame):
             box = (crop.x, crop.y, crop.width, crop.height)
-        self._batch.set_crop(path, box)
+        settings = self._window.parameters.settings()
+        self._batch.set_crop(path, box, settings.shape.value, settings.zoom_out)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -220,8 +240,9 @@ class BatchControl:
                 rest = box.addButton(
                     f"Send only the other {others}", QMessageBox.ButtonRole.AcceptRole
                 )
-            box.addButton(QMessageBox.StandardButton.Cancel)
-            box.setDefaultButton(rest or every)
+            cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+            # The safe choice by default: sending only what cannot be billed twice, or nothing.
+            box.setDefaultButton(rest or cancel)
             box.exec()
             clicked = box.clickedButton()
             if clicked not in (every, rest):

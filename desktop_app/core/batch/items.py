@@ -91,6 +91,12 @@ class Batch:
             return None
         return sum(value or 0.0 for value in estimates)
 
+    def find_path(self, path: str) -> BatchItem:
+        """The first item of ``path`` still waiting, else the first of ``path``."""
+        mine = [item for item in self.items if item.path == path]
+        waiting = [item for item in mine if item.state is ItemState.WAITING]
+        return (waiting or mine)[0]
+
     def find(self, item_id: str) -> BatchItem:
         for item in self.items:
             if item.id == item_id:

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QImage,
     QKeyEvent,
     QKeySequence,
+    QPainter,
     QPixmap,
 )
 from PySide6.QtWidgets import (
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -46,6 +48,7 @@ _PATH = Qt.ItemDataRole.UserRole + 1
 
 class BatchPanel(QWidget):
     addRequested = Signal()  # the window opens its file dialog
+    addFolderRequested = Signal()  # the window asks for a folder
     runRequested = Signal()  # the window snapshots its settings, checks the budget, runs
     frameRequested = Signal(str)  # a picture's path: the window opens it for framing
     retryRequested = Signal()  # the window asks about pictures that may have been billed
@@ -74,8 +77,11 @@ class BatchPanel(QWidget):
         self.list.itemDoubleClicked.connect(self._on_double_click)
         self.list.itemSelectionChanged.connect(self._update_buttons)
 
-        self.add_button = self._button("&Add…", "Add pictures to the batch (or drop them here)")
-        self.add_button.clicked.connect(self.addRequested)
+        self.add_button = self._button("&Add…", "Add pictures or a folder (or drop them here)")
+        adding = QMenu(self.add_button)
+        adding.addAction("Pictures…", self.addRequested.emit)
+        adding.addAction("A folder of pictures…", self.addFolderRequested.emit)
+        self.add_button.setMenu(adding)
         self.remove_button = self._button("Remove", "Take the selected pictures out (Delete)")
         self.remove_button.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.remove_button.clicked.connect(self._on_remove)
@@ -96,9 +102,7 @@ class BatchPanel(QWidget):
         jobs_label = QLabel("At &once:")
         jobs_label.setBuddy(self.jobs)
         self.saves = QCheckBox("&Save into the folder")
-        self.saves.setToolTip(
-            "Save each result into the save folder as it arrives (they are in History either way)"
-        )
+        self.set_save_folder("")
         self.estimate = QLabel()
         self.estimate.setAccessibleName("Estimated cost of the batch")
         self.run_button = self._button("&Run all", "Vary every waiting picture")
@@ -197,6 +201,14 @@ class BatchPanel(QWidget):
                 break
         self._show_totals()
 
+    def set_save_folder(self, folder: str) -> None:
+        """Which folder "Save into the folder" means."""
+        where = f" ({folder})" if folder else ""
+        self.saves.setToolTip(
+            f"Save each result into the save folder{where} as it arrives (they are in History "
+            "either way)"
+        )
+
     def set_estimate(self, words: str) -> None:
         """What running the waiting pictures will likely cost, beside Run all."""
         self.estimate.setText(words)
@@ -288,4 +300,14 @@ def _thumbnail(path: str) -> QImage | None:
         data = Path(path).read_bytes()
     except OSError:
         return None
-    return decode_thumbnail(data, ICON_SIDE * 2)
+    image = decode_thumbnail(data, ICON_SIDE * 2)
+    if image is None or image.width() == image.height():
+        return image
+    # Centred on a square: a portrait picture's row starts its words where the others do.
+    side = max(image.width(), image.height())
+    square = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+    square.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(square)
+    painter.drawImage((side - image.width()) // 2, (side - image.height()) // 2, image)
+    painter.end()
+    return square

@@ -147,11 +147,20 @@ def test_the_waiting_queue_and_the_framed_picture_go_into_the_batch_with_their_f
     assert window.preferences.batch_saves is False  # remembered for the next batch
 
 
-def answer(monkeypatch: pytest.MonkeyPatch, button: str, asked: list[str]) -> None:
-    """Answers the next question box by clicking ``button``, keeping what it said."""
+def answer(
+    monkeypatch: pytest.MonkeyPatch,
+    button: str,
+    asked: list[str],
+    defaults: list[str] | None = None,
+) -> None:
+    """Answers the next question box by clicking ``button``, keeping what it said (and its
+    default button's words in ``defaults``)."""
+    defaults = [] if defaults is None else defaults
 
     def click(box: QMessageBox) -> int:
         asked.append(box.text())
+        default = box.defaultButton()
+        defaults.append(default.text() if default is not None else "")
         next(b for b in box.buttons() if b.text() == button).click()
         return 0
 
@@ -419,9 +428,11 @@ def test_retry_failed_asks_plainly_about_the_pictures_that_may_have_been_billed(
     assert panel is not None
     window.batch.changed.emit()
     asked: list[str] = []
-    answer(monkeypatch, button, asked)
+    defaults: list[str] = []
+    answer(monkeypatch, button, asked, defaults)
     panel.retry_button.click()
     assert "1 of the 2 failed pictures may have been billed already" in asked[0]
+    assert defaults[0] == "Send only the other 1"  # the safe choice by default
     if sent_again:
         qtbot.waitUntil(lambda: api_server.count(EDITS) == sent_again, timeout=30_000)
         qtbot.waitUntil(lambda: not window.batch.running, timeout=30_000)
@@ -444,3 +455,52 @@ def test_framing_a_batch_picture_moves_the_drawer_out_of_the_way(
     qtbot.waitUntil(lambda: window.session.picture is not None, timeout=10_000)
     window.commands.batch.trigger()  # Ctrl+B
     assert dock.isVisible()
+
+
+def test_framing_a_batch_picture_draws_its_shape_and_a_shape_chosen_then_becomes_its_own(
+    qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    from tests.ui.picture.test_shapes import choose
+
+    window.parameters.set_framing(Shape.LANDSCAPE, 1.5)
+    window.batch_control.add(pictures(tmp_path / "p", 2))
+    window.parameters.set_framing(Shape.SQUARE, None)  # the window moves on
+    panel = window.batch_dock.panel
+    assert panel is not None
+    panel.list.setCurrentRow(0)
+    panel.frame_button.click()
+    assert window.source.shape_bar.framing() == (Shape.LANDSCAPE, 1.5)  # the picture's own
+    qtbot.waitUntil(lambda: window.session.prepared is not None, timeout=10_000)
+    choose(window, Shape.WIDE, 1.5)
+    first, second = window.batch.batch.items
+    assert first.settings["shape"] == "16:9" and first.settings["zoom_out"] == 1.5
+    assert second.settings["shape"] == "3:2"
+    assert "16:9 · zoom out 1.5×" in rows(window)[0]
+
+
+def test_a_folder_is_added_from_the_add_menu_and_rows_line_up(
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_app.ui.batch import panel as panel_module
+
+    folder = tmp_path / "shop"
+    pictures(folder, 2)
+    Image.new("RGB", (300, 600), (200, 80, 40)).save(folder / "tall.jpg", "JPEG")
+    window.batch_dock.show()
+    panel = window.batch_dock.panel
+    assert panel is not None
+    monkeypatch.setattr(
+        "desktop_app.ui.batch_control.QFileDialog.getExistingDirectory",
+        lambda *args: str(folder),
+    )
+    menu = panel.add_button.menu()
+    assert menu is not None
+    (_pictures, a_folder) = menu.actions()
+    a_folder.trigger()
+    assert len(window.batch.batch.items) == 3
+    assert "(" in panel.saves.toolTip()  # names the folder it saves into
+    icon = panel_module._thumbnail(str(folder / "tall.jpg"))
+    assert icon is not None and icon.width() == icon.height()  # words start where the others'
