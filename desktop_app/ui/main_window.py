@@ -41,6 +41,8 @@ from desktop_app.ui.run_status import RunStatusBar
 # the empty frame needs. The panels, the session types and Qt's enum namespaces (``Qt`` alone
 # costs 30-45 ms to create) are imported in ``attach`` and in the handlers, which run later.
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from desktop_app.core.cost_line import CostLine
     from desktop_app.core.library import RunRecord
     from desktop_app.core.preferences import Preferences, PreferencesStore
@@ -93,6 +95,8 @@ class MainWindow(QMainWindow):
         # What a one-click variation does once its result is the source: "generate" (Vary
         # subtle / strong), "region" (Vary region: the region tool in hand) or "" (nothing).
         self._when_loaded = ""
+        # Asked before closing while a batch runs: True to close (tests answer it themselves).
+        self.confirm_quit: Callable[[str], bool] = self._ask_to_quit
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         window_state.restore_geometry(self)
@@ -583,7 +587,33 @@ class MainWindow(QMainWindow):
             self._painted = True
             QTimer.singleShot(0, self.firstPainted.emit)
 
+    def _batch_out(self) -> str:
+        from desktop_app.core.batch.items import ItemState
+
+        counts = self.batch.batch.counts()
+        out, waiting = counts[ItemState.SENDING], counts[ItemState.WAITING]
+        return (
+            f"The batch is running: {out} picture{'s' if out != 1 else ''} being sent (they may "
+            f"be billed; what arrives is kept) and {waiting} waiting. Quit now? The batch goes on "
+            "the next time you start Image Variations; Pause in the batch stops it instead."
+        )
+
+    def _ask_to_quit(self, text: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(
+            self,
+            "Quit while the batch runs?",
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.attached and self.batch.running and not self.confirm_quit(self._batch_out()):
+            event.ignore()
+            return
         window_state.save_geometry(self)
         if not self.attached:  # closed while starting: nothing else to keep or stop
             event.accept()

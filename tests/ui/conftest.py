@@ -68,6 +68,7 @@ def make_window(
             prefs.save_folder = str(tmp_path / "saved")
             store.save(prefs)
         win = build_window(store=store, keystore=keystore)
+        win.confirm_quit = lambda _text: True  # a test closing mid-batch means to
         qtbot.addWidget(win)
         if size is not None:
             win.resize(*size)

@@ -504,3 +504,30 @@ def test_a_folder_is_added_from_the_add_menu_and_rows_line_up(
     assert "(" in panel.saves.toolTip()  # names the folder it saves into
     icon = panel_module._thumbnail(str(folder / "tall.jpg"))
     assert icon is not None and icon.width() == icon.height()  # words start where the others'
+
+
+def test_quitting_while_the_batch_runs_asks_first(
+    qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    api_server.stream_delay = 0.3
+    window.parameters.previews.setChecked(True)
+    window.batch_control.add(pictures(tmp_path / "p", 3))
+    panel = window.batch_dock.panel
+    assert panel is not None
+    panel.jobs.setValue(1)
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: api_server.count(EDITS) == 1, timeout=10_000)
+    asked: list[str] = []
+
+    def stay(text: str) -> bool:
+        asked.append(text)
+        return False  # "No"
+
+    window.confirm_quit = stay
+    window.close()
+    assert window.isVisible() and window.batch.running
+    assert "1 picture being sent" in asked[0] and "2 waiting" in asked[0]
+    api_server.stream_delay = 0.0
+    qtbot.waitUntil(lambda: not window.batch.running, timeout=30_000)
+    window.close()  # nothing runs: no question
+    assert len(asked) == 1 and not window.isVisible()
