@@ -144,12 +144,11 @@ class BatchControl:
         if not any(item.path == path for item in self._batch.batch.items):
             return
         box: tuple[int, int, int, int] | None = None  # the default frame, in any shape
-        if self._window.crop_view.untouched():
-            pass
-        elif isinstance(crop, Square):
-            box = (crop.x, crop.y, crop.side, crop.side)
-        elif isinstance(crop, Frame):
-            box = (crop.x, crop.y, crop.width, crop.height)
+        if not self._window.crop_view.untouched():
+            if isinstance(crop, Square):
+                box = (crop.x, crop.y, crop.side, crop.side)
+            elif isinstance(crop, Frame):
+                box = (crop.x, crop.y, crop.width, crop.height)
         settings = self._window.parameters.settings()
         self._batch.set_crop(path, box, settings.shape.value, settings.zoom_out)
 
