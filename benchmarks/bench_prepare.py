@@ -6,10 +6,11 @@ runs taken alternately (so both see the same machine load), and prints the speed
 the upload's size against a PNG of the same pixels and its PSNR against those lossless
 pixels (plus, for reference, against the baseline's pixels).
 
-    .venv/bin/python -m benchmarks.bench_prepare [photo.jpg] [--runs N]
+    .venv/bin/python -m benchmarks.bench_prepare [photo.jpg | --noisy] [--runs N]
 
 Without a file it draws a photo-like 6000x4000 JPEG (quality 92, EXIF orientation 6, as a
-camera held upright writes it). Informational only: it asserts nothing.
+camera held upright writes it); ``--noisy`` draws a hard one (dense detail, strong noise,
+quality 95, EXIF orientation 6). Informational only: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +36,20 @@ def make_camera_jpeg(width: int = 6000, height: int = 4000) -> bytes:
     picture = photo_like(width, height, seed=24, style="scene")
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG", quality=92, exif=exif_bytes(6))
+    return buffer.getvalue()
+
+
+def make_noisy_camera_jpeg(width: int = 6000, height: int = 4000) -> bytes:
+    """A hard case: dense detail under strong sensor noise (a phone at night), quality 95,
+    EXIF orientation 6. Noise makes the JPEG big and its decoding slow, and no DCT-domain
+    shrinking skips the entropy decoding of every block."""
+    from tests.core.imaging.corpus import exif_bytes, photo_like
+
+    picture = photo_like(width, height, seed=7, style="foliage")
+    noise = Image.effect_noise((width, height), 40).convert("RGB")
+    picture = Image.blend(picture, noise, 0.25)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95, exif=exif_bytes(6))
     return buffer.getvalue()
 
 
@@ -66,11 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time prepare_edit_upload on a camera JPEG.")
     parser.add_argument("photo", nargs="?", type=Path, help="a camera JPEG (default: drawn)")
     parser.add_argument("--runs", type=int, default=7, help="best of N (default 7)")
+    parser.add_argument(
+        "--noisy", action="store_true", help="draw the noisy photo (make_noisy_camera_jpeg)"
+    )
     args = parser.parse_args(argv)
     runs = max(1, args.runs)
 
     if args.photo is not None:
         data, origin = args.photo.read_bytes(), str(args.photo)
+    elif args.noisy:
+        started = time.perf_counter()
+        data = make_noisy_camera_jpeg()
+        origin = f"drawn noisy 6000x4000 JPEG, EXIF orientation 6 ({_since(started)})"
     else:
         started = time.perf_counter()
         data = make_camera_jpeg()
