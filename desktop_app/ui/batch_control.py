@@ -37,10 +37,11 @@ class BatchControl:
         )
         window.source.batch_button.clicked.connect(self.batch_the_queue)
         batch.finished.connect(self._on_finished)
-        batch.changed.connect(self.show_estimate)
+        batch.changed.connect(self.refresh_panel)
 
-    def show_estimate(self) -> None:
-        """What the waiting pictures will likely cost, each with its own settings."""
+    def refresh_panel(self) -> None:
+        """What the waiting pictures will likely cost (each with its own settings), and where
+        their results will be saved (the save folder may have changed in Settings)."""
         from desktop_app.core.cost import format_usd
 
         panel = self._dock.panel
@@ -48,6 +49,7 @@ class BatchControl:
             return
         total = None if self._batch.running else self._batch.batch.total_estimate()
         panel.set_estimate(f"≈ {format_usd(total)}" if total else "")
+        panel.set_save_folder(str(self._window.preferences.output_folder()))
 
     def _wire(self, panel: BatchPanel) -> None:
         prefs = self._window.preferences
@@ -57,12 +59,11 @@ class BatchControl:
         panel.jobsChanged.connect(self._on_jobs)
         panel.addRequested.connect(self.on_add)
         panel.addFolderRequested.connect(self.on_add_folder)
-        panel.set_save_folder(str(prefs.output_folder()))
         panel.dropped.connect(self.add)
         panel.runRequested.connect(self.on_run)
         panel.frameRequested.connect(self.on_frame)
         panel.retryRequested.connect(self.on_retry)
-        self.show_estimate()
+        self.refresh_panel()
 
     # -- pictures in --------------------------------------------------------------------------
 

@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self.source.shape_bar.set_framing(last.shape, last.zoom_out)
         self.parameters.set_settings(last)
         self.session.set_settings(self.parameters.settings())
-        window_state.restore_layout(self.side_splitter, self.history_dock)
+        window_state.restore_layout(self.side_splitter, self.history_dock, self.batch_dock)
         self._update_actions()
         self._show_estimate()
         self.menus = self.commands.furnish(self, runner)  # menu bar, "Sent", folder, focus
@@ -577,6 +577,7 @@ class MainWindow(QMainWindow):
         self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
         self._follow_framing(self.parameters.settings())  # another server may take no mask
         self.session.save_preferences(self._store, preferences)
+        self.batch_control.refresh_panel()  # its save folder
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -618,7 +619,7 @@ class MainWindow(QMainWindow):
         if not self.attached:  # closed while starting: nothing else to keep or stop
             event.accept()
             return
-        window_state.save_layout(self.side_splitter, self.history_dock)
+        window_state.save_layout(self.side_splitter, self.history_dock, self.batch_dock)
         self.history_dock.shutdown()
         self.preferences.remember(self.parameters.settings())
         with contextlib.suppress(OSError):  # quitting must not fail over a preference

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
 GEOMETRY = "window/geometry"
 HISTORY_SHOWN = "window/history-shown"
+BATCH_SHOWN = "window/batch-shown"
 # "-v3": the layout changed (the two moods beside the settings); an older saved split would not
 # fit it.
 SIDE_SPLIT = "window/side-split-v3"
@@ -74,16 +75,18 @@ def save_geometry(window: QMainWindow) -> None:
     QSettings().setValue(GEOMETRY, window.saveGeometry())
 
 
-def restore_layout(side_split: QSplitter, history: QDockWidget) -> None:
+def restore_layout(side_split: QSplitter, history: QDockWidget, batch: QDockWidget) -> None:
     settings = QSettings()
-    if settings.value(HISTORY_SHOWN) in (True, "true"):
-        history.show()
+    for dock, key in ((history, HISTORY_SHOWN), (batch, BATCH_SHOWN)):
+        if settings.value(key) in (True, "true"):
+            dock.show()
     state = settings.value(SIDE_SPLIT)
     if isinstance(state, QByteArray | bytes):
         side_split.restoreState(QByteArray(state))
 
 
-def save_layout(side_split: QSplitter, history: QDockWidget) -> None:
+def save_layout(side_split: QSplitter, history: QDockWidget, batch: QDockWidget) -> None:
     settings = QSettings()
     settings.setValue(SIDE_SPLIT, side_split.saveState())
     settings.setValue(HISTORY_SHOWN, history.isVisible())
+    settings.setValue(BATCH_SHOWN, batch.isVisible())

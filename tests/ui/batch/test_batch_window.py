@@ -531,3 +531,18 @@ def test_quitting_while_the_batch_runs_asks_first(
     qtbot.waitUntil(lambda: not window.batch.running, timeout=30_000)
     window.close()  # nothing runs: no question
     assert len(asked) == 1 and not window.isVisible()
+
+
+def test_the_batch_panel_open_at_quit_is_open_at_the_next_start(
+    qtbot: QtBot, make_window: WindowFactory, api_server: FakeOpenAI
+) -> None:
+    first = make_window(api_server, size=(1366, 768))
+    first.commands.batch.trigger()  # Ctrl+B
+    assert first.batch_dock.isVisible()
+    first.close()
+    second = make_window(api_server, size=(1366, 768))
+    assert second.batch_dock.isVisible()
+    second.commands.batch.trigger()  # closed again: closed next time
+    second.close()
+    third = make_window(api_server, size=(1366, 768))
+    assert not third.batch_dock.isVisible()
