@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import math
+import os
 import re
 import threading
 import warnings
@@ -285,7 +286,12 @@ def _read_source(source: Path | str | bytes) -> tuple[bytes, str]:
                 raise ImageRejected("unreadable_file", "This is a folder or device, not a file.")
             raise ImageRejected("unreadable_file", "The file couldn't be found.")
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # Sized by the file (a byte more shows one that grew past the limit meanwhile): a
+            # read of the limit itself would ask for 256 MB for every picture opened.
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(size, MAX_FILE_BYTES) + 1)
+            if size < len(data) <= MAX_FILE_BYTES:  # still being written: the rest too
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except PermissionError as exc:
         raise ImageRejected("unreadable_file", "The app isn't allowed to read this file.") from exc
     except OSError as exc:

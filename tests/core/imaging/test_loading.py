@@ -477,6 +477,28 @@ def test_oversized_bytes_are_refused_before_parsing(monkeypatch: pytest.MonkeyPa
     assert _rejected(data).reason == "too_large"
 
 
+def test_a_file_over_the_limit_is_refused_and_one_under_it_read_whole(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import tracemalloc
+
+    from desktop_app.core.imaging import loading
+
+    path = tmp_path / "photo.bmp"
+    path.write_bytes(corpus.encode(Image.new("RGB", (64, 64)), "BMP"))
+    tracemalloc.start()
+    try:
+        assert open_image(path).width == 64
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # what the file holds, not a buffer of the 256 MB limit
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(ImageRejected) as refused:
+        open_image(path)
+    assert refused.value.reason == "too_large"
+
+
 def test_the_core_never_imports_qt() -> None:
     import subprocess
     import sys
