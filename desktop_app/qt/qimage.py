@@ -23,8 +23,10 @@ def pil_to_qimage(picture: Image) -> QImage:
     return image.copy()  # own the pixels: ``data`` goes away with this function
 
 
-def decode_image(data: bytes) -> QImage:
+def decode_image(data: bytes, *, max_side: int | None = None) -> QImage:
     """Result bytes to an upright QImage on any thread; a null QImage when they are no picture.
+    ``max_side``: shrunk (never enlarged) to fit a square of that side, before it becomes a
+    QImage.
 
     Pillow, not Qt, decodes: QImage.fromData holds the GIL throughout (the window stalls), and
     QImageReader on a Python-made QBuffer calls back into Python while holding Qt's image plugin
@@ -36,8 +38,14 @@ def decode_image(data: bytes) -> QImage:
 
     try:
         with Image.open(io.BytesIO(data)) as opened:
+            if max_side is not None:
+                opened.draft(None, (max_side, max_side))  # a JPEG decodes smaller
             opened.load()
             upright = ImageOps.exif_transpose(opened)
+            if max_side is not None and max(upright.size) > max_side:
+                if upright.mode not in ("RGB", "RGBA"):  # palettes resample only coarsely
+                    upright = upright.convert("RGBA")
+                upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
             return pil_to_qimage(upright)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return QImage()

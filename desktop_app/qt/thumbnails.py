@@ -39,7 +39,7 @@ def decode_thumbnail(
     Returns None when the bytes are not a picture Qt can read. Safe on any thread: it touches
     only ``QImage``. Tests replace this function to see which thread calls it.
     """
-    image = source if isinstance(source, QImage) else _read(source)
+    image = source if isinstance(source, QImage) else _read(source, side_px)
     if image.isNull():
         return None
     scaled = image.scaled(
@@ -51,10 +51,12 @@ def decode_thumbnail(
     return _blur(scaled) if blurred else scaled
 
 
-def _read(data: bytes) -> QImage:
+def _read(data: bytes, side_px: int) -> QImage:
     from desktop_app.qt.qimage import decode_image
 
-    return decode_image(data)
+    # Shrunk while still a Pillow image: a 1024 px result becomes its thumbnail without two
+    # full-size copies on the way to Qt (ten arrive at once in a run).
+    return decode_image(data, max_side=side_px)
 
 
 def _blur(image: QImage) -> QImage:

@@ -28,3 +28,32 @@ def test_the_pixels_are_kept(
     for x, y in ((0, 0), (6, 4), (3, 2)):
         pixel = image.pixelColor(x, y)
         assert (pixel.red(), pixel.green(), pixel.blue(), pixel.alpha()) == rgba.getpixel((x, y))
+
+
+@pytest.mark.parametrize(("kind", "mode"), [("JPEG", "RGB"), ("PNG", "RGBA"), ("GIF", "P")])
+def test_a_thumbnail_is_shrunk_before_it_becomes_a_qimage(kind: str, mode: str) -> None:
+    import io
+
+    from desktop_app.qt.qimage import decode_image
+
+    picture = Image.new("RGB", (1200, 800), (30, 160, 90)).convert(mode)
+    buffer = io.BytesIO()
+    picture.save(buffer, kind)
+    image = decode_image(buffer.getvalue(), max_side=300)
+    assert (image.width(), image.height()) == (300, 200)
+    centre = image.pixelColor(150, 100)
+    assert abs(centre.green() - 160) < 8 and abs(centre.red() - 30) < 8
+    whole = decode_image(buffer.getvalue())
+    assert (whole.width(), whole.height()) == (1200, 800)
+
+
+def test_a_thumbnail_of_a_rotated_jpeg_is_upright() -> None:
+    import io
+
+    from desktop_app.qt.qimage import decode_image
+    from tests.core.imaging.corpus import exif_bytes
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 800), (200, 40, 40)).save(buffer, "JPEG", exif=exif_bytes(6))
+    image = decode_image(buffer.getvalue(), max_side=300)
+    assert (image.width(), image.height()) == (200, 300)
