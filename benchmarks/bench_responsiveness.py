@@ -356,9 +356,6 @@ def api_server(mode: str, stream_delay: float) -> Iterator[str]:
 def build(folder: Path, base_url: str) -> Any:
     """The real window, as ``run_window`` makes it, with a test keyring and preferences file."""
     from desktop_app.app import build_window
-    from desktop_app.memory import return_freed_memory
-
-    return_freed_memory()  # as desktop_app.__main__ does before anything else
     from desktop_app.core.keystore import KeyStore
     from desktop_app.core.preferences import PreferencesStore
     from tests.keyring_backends import MemoryBackend

@@ -16,9 +16,6 @@ DESKTOP_FLAGS = {"--install-desktop-entry", "--uninstall-desktop-entry"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from desktop_app.memory import return_freed_memory
-
-    return_freed_memory()  # before any picture is decoded
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in DESKTOP_FLAGS:
         from desktop_app import desktop_entry

@@ -24,6 +24,7 @@ from desktop_app.core.errors import NoApiKey
 from desktop_app.core.imaging.shape import Shape
 from desktop_app.core.results import EventSink, GeneratedImage, ImageArrived, RunEvent
 from desktop_app.core.variation import Mode, VariationSettings
+from desktop_app.memory import release_freed_memory
 from desktop_app.qt.intake import PictureInput
 from desktop_app.qt.pool import Courier
 from desktop_app.qt.tasks import TaskHandle, TaskRunner
@@ -416,7 +417,10 @@ class Session(QObject):
             if region is not None:
                 size = (picture.source.width, picture.source.height)
                 variation.region = _region_pixels(region, size)
-            return await _execute(variation, keystore, prefs, library, models, sink)
+            try:
+                return await _execute(variation, keystore, prefs, library, models, sink)
+            finally:
+                release_freed_memory()  # the answer's body, decoded and stored
 
         handle = self._runner.submit("run", work)
         self._run = handle
@@ -657,6 +661,11 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         source = open_image(item.data or b"", name=item.name or "pasted image")
     pixels = source.preview(PREVIEW_MAX_SIDE)
     preview = pil_to_qimage(pixels)
+    # upright() keeps an alpha channel only when some pixel is not opaque: asking
+    # source.has_alpha instead would decode the whole picture a second time.
+    transparent = pixels.mode == "RGBA"
+    del pixels
+    release_freed_memory()  # the decode behind the preview
     # A library file (a reopened source, a kept result) is shown by the name it was known by.
     named = item.path is not None and item.name
     return LoadedPicture(
@@ -664,9 +673,7 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         preview=preview,
         label=item.name if named else source.name or item.label,
         parent_result_id=item.parent_result_id,
-        # upright() keeps an alpha channel only when some pixel is not opaque: asking
-        # source.has_alpha instead would decode the whole picture a second time.
-        transparent=pixels.mode == "RGBA",
+        transparent=transparent,
         path=item.path,
     )
 
@@ -720,6 +727,7 @@ async def _prepare(
     words = framing_words(framing)
     if words:  # a line of its own: "region 31 %" must not break at its space
         description = f"{description}\n{words}"
+    release_freed_memory()  # the decode and the resize behind the upload
     return PreparedUpload(upload, preview, description, warnings)
 
 
