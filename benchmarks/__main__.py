@@ -150,11 +150,16 @@ def startup(plan: Plan) -> list[Row]:
     return rows
 
 
+def _prepare_times(out: str) -> tuple[float, float]:
+    """Plain Pillow's and our best times, in ms, from ``bench_prepare``'s output."""
+    base = float(find(r"^time baseline: ([\d.]+) ms", out)[1])
+    return base, float(find(r"^time ours: ([\d.]+) ms", out)[1])
+
+
 def prepare(plan: Plan) -> list[Row]:
     runs = plan.reps(7, 2)
     out = run_module("bench_prepare", ["--runs", str(runs)], plan)
-    base = float(find(r"^time baseline: ([\d.]+) ms", out)[1])
-    ours = float(find(r"^time ours: ([\d.]+) ms", out)[1])
+    base, ours = _prepare_times(out)
     size = find(r"^upload bytes vs PNG.*: (\w+) ([\d,]+) / ([\d,]+) = ([\d.]+)", out)
     psnr = float(find(r"^PSNR vs the lossless crop: ([\d.]+) dB", out)[1])
     upload, png, share = (
@@ -163,9 +168,9 @@ def prepare(plan: Plan) -> list[Row]:
         float(size[4]),
     )
     reps = f"best of {runs}, alternating"
-    noisy = run_module("bench_prepare", ["--noisy", "--runs", str(runs)], plan)
-    noisy_base = float(find(r"^time baseline: ([\d.]+) ms", noisy)[1])
-    noisy_ours = float(find(r"^time ours: ([\d.]+) ms", noisy)[1])
+    noisy_base, noisy_ours = _prepare_times(
+        run_module("bench_prepare", ["--noisy", "--runs", str(runs)], plan)
+    )
     return [
         Row(
             name="prepare 24 MP JPEG to edit upload",

@@ -21,6 +21,7 @@ from desktop_app.core.cost import format_usd
 from desktop_app.core.imaging import Square
 from desktop_app.core.imaging.shape import Shape
 from desktop_app.qt.intake import PictureInput
+from desktop_app.ui.batch.panel import BatchPanel
 from desktop_app.ui.main_window import MainWindow
 from tests.fake_openai import FakeOpenAI, Fault
 from tests.ui.conftest import WindowFactory
@@ -374,9 +375,10 @@ def test_several_unfinished_batches_come_back_as_one_list(
     assert len(left.items) == 2 and left.id == window.batch.batch.id
 
 
-def test_pause_says_so_until_the_pictures_out_are_back_then_resume_goes_on(
+def start_a_slow_batch_of_three(
     qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
-) -> None:
+) -> BatchPanel:
+    """Three pictures sent one at a time, slowly; returns once the first is out."""
     api_server.stream_delay = 0.3
     window.parameters.previews.setChecked(True)
     window.batch_control.add(pictures(tmp_path / "p", 3))
@@ -385,6 +387,13 @@ def test_pause_says_so_until_the_pictures_out_are_back_then_resume_goes_on(
     panel.jobs.setValue(1)
     panel.run_button.click()
     qtbot.waitUntil(lambda: api_server.count(EDITS) == 1, timeout=10_000)
+    return panel
+
+
+def test_pause_says_so_until_the_pictures_out_are_back_then_resume_goes_on(
+    qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
+) -> None:
+    panel = start_a_slow_batch_of_three(qtbot, window, api_server, tmp_path)
     panel.pause_button.click()
     assert panel.summary.text() == "Pausing: waiting for the 1 picture out to come back."
     assert not panel.pause_button.isEnabled()
@@ -509,14 +518,7 @@ def test_a_folder_is_added_from_the_add_menu_and_rows_line_up(
 def test_quitting_while_the_batch_runs_asks_first(
     qtbot: QtBot, window: MainWindow, api_server: FakeOpenAI, tmp_path: Path
 ) -> None:
-    api_server.stream_delay = 0.3
-    window.parameters.previews.setChecked(True)
-    window.batch_control.add(pictures(tmp_path / "p", 3))
-    panel = window.batch_dock.panel
-    assert panel is not None
-    panel.jobs.setValue(1)
-    panel.run_button.click()
-    qtbot.waitUntil(lambda: api_server.count(EDITS) == 1, timeout=10_000)
+    start_a_slow_batch_of_three(qtbot, window, api_server, tmp_path)
     asked: list[str] = []
 
     def stay(text: str) -> bool:
