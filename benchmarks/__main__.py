@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-STARTUP_TARGET = 1.3
+FIRST_PAINT_TARGET = 1.3
+COMPLETE_TARGET = 1.5  # what a person waits for: the panels painted, the drop target live
 STALL_TARGET_MS = 50.0
 
 
@@ -131,8 +132,8 @@ def startup(plan: Plan) -> list[Row]:
     bare = statistics.median(times["bare"])
     rows = []
     for name, key, target in (
-        ("start-up: window shown (first paint)", "app", STARTUP_TARGET),
-        ("start-up: window complete (panels)", "app_complete", None),
+        ("start-up: window shown (first paint)", "app", FIRST_PAINT_TARGET),
+        ("start-up: window complete (panels)", "app_complete", COMPLETE_TARGET),
     ):
         value = statistics.median(times[key])
         ratio = value / bare

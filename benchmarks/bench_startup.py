@@ -13,8 +13,8 @@ data folders and a keyring that fails (the window must not touch the keyring bef
 It also lists which heavy modules (network, keyring, imaging, asyncio) were loaded before the
 first paint. The app's window shows in two steps: its frame (title, remembered geometry,
 status bar) paints first, then the panels are built and painted (``firstPainted``). Both are
-reported against the bare window; the target, app <= 1.5x bare, is for the first. Informational
-only: it asserts nothing.
+reported against the bare window; the target, app <= 1.5x bare, is for the second: what a
+person waits for is the finished window. Informational only: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def run_child(kind: str, platform: str, home: Path) -> dict[str, Any]:
             "PYTHONPATH": str(ROOT),
         }
     )
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    # PYTHONDONTWRITEBYTECODE would make every start compile the app's modules again, which
+    # no installed app does (the warm-up writes the bytecode caches, as a first start would).
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PYTHONDONTWRITEBYTECODE"):
         env.pop(name, None)
     env["BENCH_SPAWN_NS"] = str(time.time_ns())
     done = subprocess.run(
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         bare_times = [r["total_ms"] for r in results["bare"]]
         for label, pick in (("median", statistics.median), ("best", min)):
             app_ms, bare_ms = pick(app_times), pick(bare_times)
-            target = f" | target <= {TARGET}x" if key == "total_ms" else " | informational"
+            target = f" | target <= {TARGET}x" if key == "complete_ms" else " | informational"
             print(
                 f"{title} ({label}): app {app_ms:.0f} ms | bare {bare_ms:.0f} ms | "
                 f"ratio {app_ms / bare_ms:.2f}x{target} | runs {runs}"

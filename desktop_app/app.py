@@ -27,6 +27,10 @@ def run_window(images: Sequence[str] = ()) -> int:
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.qt import feature_scan
+
+    feature_scan.install()  # before the window's modules are imported
+
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
@@ -41,14 +45,15 @@ def run_window(images: Sequence[str] = ()) -> int:
     window.show()
 
     def furnish() -> None:
-        app.setWindowIcon(_app_icon())
         _attach(window)
-        _serve_later_starts(window)
         if images:
             from desktop_app.qt.single_instance import picture_inputs
 
             window.open_inputs(picture_inputs(list(images)))
-        # The keyring, the network and the library wait until the panels are on screen.
+        # The icon (files to read), the door for later starts (QtNetwork), the keyring, the
+        # network and the library wait until the panels are on screen.
+        window.firstPainted.connect(lambda: app.setWindowIcon(_app_icon()))
+        window.firstPainted.connect(lambda: _serve_later_starts(window))
         window.firstPainted.connect(window.session.refresh_models)
         window.firstPainted.connect(window.session.tidy_library)
 

@@ -54,12 +54,13 @@ class WindowActions:
         """The desktop touches, once the window is built and wired: the menu bar; "Will send"
         turning into "Sent" in the upload preview; one remembered folder for Save and Save all;
         a visible keyboard focus on Generate."""
-        from desktop_app.ui.help import key_whereabouts
         from desktop_app.ui.menus import build_menus
 
         session = window.session
 
         def where_the_key_is() -> str:  # on a worker: the keyring may ask D-Bus
+            from desktop_app.ui.help import key_whereabouts
+
             store = session.keystore
             return key_whereabouts(store.describe_backend(), store.environment_override())
 

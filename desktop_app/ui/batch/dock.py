@@ -3,12 +3,16 @@ there is room, else a drawer over the window."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.qt.roomy_dock import RoomyDock
-from desktop_app.session.batch import BatchSession
-from desktop_app.ui.batch.panel import BatchPanel
+
+if TYPE_CHECKING:  # the panel is imported when the dock is first shown, not at start-up
+    from desktop_app.session.batch import BatchSession
+    from desktop_app.ui.batch.panel import BatchPanel
 
 READABLE_WIDTH = 380  # logical pixels: a row's name, settings and state whole
 
@@ -24,6 +28,8 @@ class BatchDock(RoomyDock):
         self.panel: BatchPanel | None = None
 
     def build(self) -> None:
+        from desktop_app.ui.batch.panel import BatchPanel
+
         self.panel = BatchPanel(self._batch)
         self.setWidget(self.panel)
         self.built.emit(self.panel)
