@@ -143,6 +143,10 @@ class Session(QObject):
     def add_inputs(self, inputs: list[PictureInput], *, first: bool = False) -> None:
         if first:
             self._queue.extendleft(reversed(inputs))
+            # "Vary this" while another picture still opens: this one follows it at once,
+            # rather than waiting in the queue for Next.
+            if self._loading is not None:
+                self._next_wanted = True
         else:
             self._queue.extend(inputs)
         if self._loading is None:
