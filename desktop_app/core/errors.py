@@ -11,9 +11,10 @@ import enum
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop_app.core.results import GeneratedImage
+if TYPE_CHECKING:  # the window's start-up imports this module; the results come with a run
+    from desktop_app.core.results import GeneratedImage
 
 VERIFICATION_URL = "https://platform.openai.com/settings/organization/general"
 BILLING_URL = "https://platform.openai.com/settings/organization/billing"

@@ -23,7 +23,6 @@ from desktop_app.core.capabilities import (
 from desktop_app.core.imaging.shape import Shape, size_for_ratio
 from desktop_app.core.prompts import Strength, input_fidelity, variation_prompt
 from desktop_app.core.requests import ClassicRequest, EditRequest, InvalidRequest
-from desktop_app.core.results import EventSink, RunResult
 from desktop_app.core.transparency import can_keep_transparency, output_format_for
 
 if TYPE_CHECKING:  # the window imports this module at start-up: keep httpx and Pillow out
@@ -32,6 +31,7 @@ if TYPE_CHECKING:  # the window imports this module at start-up: keep httpx and 
     from desktop_app.core.client import ImagesClient
     from desktop_app.core.cost import CostEstimate, PriceTable
     from desktop_app.core.imaging import Frame, SourceImage, Square, Upload
+    from desktop_app.core.results import EventSink, RunResult
 
 MAX_EDIT_UPLOAD_SIDE = 2048  # the model works from a small picture; more pixels only cost time
 ZOOM_OUTS = (1.5, 2.0)  # the zoom-out presets: the picture at 2/3 or 1/2 of the frame

@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from desktop_app.core.results import EventSink, RunEvent
-
-if TYPE_CHECKING:  # asyncio and the runner load with the first task, not with the window
+if TYPE_CHECKING:  # asyncio, the runner and the events load with the first task
+    from desktop_app.core.results import EventSink, RunEvent
     from desktop_app.core.runner import CancellableRun, RunRecorder
 
-log = logging.getLogger(__name__)
+    TaskFactory = Callable[[EventSink], Awaitable[Any]]
 
-TaskFactory = Callable[[EventSink], Awaitable[Any]]
+log = logging.getLogger(__name__)
 
 
 class TaskHandle(QObject):
