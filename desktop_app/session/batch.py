@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.core.batch.items import Batch, BatchItem, BatchState, ItemState
 from desktop_app.core.batch.journal import BatchJournal
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from desktop_app.qt.tasks import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
+
+SAVE_DELAY_MS = 300  # a frame being dragged is written once it rests this long
 
 
 class BatchSession(QObject):
@@ -62,6 +64,10 @@ class BatchSession(QObject):
         self._task: TaskHandle | None = None
         self._engine: BatchEngine | None = None
         self._quitting = False
+        self._save_soon = QTimer(self)
+        self._save_soon.setSingleShot(True)
+        self._save_soon.setInterval(SAVE_DELAY_MS)
+        self._save_soon.timeout.connect(lambda: self._save(announce=False))
         self.pausing = False  # Pause pressed; the pictures out have not all come back yet
         self.progress: dict[str, str] = {}  # item id -> "waiting for the server", ...
         self._arrived.connect(self._on_arrived)
@@ -123,7 +129,10 @@ class BatchSession(QObject):
                 item.crop = crop
                 if shape is not None:  # the frame's ratio: the item is sent in that shape
                     item.settings = {**item.settings, "shape": shape, "zoom_out": zoom_out}
-        self._save()
+        # A drag moves the frame many times a second: the rows follow at once, the journal
+        # (an fsync'd file, on this thread) once the frame rests.
+        self.changed.emit()
+        self._save_soon.start()
 
     def clear_done(self) -> None:
         if not self.running:
@@ -190,6 +199,7 @@ class BatchSession(QObject):
     def quit(self) -> None:
         """The app is closing: the pictures out are stopped (and say whether they may have
         been billed), and a batch that was running goes on at the next start."""
+        self.flush()
         # The worker makes the engine, then reads _quitting: one of the two sees the other.
         self._quitting = True
         if self._engine is not None:
@@ -309,7 +319,13 @@ class BatchSession(QObject):
         self.changed.emit()
         self.finished.emit()
 
+    def flush(self) -> None:
+        """Writes a change still waiting for its frame to rest (the app is closing)."""
+        if self._save_soon.isActive():
+            self._save(announce=False)
+
     def _save(self, *, announce: bool = True) -> None:
+        self._save_soon.stop()  # this write holds every change so far
         try:
             if self.batch.items:
                 self._journal.save(self.batch)

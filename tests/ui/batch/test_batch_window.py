@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.batch.items import BatchState, ItemState
+from desktop_app.core.batch.items import Batch, BatchState, ItemState
 from desktop_app.core.batch.journal import BatchJournal
 from desktop_app.core.cost import format_usd
 from desktop_app.core.imaging import Square
@@ -548,3 +548,33 @@ def test_the_batch_panel_open_at_quit_is_open_at_the_next_start(
     second.close()
     third = make_window(api_server, size=(1366, 768))
     assert not third.batch_dock.isVisible()
+
+
+def test_a_frame_dragged_is_written_to_the_journal_once_it_rests(
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (photo,) = pictures(tmp_path / "p", 1)
+    window.batch_control.add([photo])
+    journal = window.batch._journal
+    writes: list[object] = []
+    real_save = journal.save
+
+    def counted(batch: Batch) -> None:
+        writes.append(batch)
+        real_save(batch)
+
+    monkeypatch.setattr(journal, "save", counted)
+    for x in range(30):  # a drag: the frame moves many times a second
+        window.batch.set_crop(str(photo), (x, 0, 200, 200))
+    assert writes == [] and window.batch.batch.items[0].crop == (29, 0, 200, 200)
+    qtbot.waitUntil(lambda: len(writes) == 1, timeout=5_000)
+    (kept,) = BatchJournal().unfinished()
+    assert kept.items[0].crop == (29, 0, 200, 200)
+    window.batch.set_crop(str(photo), (5, 5, 100, 100))
+    window.batch.quit()  # the app closing: nothing waits for the frame to rest
+    assert len(writes) == 2
+    (kept,) = BatchJournal().unfinished()
+    assert kept.items[0].crop == (5, 5, 100, 100)
