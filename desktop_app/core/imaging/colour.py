@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import sys
+import threading
 
 from PIL import Image, ImageCms
 
@@ -27,6 +28,11 @@ _SIMPLE: dict[str, str] = {
     "YCbCr": "RGB",
     "HSV": "RGB",
 }
+
+# LittleCMS transforms keep a one-pixel cache that is not safe to use from two threads at
+# once, and the cached transforms are shared (pictures are rendered on several threads, an
+# upload's bands on two).
+_transform_lock = threading.Lock()
 
 Levels = tuple[float, float]  # (scale, offset) mapping a high-depth value to 0..255
 
@@ -134,7 +140,8 @@ def _apply_icc(image: Image.Image, icc: bytes) -> Image.Image | None:
     if transform is None:
         return None
     try:
-        return ImageCms.applyTransform(image, transform)
+        with _transform_lock:
+            return ImageCms.applyTransform(image, transform)
     except (ImageCms.PyCMSError, OSError, ValueError):
         return None  # a profile that doesn't fit the pixels: fall back to assuming sRGB
 

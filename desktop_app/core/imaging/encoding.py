@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from PIL import Image
 
@@ -28,8 +30,9 @@ from desktop_app.core.capabilities import CLASSIC_SIDES
 from .errors import ImageRejected
 from .geometry import Frame, Square, frame_for_upload, zoom_placement
 from .loading import SourceImage
-from .lossy import Codec, sample_rows, smallest_lossy, strips_of
+from .lossy import first_guess, lossy_file, sample_rows, smallest_lossy, strips_of
 from .quality import chroma_subsampling_psnr
+from .resampling import shared_pool
 
 UploadFormat = Literal["png", "jpeg", "webp"]
 
@@ -45,6 +48,8 @@ _PNG_TRY_FACTOR = 1.5  # encode the full PNG only if the sample says it may come
 # tried: measured, WebP reached 40 dB at a competitive size only on such pictures.
 _WEBP_MIN_CHROMA_DB = 43.0
 _FEW_COLOURS = 1 << 16  # fewer distinct colours than this: a graphic, so PNG may win
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -134,18 +139,23 @@ def _edit_size(size: int | tuple[int, int]) -> tuple[int, int]:
 def _smallest_faithful(pixels: Image.Image) -> tuple[bytes, UploadFormat]:
     """Opaque pixels: the smallest file keeping 40 dB; lossless PNG where it can compete."""
     sample = sample_rows(pixels)
-    codecs: list[Codec] = ["jpeg"]
-    if chroma_subsampling_psnr(*strips_of(pixels)) >= _WEBP_MIN_CHROMA_DB:
-        codecs.append("webp")
+    setting = first_guess(sample, "jpeg")
+    # What decides the other candidates is worked out on the helper thread while this one
+    # encodes and checks the JPEG (started now, so it doesn't delay the probes).
+    pending = _on_helper(lambda: _traits(pixels))
     candidates: list[tuple[bytes, UploadFormat]] = []
     best_effort: tuple[bytes, UploadFormat] | None = None
-    for codec in codecs:
-        data, ok = smallest_lossy(pixels, sample, codec)
+    data, ok = lossy_file(pixels, "jpeg", setting)
+    if ok:
+        candidates.append((data, "jpeg"))
+    else:
+        best_effort = (data, "jpeg")
+    webp_may_keep_it, few_colours = pending.result()
+    if webp_may_keep_it:
+        data, ok = smallest_lossy(pixels, sample, "webp")
         if ok:
-            candidates.append((data, codec))
-        elif codec == "jpeg":
-            best_effort = (data, codec)
-    if not candidates or pixels.getcolors(_FEW_COLOURS) is not None:
+            candidates.append((data, "webp"))
+    if not candidates or few_colours:
         # Few colours (graphics, screenshots) may compress losslessly below the lossy size;
         # a PNG of the sample tells cheaply whether the full PNG is worth encoding. And
         # when no lossy file kept the picture, lossless is the faithful answer.
@@ -158,6 +168,23 @@ def _smallest_faithful(pixels: Image.Image) -> tuple[bytes, UploadFormat]:
     if not candidates and best_effort is not None:
         candidates.append(best_effort)
     return min(candidates, key=lambda candidate: len(candidate[0]))
+
+
+def _traits(pixels: Image.Image) -> tuple[bool, bool]:
+    """Whether lossy WebP may reach the bar (see _WEBP_MIN_CHROMA_DB), and whether the
+    picture has few colours (a graphic: PNG may win)."""
+    webp_may_keep_it = chroma_subsampling_psnr(*strips_of(pixels)) >= _WEBP_MIN_CHROMA_DB
+    return webp_may_keep_it, pixels.getcolors(_FEW_COLOURS) is not None
+
+
+def _on_helper(work: Callable[[], _T]) -> Future[_T]:
+    """``work`` started on the imaging helper thread (done at once without one)."""
+    pool = shared_pool()
+    if pool is not None:
+        return pool.submit(work)
+    done: Future[_T] = Future()
+    done.set_result(work())
+    return done
 
 
 def _smallest_lossless(pixels: Image.Image) -> tuple[bytes, UploadFormat]:

@@ -40,6 +40,7 @@ from .orientation import (
 )
 from .resampling import resize_region, safe_box
 from .sniffing import Kind, detect_kind
+from .streaming import decode_shrunk
 
 # Limits that keep any input under roughly a second or two and well under 1 GB of memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -177,8 +178,17 @@ class SourceImage:
         stored_box = upright_box_to_stored(region, self._stored_size, self._orientation)
         stored_out = None if size is None else upright_size(size, self._orientation)
         with _guard(self._kind, len(self._data)):
-            image, scale = self._decode(stored_box, stored_out)
-            box = _scaled_box(stored_box, scale, image.size)
+            opened, scale = self._open_scaled(stored_box, stored_out)
+            box = _scaled_box(stored_box, scale, opened.size)
+            if stored_out is not None and self._kind == "JPEG":
+                # Big JPEGs: shrunk band by band on the other core while still decoding.
+                shrunk = decode_shrunk(
+                    self._data, opened, box, stored_out, self._to_srgb, self._orientation
+                )
+                if shrunk is not None:
+                    shrunk.info = {}  # no EXIF, ICC or text may leak into what we encode later
+                    return shrunk
+            image = self._load(opened)
             if stored_out is None:
                 stored_out = (round(box[2] - box[0]), round(box[3] - box[1]))
             levels = levels_for(image)  # from the whole picture, so crops match it
@@ -194,15 +204,29 @@ class SourceImage:
                         box[3] - outer[1],
                     )
             work = _drop_unused_alpha(to_working_mode(image, levels), box)
-            work = resize_region(work, box, stored_out)
-            result = make_upright(to_srgb(work, self._icc), self._orientation)
-            result.info = {}  # no EXIF, ICC or text may leak into what we encode later
-            return result
+            return self._finish(resize_region(work, box, stored_out))
+
+    def _finish(self, work: Image.Image) -> Image.Image:
+        """The resized stored pixels made sRGB and upright, with nothing riding along."""
+        result = make_upright(self._to_srgb(work), self._orientation)
+        result.info = {}  # no EXIF, ICC or text may leak into what we encode later
+        return result
+
+    def _to_srgb(self, work: Image.Image) -> Image.Image:
+        return to_srgb(work, self._icc)
 
     def _decode(
         self, stored_box: Box | None, stored_out: tuple[int, int] | None
     ) -> tuple[Image.Image, int]:
         """Decode the stored picture, at 1/scale size when that still gives enough pixels."""
+        image, scale = self._open_scaled(stored_box, stored_out)
+        return self._load(image), scale
+
+    def _open_scaled(
+        self, stored_box: Box | None, stored_out: tuple[int, int] | None
+    ) -> tuple[ImageFile.ImageFile, int]:
+        """Open the stored picture, drafted to decode at 1/scale size when that still gives
+        enough pixels (JPEG), but not decoded yet."""
         image = _pillow_open(self._data, self._kind)
         scale = 1
         if self._kind == "JPEG" and stored_box is not None and stored_out is not None:
@@ -216,11 +240,14 @@ class SourceImage:
                 drafted = image.draft(image.mode, (width // wanted, height // wanted))
                 if drafted is not None:
                     scale = round(width / drafted[1][2])
+        return image, scale
+
+    def _load(self, image: ImageFile.ImageFile) -> Image.Image:
         image.load()
         if self._kind == "BMP" and image.mode == "RGBA" and image.getchannel("A").getbbox() is None:
             # 32-bit BMPs from Windows tools often carry an all-zero "alpha" meaning "unused".
-            return image.convert("RGB"), scale
-        return image, scale
+            return image.convert("RGB")
+        return image
 
 
 def _drop_unused_alpha(image: Image.Image, box: Box | None) -> Image.Image:

@@ -44,6 +44,13 @@ def make_upright(image: Image.Image, orientation: int) -> Image.Image:
     return image if method is None else image.transpose(method)
 
 
+def stored_box_to_upright(box: Box, stored: tuple[int, int], orientation: int) -> Box:
+    """Map a box in stored coordinates to the same pixels in upright coordinates."""
+    # Each turn undoes itself except the quarter turns, which undo each other (6 <-> 8).
+    inverse = {6: 8, 8: 6}.get(orientation, orientation)
+    return upright_box_to_stored(box, upright_size(stored, orientation), inverse)
+
+
 def upright_box_to_stored(box: Box, stored: tuple[int, int], orientation: int) -> Box:
     """Map a box in upright coordinates to the same pixels in stored coordinates.
 

@@ -83,7 +83,7 @@ def _banded_resize(
     image: Image.Image, box: Box, size: tuple[int, int], filt: Image.Resampling
 ) -> Image.Image:
     width, height = size
-    pool = _shared_pool()
+    pool = shared_pool()
     if pool is None or width * height < _MIN_PARALLEL_PIXELS or height < 2:
         return image.resize(size, filt, box=box)
     split = height // 2
@@ -101,7 +101,7 @@ def _banded_resize(
     return result
 
 
-def _shared_pool() -> ThreadPoolExecutor | None:
+def shared_pool() -> ThreadPoolExecutor | None:
     """One helper thread for the whole process (None on single-core machines)."""
     global _pool
     if (os.cpu_count() or 1) < 2:

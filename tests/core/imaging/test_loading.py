@@ -7,11 +7,13 @@ import hashlib
 import io
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageCms, ImageDraw
 
 from desktop_app.core.imaging import ImageRejected, SourceImage, open_image
+from desktop_app.core.imaging.streaming import decode_shrunk
 
 from . import corpus
 
@@ -326,6 +328,14 @@ def _recording_decodes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]
         return load(self)
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+
+    def recording_shrinking_decode(data: bytes, image: ImageFile.ImageFile, *rest: Any) -> object:
+        decoded.append(image.size)  # the size it decodes at (drafted), shrunk while decoding
+        return decode_shrunk(data, image, *rest)
+
+    monkeypatch.setattr(
+        "desktop_app.core.imaging.loading.decode_shrunk", recording_shrinking_decode
+    )
     return decoded
 
 

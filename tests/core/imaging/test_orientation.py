@@ -13,6 +13,7 @@ from desktop_app.core.imaging import Square, open_image, prepare_edit_upload
 from desktop_app.core.imaging.orientation import (
     make_upright,
     normalise_orientation,
+    stored_box_to_upright,
     upright_box_to_stored,
     upright_size,
 )
@@ -46,6 +47,25 @@ def test_upright_box_maps_to_the_same_pixels(
     region = stored.crop(tuple(int(v) for v in box))  # type: ignore[arg-type]
     expected = upright.crop((left, top, right, bottom))
     assert make_upright(region, orientation).tobytes() == expected.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.sampled_from(list(ORIENTATIONS)), st.data())
+def test_stored_box_maps_back_to_the_same_pixels(
+    width: int, height: int, orientation: int, data: st.DataObject
+) -> None:
+    """The inverse mapping (an upload's bands are turned upright one by one and placed)."""
+    stored = _numbered(width, height)
+    upright = make_upright(stored, orientation)
+    left = data.draw(st.integers(0, width - 1))
+    top = data.draw(st.integers(0, height - 1))
+    right = data.draw(st.integers(left + 1, width))
+    bottom = data.draw(st.integers(top + 1, height))
+    box = stored_box_to_upright((left, top, right, bottom), (width, height), orientation)
+    region = upright.crop(tuple(int(v) for v in box))  # type: ignore[arg-type]
+    expected = make_upright(stored.crop((left, top, right, bottom)), orientation)
+    assert region.tobytes() == expected.tobytes()
+    assert upright_box_to_stored(box, (width, height), orientation) == (left, top, right, bottom)
 
 
 @pytest.mark.parametrize("orientation", ORIENTATIONS)

@@ -20,6 +20,7 @@ from desktop_app.core.imaging import (
     psnr,
 )
 from desktop_app.core.imaging.encoding import square_pixels
+from desktop_app.core.imaging.lossy import encode_lossy
 
 from . import corpus
 
@@ -222,3 +223,16 @@ def test_a_frame_upload_has_its_own_width_and_height(photo: SourceImage) -> None
     with Image.open(io.BytesIO(upload.data)) as decoded:
         assert decoded.size == (640, 360) == (upload.width, upload.height)
         assert decoded.mode == "RGB"  # an opaque photo stays opaque (lossy allowed)
+
+
+@pytest.mark.parametrize("setting", [8, 40, 55, 200])
+def test_probe_files_decode_to_the_pixels_of_the_file_sent(
+    photo_scene: Image.Image, setting: int
+) -> None:
+    """Probes skip Huffman optimisation: it changes the bytes, never a pixel, so what they
+    measure is what the upload at that setting would measure."""
+    pixels = photo_scene.crop((0, 0, 512, 384))
+    sent = encode_lossy(pixels, "jpeg", setting)
+    probe = encode_lossy(pixels, "jpeg", setting, compact=False)
+    assert len(probe) > len(sent)
+    assert Image.open(io.BytesIO(probe)).tobytes() == Image.open(io.BytesIO(sent)).tobytes()
