@@ -9,7 +9,6 @@ tests/fuzz/test_response_parsers.py drives this module through the real client.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import io
 import json
@@ -20,9 +19,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import Any
 
 import httpx
+import pybase64
 from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from desktop_app.core import downloads
+from desktop_app.core._inline_images import Encoded, decode_span, load_answer
 from desktop_app.core.errors import (
     ApiError,
     ErrorBody,
@@ -110,19 +111,22 @@ async def read_json_result(
     except httpx.HTTPError as exc:
         raise _broken_answer(exc, request_id) from None
     try:
-        document = json.loads(raw)
+        document = load_answer(raw)  # the base64 pictures stay in ``raw`` until decoded
         entries = document["data"]
         if not isinstance(entries, list):
             raise TypeError
     except (ValueError, KeyError, TypeError, RecursionError):
         raise _unusable("the answer is not the JSON the API documents", request_id) from None
     images: list[GeneratedImage] = []
-    for entry in entries:
-        if not isinstance(entry, Mapping):
-            continue
+    entries = [entry for entry in entries if isinstance(entry, Mapping)]
+    for number, entry in enumerate(entries):
         image = await _image_from_entry(entry, len(images), sink, request_id, images, download)
         images.append(image)
-        sink(ImageArrived(image))
+        # Inline images come together: the library may store them in one go. One to download
+        # first is not "at once".
+        following = entries[number + 1] if number + 1 < len(entries) else None
+        more = following is not None and isinstance(following.get("b64_json"), str | Encoded)
+        sink(ImageArrived(image, more=more))
     if not images:
         raise _unusable("the answer held no images", request_id)
     return RunResult(
@@ -147,7 +151,7 @@ async def _image_from_entry(
 ) -> GeneratedImage:
     revised = _str_or_none(entry.get("revised_prompt"))
     encoded = entry.get("b64_json")
-    if isinstance(encoded, str):
+    if isinstance(encoded, str | Encoded):
         data = _decode_b64(encoded, request_id, so_far)
         return GeneratedImage(index, data, _picture_format(data, request_id, so_far), revised)
     url = entry.get("url")
@@ -341,22 +345,9 @@ def _broken_answer(
     )
 
 
-# 256 KiB of base64 decodes in about 2 ms. One call on a whole 2 MB image holds the GIL for
-# 15-35 ms, which freezes the window for as long; between slices the GUI thread gets its turn.
-B64_SLICE = 256 * 1024
-
-
-def b64decode_in_slices(encoded: str) -> bytes:
-    if len(encoded) <= B64_SLICE:
-        return base64.b64decode(encoded, validate=True)
-    if len(encoded) % 4 or "=" in encoded[:-2]:
-        raise binascii.Error("Incorrect padding")
-    # Slices are multiples of 4 characters, so each decodes on its own; only the last may
-    # carry padding, and validate=True rejects padding anywhere else.
-    return b"".join(
-        base64.b64decode(encoded[start : start + B64_SLICE], validate=True)
-        for start in range(0, len(encoded), B64_SLICE)
-    )
+def b64decode_strictly(encoded: str) -> bytes:
+    """A base64 str (an event's JSON), strictly (see ``_inline_images.decode_span``)."""
+    return pybase64.b64decode(encoded, validate=True)
 
 
 def _picture_format(
@@ -390,9 +381,11 @@ def _picture_format(
 
 
 def _decode_b64(
-    encoded: str, request_id: str | None, so_far: list[GeneratedImage] | tuple[()] = ()
+    encoded: str | Encoded, request_id: str | None, so_far: list[GeneratedImage] | tuple[()] = ()
 ) -> bytes:
     try:
-        return b64decode_in_slices(encoded)
+        if isinstance(encoded, Encoded):
+            return decode_span(encoded)
+        return b64decode_strictly(encoded)
     except (binascii.Error, ValueError):
         raise _unusable("an image in the answer is not valid base64", request_id, so_far) from None

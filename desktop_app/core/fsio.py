@@ -37,6 +37,7 @@ def replace_atomically(
     suffix: str = ".tmp",
     durable: bool = True,
     mode: int | None = None,
+    sync_folder: bool = True,
 ) -> None:
     """Writes ``path`` whole or not at all: after a crash it holds the old bytes or the new.
 
@@ -44,7 +45,9 @@ def replace_atomically(
     ``prefix``...``suffix``), are flushed to disk, and replace it in one rename; the folder is
     flushed too, so the new name survives a power cut. ``durable=False`` skips both flushes.
     The file stays private (0600, as ``mkstemp`` makes it) unless ``mode`` says otherwise:
-    settings may name a folder, while a desktop entry must be readable by the desktop."""
+    settings may name a folder, while a desktop entry must be readable by the desktop.
+    ``sync_folder=False`` leaves the folder's flush to the caller, who writes several files
+    into it and flushes it once (the new names are durable only then)."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
@@ -63,5 +66,5 @@ def replace_atomically(
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    if durable:
+    if durable and sync_folder:
         fsync_folder(folder)

@@ -18,6 +18,25 @@ import truststore
 
 __all__ = ["BodyTooLarge", "read_capped", "stranger_client", "system_ssl_context"]
 
+# httpcore reads an HTTP/1.1 answer 64 KiB at a time. Each read is an event-loop turn, a timeout
+# scope and two h11 copies, and asyncio hands over up to 256 KiB per socket read, which anyio
+# then splits (and copies) into 64 KiB pieces: ten 2 MB results in base64 (25 MB) took about
+# 800 reads and ~45 ms of the client's CPU; in pieces of what arrived, ~100 reads and ~25 ms.
+# A read asks for at most this much, it does not allocate it (anyio hands over what is queued).
+# The knob is httpcore's class attribute, not an option: tests/core/test_http.py notices when a
+# new httpcore drops it (reading then merely goes back to 64 KiB pieces).
+READ_PIECE = 1024 * 1024
+
+
+def _read_in_larger_pieces() -> None:
+    from httpcore._async.http11 import AsyncHTTP11Connection
+
+    if getattr(AsyncHTTP11Connection, "READ_NUM_BYTES", READ_PIECE) < READ_PIECE:
+        AsyncHTTP11Connection.READ_NUM_BYTES = READ_PIECE
+
+
+_read_in_larger_pieces()
+
 
 class BodyTooLarge(Exception):
     """A body (declared or as read) is longer than the caller's limit."""

@@ -2,8 +2,10 @@
 
 ``RunLog`` wraps a run's event sink: a finished image is written to the library (and flushed to
 disk) *before* the event travels on to whoever shows it, so nothing on screen or printed can be
-lost by a crash a moment later. The run's row is made before the request is sent and closed with
-its outcome, usage and cost whatever happens, failures and cancellations included.
+lost by a crash a moment later. The images of one answer (``ImageArrived.more``) are stored
+together, each written while the next is decoded, and travel on once all of them are kept.
+The run's row is made before the request is sent and closed with its outcome, usage and cost
+whatever happens, failures and cancellations included.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.library.trouble import BOOKKEEPING_ERRORS, plain_reason
-from desktop_app.core.results import EventSink, ImageArrived, RunEvent, RunResult
+from desktop_app.core.results import EventSink, GeneratedImage, ImageArrived, RunEvent, RunResult
 
 if TYPE_CHECKING:
     from desktop_app.core.cost import PriceTable
     from desktop_app.core.imaging import Frame, SourceImage, Square
-    from desktop_app.core.library import Library, RunDraft, RunRecord
+    from desktop_app.core.library import Library, RunDraft, RunRecord, StoredResult
+    from desktop_app.core.library.store import ResultBatch
     from desktop_app.core.requests import ClassicRequest, EditRequest
     from desktop_app.core.variation import VariationSettings
 
@@ -133,32 +136,83 @@ class RunLog:
         self.stored: dict[int, str] = {}  # image index -> result id
         self.unsaved: list[int] = []  # indexes the library could not keep
         self.trouble: str | None = None  # why, in plain words ("the disk is full")
+        # A burst (images of one answer) being stored together, and its events held back.
+        self._batch: ResultBatch | None = None
+        self._batched: list[GeneratedImage] = []  # what went into the batch, in order
+        self._held: list[ImageArrived] = []
 
     def __call__(self, event: RunEvent) -> None:
-        if isinstance(event, ImageArrived) and event.image.index not in self.stored:
-            image = event.image
-            try:
-                stored = self._library.add_result(
-                    self.run_id, image.index, image.data, image.format, image.revised_prompt
-                )
-            except BOOKKEEPING_ERRORS as exc:
-                # The disk is full or gone: the image still reaches the window (to be saved
-                # by hand) and the command line's --out, rather than being dropped with the run.
-                log.warning(
-                    "result %d could not be kept in the library: %s",
-                    image.index + 1,
-                    plain_reason(exc),
-                )
-                self.unsaved.append(image.index)
-                self.trouble = self.trouble or plain_reason(exc)
-            else:
-                self.stored[image.index] = stored.id
+        if not isinstance(event, ImageArrived):
+            self._forward(event)
+            return
+        image = event.image
+        if event.more or self._held:  # one of a burst: travels on once all of it is stored
+            self._hold(image)
+            self._held.append(event)
+            if not event.more:
+                self._let_go()
+            return
+        if image.index not in self.stored:
+            self._store(image)
         self._forward(event)
+
+    def _hold(self, image: GeneratedImage) -> None:
+        """Starts writing an image of a burst while the next one is decoded (ResultBatch)."""
+        if image.index in self.stored or any(e.image.index == image.index for e in self._held):
+            return
+        if self._batch is None:
+            try:
+                self._batch = self._library.results_together(self.run_id)
+            except BOOKKEEPING_ERRORS as exc:
+                self._not_kept(image, exc)
+                return
+        self._batch.add(image.index, image.data, image.format, image.revised_prompt)
+        self._batched.append(image)
+
+    def _let_go(self) -> None:
+        """Stores the burst held back in one go, then hands its images on, in order."""
+        batch, self._batch = self._batch, None
+        images, self._batched = self._batched, []
+        held, self._held = self._held, []
+        if batch is not None:
+            try:
+                outcomes: list[StoredResult | Exception] = batch.commit()
+            except BOOKKEEPING_ERRORS as exc:
+                outcomes = [exc] * len(images)
+            for image, outcome in zip(images, outcomes, strict=True):
+                if isinstance(outcome, BOOKKEEPING_ERRORS):
+                    self._not_kept(image, outcome)
+                elif isinstance(outcome, Exception):
+                    raise outcome  # not bookkeeping trouble: a bug, as from add_result
+                else:
+                    self.stored[image.index] = outcome.id
+        for event in held:
+            self._forward(event)
+
+    def _store(self, image: GeneratedImage) -> None:
+        try:
+            stored = self._library.add_result(
+                self.run_id, image.index, image.data, image.format, image.revised_prompt
+            )
+        except BOOKKEEPING_ERRORS as exc:
+            self._not_kept(image, exc)
+        else:
+            self.stored[image.index] = stored.id
+
+    def _not_kept(self, image: GeneratedImage, exc: Exception) -> None:
+        # The disk is full or gone: the image still reaches the window (to be saved by hand)
+        # and the command line's --out, rather than being dropped with the run.
+        log.warning(
+            "result %d could not be kept in the library: %s", image.index + 1, plain_reason(exc)
+        )
+        self.unsaved.append(image.index)
+        self.trouble = self.trouble or plain_reason(exc)
 
     def succeeded(self, result: RunResult) -> float | None:
         """Closes the run; returns its cost in USD when the price table knows the model."""
         from desktop_app.core.library import Outcome
 
+        self._let_go()
         for image in result.images:  # a result whose event was not seen is still kept
             if image.index not in self.stored and image.index not in self.unsaved:
                 self(ImageArrived(image))
@@ -190,6 +244,7 @@ class RunLog:
     def failed(self, error: BaseException, *, cancelled: bool = False) -> None:
         from desktop_app.core.library import Outcome
 
+        self._let_go()  # images of an answer that broke off after them are kept and shown
         if cancelled:
             outcome = Outcome.PARTIAL if self.stored else Outcome.CANCELLED
         else:

@@ -125,6 +125,11 @@ class PartialArrived:
 @dataclass(frozen=True)
 class ImageArrived:
     image: GeneratedImage
+    # Another image of the same answer follows at once (a JSON answer brings them all): a sink
+    # may hold this one back and handle them together (the library stores them in one go).
+    # Either an event with ``more=False`` follows, or the call fails; a holding sink must then
+    # still handle what it holds (``RunLog.failed``).
+    more: bool = False
 
 
 @dataclass(frozen=True)

@@ -212,18 +212,25 @@ def test_organisation_and_project_headers_go_to_the_api(api_server: FakeOpenAI) 
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 196_607, 196_608, 196_609, 1_000_003])
-def test_large_base64_decodes_in_slices_exactly(size: int) -> None:
-    from desktop_app.core._answers import b64decode_in_slices
+def test_large_base64_decodes_exactly(size: int) -> None:
+    from desktop_app.core._answers import b64decode_strictly
 
     raw = os.urandom(size)
-    assert b64decode_in_slices(base64.b64encode(raw).decode()) == raw
+    assert b64decode_strictly(base64.b64encode(raw).decode()) == raw
 
 
-def test_sliced_base64_rejects_what_a_whole_decode_rejects() -> None:
-    from desktop_app.core._answers import B64_SLICE, b64decode_in_slices
+def test_base64_is_refused_as_the_standard_library_refuses_it() -> None:
+    from desktop_app.core._answers import b64decode_strictly
 
     good = base64.b64encode(os.urandom(600_000)).decode()
-    padded_at_a_slice_end = good[: B64_SLICE - 2] + "==" + good[B64_SLICE:]
-    for bad in (good[:-1], good[:5] + "!" + good[6:], padded_at_a_slice_end):
+    padded_in_the_middle = good[:262_142] + "==" + good[262_144:]
+    for bad in (
+        good[:-1],
+        good[:5] + "!" + good[6:],
+        padded_in_the_middle,
+        good[:8] + "\n" + good[8:],
+    ):
         with pytest.raises(binascii.Error):
-            b64decode_in_slices(bad)
+            base64.b64decode(bad, validate=True)  # the standard library refuses it...
+        with pytest.raises(binascii.Error):
+            b64decode_strictly(bad)  # ...and so do we

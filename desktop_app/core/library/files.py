@@ -116,13 +116,20 @@ class Layout:
 
 
 def write_atomically(
-    layout: Layout, target: Path, data: bytes, *, tag: str, durable: bool = True
+    layout: Layout,
+    target: Path,
+    data: bytes,
+    *,
+    tag: str,
+    durable: bool = True,
+    sync_folder: bool = True,
 ) -> None:
     """Puts ``data`` at ``target`` complete or not at all (replacing an older file there).
 
     ``tag`` starts the staging file's name: the session that writes it, so that an open only
     clears the leftovers of processes that are gone. ``durable=False`` skips the flushes, for
-    building test libraries quickly; the app never uses it.
+    building test libraries quickly; the app never uses it. ``sync_folder=False``: the caller
+    flushes ``target``'s folder itself, once for several files (``Library.add_results``).
     """
     replace_atomically(
         target,
@@ -131,6 +138,7 @@ def write_atomically(
         prefix=f"{tag}-",
         suffix=STAGING_SUFFIX,
         durable=durable,
+        sync_folder=sync_folder,
     )
 
 

@@ -11,7 +11,9 @@ Order of the writes, which is what makes a crash at any moment harmless:
   sidecar gets one when it is recovered);
 - ``add_result`` and every later change: the image file, then the sidecar, then the index. The
   index never lists what the files do not hold, and what the files hold beyond the index is
-  taken up again when the run is recovered (see ``recovery.py``).
+  taken up again when the run is recovered (see ``recovery.py``);
+- ``add_results`` (:class:`ResultBatch`, the images of one answer): the same order for all of
+  them at once: every image file, then one sidecar, then one transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,6 +57,7 @@ __all__ = ["Library"]
 Row = dict[str, Any]
 
 FOLDER_NAME: Final = "library"
+_WRITERS: Final = 4  # files of one batch written and flushed at a time
 _FORMAT_RE: Final = re.compile(r"[a-z0-9]{1,8}")
 _FORMAT_ALIASES: Final = {"jpg": "jpeg", "tif": "tiff"}
 _PERIOD_FORMATS: Final = {"day": "%Y-%m-%d", "month": "%Y-%m-01"}
@@ -90,6 +94,8 @@ class Library:
         self._writing = threading.RLock()  # one change at a time (files, then index)
         self._closed = False
         self._read_only = False
+        # Run id -> the batch being listed and the run as it was (ResultBatch.commit).
+        self._batches: dict[str, tuple[ResultBatch, tuple[Row, list[Row]]]] = {}
         self._unreadable: list[Path] = []
 
     # --- opening and closing ---------------------------------------------------------------
@@ -246,17 +252,19 @@ class Library:
     ) -> StoredResult:
         """Stores one finished image of a running run. When this returns, the image file is on
         disk under its final name and the index lists it; on an error, neither is there."""
-        fmt = fmt.strip().lstrip(".").lower()
-        fmt = _FORMAT_ALIASES.get(fmt, fmt)
-        if not _FORMAT_RE.fullmatch(fmt):
+        normal = _normal_format(fmt)
+        if normal is None:
             raise ValueError(f"{fmt!r} is not an image format name such as 'png'.")
+        fmt = normal
         if index < 0:
             raise ValueError("A result's index cannot be negative.")
         with self._writing:
-            run, results = self._rows(run_id)
+            batch, before = self._batches.get(run_id) or (None, None)
+            run, results = before if before is not None else self._rows(run_id)
             if run["outcome"] != Outcome.RUNNING.value:
                 raise ValueError(f"Run {run_id} has finished; it takes no more results.")
-            if any(r["idx"] == index for r in results):
+            queued = [row for _, row in batch.rows] if batch is not None else []
+            if any(r["idx"] == index for r in (*results, *queued)):
                 raise ValueError(f"Run {run_id} already has a result {index}.")
             row: Row = {
                 "id": files.result_id(run_id, index),
@@ -264,10 +272,15 @@ class Library:
                 "idx": index,
                 "format": fmt,
                 "size": len(data),
-                "sha256": files.sha256_hex(data),
+                "sha256": "",
                 "revised_prompt": revised_prompt,
             }
             path = self._layout.result_path(run_id, index, fmt)
+            if batch is not None:  # written already (or now); listed with the rest by _commit
+                row["sha256"] = batch.written(index, path, data)
+                batch.rows.append((path, row))
+                return records.stored_result(self._layout, row)
+            row["sha256"] = files.sha256_hex(data)
             self._write(path, data)
             try:
                 self._write_sidecar(run, [*results, row])
@@ -280,6 +293,91 @@ class Library:
                     self._write_sidecar(run, results)
                 raise
         return records.stored_result(self._layout, row)
+
+    def results_together(self, run_id: str) -> ResultBatch:
+        """Several images of a running run, stored as one: see :class:`ResultBatch`."""
+        return ResultBatch(self, run_id)
+
+    def add_results(self, run_id: str, new: Sequence[NewResult]) -> list[StoredResult | Exception]:
+        """Stores several finished images of a running run at once; see :class:`ResultBatch`."""
+        batch = self.results_together(run_id)
+        for index, data, fmt, revised_prompt in new:
+            batch.add(index, data, fmt, revised_prompt)
+        return batch.commit()
+
+    def _commit(self, batch: ResultBatch) -> list[StoredResult | Exception]:
+        outcomes: list[StoredResult | Exception] = []
+        run_id = batch.run_id
+        with self._writing:
+            try:
+                before = self._rows(run_id)  # afresh: another change to the run may have come
+            except BaseException:
+                for _, path in batch.finished_early():
+                    files.remove_file(path)
+                raise
+            self._batches[run_id] = (batch, before)
+            try:
+                for index, data, fmt, revised_prompt in batch.new:
+                    try:
+                        outcomes.append(self.add_result(run_id, index, data, fmt, revised_prompt))
+                    except Exception as exc:  # noqa: BLE001 - handed back, the caller decides
+                        outcomes.append(exc)
+            finally:
+                del self._batches[run_id]
+            # Written early, then refused by add_result: not kept (never one a run already had).
+            listed = {row["idx"] for row in before[1]}
+            queued = {path for path, _ in batch.rows}
+            stray = [p for i, p in batch.finished_early() if p not in queued and i not in listed]
+            for path in stray:
+                files.remove_file(path)
+            position = {o.id: i for i, o in enumerate(outcomes) if isinstance(o, StoredResult)}
+            for row, failure in self._list_batch(batch.rows, before, bool(stray)):
+                outcomes[position[row["id"]]] = failure
+        return outcomes
+
+    def _list_batch(
+        self, written: list[tuple[Path, Row]], before: tuple[Row, list[Row]], removed: bool
+    ) -> list[tuple[Row, Exception]]:
+        """Makes a batch's written files durable and listed: their folder flushed once, the
+        sidecar written once, the index changed in one transaction. On an error none is kept
+        (as add_result would leave it); returns each row with that error."""
+        run, results = before
+        if not written:
+            if removed:
+                fsync_folder(self._layout.run_folder(run["id"]))
+            return []
+        folder = written[0][0].parent
+        fsync_folder(folder)  # the new names, all at once
+        kept = [row for _, row in written]
+        try:
+            self._write_sidecar(run, [*results, *kept])
+            with self._sql, transaction(self._conn) as conn:
+                for row in kept:
+                    records.insert_result(conn, row)
+        except BaseException as exc:
+            for path, _ in written:
+                files.remove_file(path)
+            fsync_folder(folder)
+            with suppress(OSError):
+                self._write_sidecar(run, results)
+            if not isinstance(exc, Exception):
+                raise
+            return [(row, exc) for row in kept]
+        return []
+
+    def _write_hashed(self, path: Path, data: bytes) -> str:
+        """Writes one image of a batch into place (its folder is flushed once, by the batch);
+        returns its SHA-256, computed on the same thread."""
+        digest = files.sha256_hex(data)
+        self._write(path, data, sync_folder=False)
+        return digest
+
+    def _result_path(self, run_id: str, index: int, fmt: str) -> Path | None:
+        """Where add_result would put this image; None when it would refuse it."""
+        normal = _normal_format(fmt)
+        if normal is None or index < 0:
+            return None
+        return self._layout.result_path(run_id, index, normal)
 
     def finish_run(
         self,
@@ -626,10 +724,12 @@ class Library:
             pass
         self._write(path, data)
 
-    def _write(self, path: Path, data: bytes) -> None:
+    def _write(self, path: Path, data: bytes, *, sync_folder: bool = True) -> None:
         if self._read_only:
             raise LibraryUnavailable("the library is open read-only")
-        files.write_atomically(self._layout, path, data, tag=self._session.tag)
+        files.write_atomically(
+            self._layout, path, data, tag=self._session.tag, sync_folder=sync_folder
+        )
 
     def _write_sidecar(self, run: Mapping[str, Any], results: Sequence[Mapping[str, Any]]) -> None:
         self._write(self._layout.sidecar_path(run["id"]), to_document(run, results))
@@ -671,6 +771,82 @@ class Library:
             (result_id,),
         )
         return [RunLink(row[0], row[1], row[2] is not None) for row in rows]
+
+
+# One new image for add_results: index, bytes, format, revised prompt (as add_result takes them).
+NewResult = tuple[int, bytes, str, str | None]
+
+
+class ResultBatch:
+    """Images of one answer stored as one (a JSON answer brings them all at once).
+
+    :meth:`add` starts writing the image into place at once, on a thread of the batch's own,
+    with its hash, and returns: the caller goes on (decoding the next image) while the disk
+    works, and the files are flushed side by side. :meth:`commit` then does what each
+    :meth:`Library.add_result` would do for its image (its checks, and it is the one place a
+    test makes fail), flushes the run's folder once, writes the sidecar once and changes the
+    index in one transaction.
+
+    Nothing added counts as stored before :meth:`commit` returns, and a crash before that
+    leaves at most complete files beyond the index, which recovery takes up like those of any
+    interrupted run. ``commit`` returns, for each image in order, its stored result or the error
+    that kept it out; of a failed one, neither file nor row is there. Always commit a batch: it
+    ends its threads. While a batch is open, nothing else adds results to its run (the run's
+    RunLog is its only writer).
+    """
+
+    def __init__(self, library: Library, run_id: str) -> None:
+        self._library = library
+        self.run_id = run_id
+        with library._writing:
+            run, results = library._rows(run_id)
+        self._early_ok = run["outcome"] == Outcome.RUNNING.value  # else add_result refuses all
+        self._taken = {row["idx"] for row in results}  # never written over, even early
+        self._writers = ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="library-write")
+        self._early: dict[int, tuple[Path, Future[str]]] = {}
+        self.new: list[NewResult] = []
+        self.rows: list[tuple[Path, Row]] = []  # what add_result took, in order
+
+    def add(self, index: int, data: bytes, fmt: str, revised_prompt: str | None = None) -> None:
+        self.new.append((index, data, fmt, revised_prompt))
+        path = self._library._result_path(self.run_id, index, fmt)
+        if path is not None and self._early_ok and index not in self._taken:
+            self._taken.add(index)
+            job = self._writers.submit(self._library._write_hashed, path, data)
+            self._early[index] = (path, job)
+
+    def commit(self) -> list[StoredResult | Exception]:
+        try:
+            return self._library._commit(self)
+        finally:
+            self._writers.shutdown(wait=True)
+
+    def written(self, index: int, path: Path, data: bytes) -> str:
+        """The SHA-256 of the image, once it is in place (written now if it was not early);
+        raises what writing it raised."""
+        early = self._early.pop(index, None)
+        if early is not None and early[0] == path:
+            return early[1].result()
+        if early is not None:  # elsewhere than add_result puts it: a stray, removed later
+            self._early[index] = early
+        return self._library._write_hashed(path, data)
+
+    def finished_early(self) -> list[tuple[int, Path]]:
+        """The files written early that add_result did not take, once they are written."""
+        leftovers = [*self._early.items()]
+        self._early.clear()
+        done: list[tuple[int, Path]] = []
+        for index, (path, job) in leftovers:
+            if job.exception() is None:  # waits for it
+                done.append((index, path))
+        return done
+
+
+def _normal_format(fmt: str) -> str | None:
+    """A result's format as a file extension ("JPG" -> "jpeg"); None when it is no such name."""
+    fmt = fmt.strip().lstrip(".").lower()
+    fmt = _FORMAT_ALIASES.get(fmt, fmt)
+    return fmt if _FORMAT_RE.fullmatch(fmt) else None
 
 
 def _set_damaged_index_aside(layout: Layout) -> None:

@@ -4,8 +4,8 @@
 
 One line on stdout, flushed, for each thing the library has acknowledged:
 ``ready`` once the library is open, ``run <id>`` after ``begin_run`` returned, and
-``ack <result id> <sha256>`` after ``add_result`` returned. Whatever a line names must survive a
-kill that comes after the line.
+``ack <result id> <sha256>`` after ``add_result`` (or the ``add_results`` of a batch) returned.
+Whatever a line names must survive a kill that comes after the line.
 """
 
 from __future__ import annotations
@@ -54,16 +54,10 @@ def record_forever(library: Library, rng: random.Random) -> None:
         )
         run_id = library.begin_run(draft)
         emit(f"run {run_id}")
-        for index in range(rng.randint(1, 4)):
-            data = fake_image(rng, 1_000, 200_000)
-            digest = hashlib.sha256(data).hexdigest()
-            if EARLY_ACK:
-                emit(f"ack {run_id}-{index} {digest}")
-                time.sleep(0.05)
-            stored = library.add_result(run_id, index, data, "png", revised_prompt="revised")
-            if not EARLY_ACK:
-                emit(f"ack {stored.id} {digest}")
-            acknowledged.append(stored.id)
+        if not EARLY_ACK and rng.random() < 0.5:
+            acknowledged.extend(store_together(library, rng, run_id))
+        else:
+            acknowledged.extend(store_one_by_one(library, rng, run_id))
         chance = rng.random()
         if chance < 0.15:
             library.set_favourite(run_id, True)
@@ -77,6 +71,37 @@ def record_forever(library: Library, rng: random.Random) -> None:
             usage={"total_tokens": 9},
             cost=0.01,
         )
+
+
+def store_one_by_one(library: Library, rng: random.Random, run_id: str) -> list[str]:
+    acknowledged: list[str] = []
+    for index in range(rng.randint(1, 4)):
+        data = fake_image(rng, 1_000, 200_000)
+        digest = hashlib.sha256(data).hexdigest()
+        if EARLY_ACK:
+            emit(f"ack {run_id}-{index} {digest}")
+            time.sleep(0.05)
+        stored = library.add_result(run_id, index, data, "png", revised_prompt="revised")
+        if not EARLY_ACK:
+            emit(f"ack {stored.id} {digest}")
+        acknowledged.append(stored.id)
+    return acknowledged
+
+
+def store_together(library: Library, rng: random.Random, run_id: str) -> list[str]:
+    """The images of one answer in one batch (``add_results``), acknowledged once it returns,
+    as the app shows them only then."""
+    images = [fake_image(rng, 1_000, 200_000) for _ in range(rng.randint(2, 6))]
+    outcomes = library.add_results(
+        run_id, [(index, data, "png", "revised") for index, data in enumerate(images)]
+    )
+    acknowledged: list[str] = []
+    for data, stored in zip(images, outcomes, strict=True):
+        if isinstance(stored, Exception):
+            raise stored
+        emit(f"ack {stored.id} {hashlib.sha256(data).hexdigest()}")
+        acknowledged.append(stored.id)
+    return acknowledged
 
 
 def main(argv: list[str]) -> int:
