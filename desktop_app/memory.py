@@ -1,12 +1,16 @@
 """Freed picture buffers go back to the system (Linux, glibc).
 
 A picture is decoded into buffers of many megabytes that live a moment (the full-size decode
-behind a preview, the planes of a resize). glibc keeps what is freed for reuse, so after opening
-a 12 MP photo the process stayed ~90 MB larger for nothing. ``release_freed_memory`` hands the
-free pages back; it is called on worker threads once such work is done. (A fixed, low mmap
-threshold would do it for every buffer, but the mapping and unmapping of each one, ten a run,
-stalled the window by ~20 ms more.) Elsewhere (macOS, Windows, musl) nothing happens: their
-allocators give large blocks back by themselves.
+behind a preview, the planes of a resize, a result's thumbnail). glibc keeps what is freed for
+reuse, and on worker threads it keeps it where ``malloc_trim`` cannot reach: each thread's own
+heap keeps freed memory at its top up to a threshold that grows with the largest buffer seen
+(up to 64 MB). Measured on a 12 MP photo and a run of ten: ~40 MB stayed resident for nothing.
+
+``limit_retained_memory`` (called once, before the work starts) makes buffers of a megabyte
+or more their own mappings, handed back the moment they are freed; ``release_freed_memory``
+hands back the rest of what is free (small blocks, the main heap's top) after heavy work.
+Elsewhere (macOS, Windows, musl) nothing happens: their allocators give large blocks back by
+themselves.
 """
 
 from __future__ import annotations
@@ -16,18 +20,49 @@ import functools
 import sys
 from collections.abc import Callable
 
+_M_TRIM_THRESHOLD = -1  # mallopt's parameter numbers (malloc.h)
+_M_MMAP_THRESHOLD = -3
+# Buffers this large or larger are mapped on their own and unmapped when freed. Lower (glibc's
+# 128 KiB) maps many more, smaller buffers (a result's base64 text, its PNG chunks) for no gain;
+# higher leaves whole thumbnails and previews in the heaps. Fixed, it also stops glibc from
+# raising the threshold to the largest buffer freed so far, which is what let the heaps grow.
+MAP_ON_THEIR_OWN_BYTES = 1024 * 1024
+# Free memory a heap may keep at its top: what glibc's own rule gives for that threshold (twice
+# it). Set too, since a large buffer freed before ``limit_retained_memory`` may have raised it.
+KEEP_AT_HEAP_TOP_BYTES = 2 * MAP_ON_THEIR_OWN_BYTES
+
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _libc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        trim = ctypes.CDLL(None).malloc_trim
+        libc = ctypes.CDLL(None)
+        libc.malloc_trim.argtypes = (ctypes.c_size_t,)
+        libc.malloc_trim.restype = ctypes.c_int
+        libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+        libc.mallopt.restype = ctypes.c_int
     except (OSError, AttributeError):
-        return None
-    trim.argtypes = (ctypes.c_size_t,)
-    trim.restype = ctypes.c_int
-    return trim
+        return None  # not glibc (musl has neither)
+    return libc
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    libc = _libc()
+    return None if libc is None else libc.malloc_trim
+
+
+@functools.cache
+def limit_retained_memory() -> bool:
+    """Large buffers are handed back as soon as they are freed; True when the C library took
+    the setting. Once per process (later calls do nothing); call it before pictures are
+    decoded."""
+    libc = _libc()
+    if libc is None:
+        return False
+    mapped = libc.mallopt(_M_MMAP_THRESHOLD, MAP_ON_THEIR_OWN_BYTES)
+    trimmed = libc.mallopt(_M_TRIM_THRESHOLD, KEEP_AT_HEAP_TOP_BYTES)
+    return bool(mapped and trimmed)
 
 
 def release_freed_memory() -> bool:

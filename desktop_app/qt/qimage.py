@@ -41,7 +41,9 @@ def decode_image(data: bytes, *, max_side: int | None = None) -> QImage:
             if max_side is not None:
                 opened.draft(None, (max_side, max_side))  # a JPEG decodes smaller
             opened.load()
-            upright = ImageOps.exif_transpose(opened)
+            # In place: otherwise an upright picture (most are) is copied whole for nothing.
+            ImageOps.exif_transpose(opened, in_place=True)
+            upright: Image.Image = opened
             if max_side is not None and max(upright.size) > max_side:
                 if upright.mode not in ("RGB", "RGBA"):  # palettes resample only coarsely
                     upright = upright.convert("RGBA")

@@ -71,3 +71,21 @@ def test_a_failed_run_keeps_its_record_ids(
     assert "safety system" in str(failed.args[0])
     assert session.run_id is not None and session.results == {}
     qtbot.waitUntil(lambda: not session.running, timeout=30_000)
+
+
+def test_a_camera_photo_is_framed_from_a_preview_decoded_at_reduced_scale(
+    qtbot: QtBot, session: Session, tmp_path: Path
+) -> None:
+    # Memory: the preview lives as long as the picture (through every run). A 12 MP photo is
+    # shown from 2000 px, decoded at half scale, not in full; its full size still stands for
+    # the crop and the upload.
+    photo = tmp_path / "camera.jpg"
+    Image.linear_gradient("L").resize((4000, 3000)).convert("RGB").save(photo, "JPEG")
+    session.add_inputs([PictureInput(path=photo, name="camera.jpg")], first=True)
+    qtbot.waitUntil(
+        lambda: session.picture is not None and session.picture.label == "camera.jpg",
+        timeout=20_000,
+    )
+    picture = session.picture
+    assert picture is not None and picture.full_size == (4000, 3000)
+    assert (picture.preview.width(), picture.preview.height()) == (2000, 1500)

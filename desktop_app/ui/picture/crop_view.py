@@ -17,6 +17,7 @@ from enum import Enum
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QHideEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -444,6 +445,13 @@ class CropView(QWidget):
             self._pixmap = (key, pixmap)
             self._smoother.request(key, self._image, max(key[0], key[1]))
         return self._pixmap[1]
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Hidden while the results are in view (a run): its scaled copy of the picture is made
+        # again in a moment when framing comes back, so it need not be kept meanwhile.
+        self._pixmap = None
+        self._smoother.forget_all()
+        super().hideEvent(event)
 
     def _on_smooth(self, key: object, image: QImage | None) -> None:
         if image is None or self._pixmap is None or self._pixmap[0] != key:

@@ -85,6 +85,9 @@ class RegionOverlay(QWidget):
     def __init__(self, view: QWidget) -> None:
         super().__init__(view)
         self._view = view
+        # The region's size for the picture shown (None: no picture) and its pixels, made on
+        # the first change: until then it is empty, and a 2048 px one costs 3 MB for nothing.
+        self._region_size: tuple[int, int] | None = None
         self._region = QImage()
         self.tool = Tool.BRUSH
         self.brush_size = DEFAULT_BRUSH
@@ -109,43 +112,48 @@ class RegionOverlay(QWidget):
     def set_picture_size(self, width: int, height: int) -> None:
         """A new picture: an empty region of its proportions, and nothing to undo."""
         scale = min(1.0, REGION_SIDE / max(width, height))
-        self._region = QImage(
-            max(1, round(width * scale)),
-            max(1, round(height * scale)),
-            QImage.Format.Format_Grayscale8,
-        )
-        self._region.fill(0)
+        self._region_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        self._region = QImage()
         self.undo_stack.clear()
-        self._tint = None
+        self._tint = QImage()  # empty: nothing to draw
         self.update()
         self.regionChanged.emit()
 
     def region_image(self) -> QImage:
         """The region at its own resolution (255: may change); null before a picture."""
+        return self._pixels()
+
+    def _pixels(self) -> QImage:
+        """The region's pixels, made (empty) when first needed; null before a picture."""
+        if self._region.isNull() and self._region_size is not None:
+            self._region = QImage(*self._region_size, QImage.Format.Format_Grayscale8)
+            self._region.fill(0)
         return self._region
 
     def region(self) -> QImage | None:
         """A copy of the region, or None when nothing is painted (the whole square varies)."""
-        if self._region.isNull() or self._is_empty():
+        if self._is_empty():
             return None
         return self._region.copy()
 
     def clear_region(self) -> None:
-        self._change(lambda: self._region.fill(0), "Clear region")
+        self._change(lambda: self._pixels().fill(0), "Clear region")
 
     def invert(self) -> None:
-        self._change(self._region.invertPixels, "Invert region")
+        self._change(lambda: self._pixels().invertPixels(), "Invert region")
 
     def _is_empty(self) -> bool:
         # A painted pixel makes the largest value 255; QImage has no cheap max, so scan the bytes
         # (at most 2048 x 2048, and only when asked, not while painting).
+        if self._region.isNull():
+            return True  # no picture, or nothing changed yet
         data = bytes(self._region.constBits())
         return data.count(0) == len(data)
 
     def _change(self, apply: Callable[[], object], text: str) -> None:
-        if self._region.isNull():
+        if self._region_size is None:
             return
-        before = self._region.copy()
+        before = self._pixels().copy()
         apply()
         self._tint = None
         self.undo_stack.push(_Change(self, before, text))
@@ -164,7 +172,7 @@ class RegionOverlay(QWidget):
         return self._painting
 
     def set_painting(self, painting: bool) -> None:
-        if painting == self._painting or (painting and self._region.isNull()):
+        if painting == self._painting or (painting and self._region_size is None):
             return
         self._painting = painting
         self._set_mouse_through(not painting)
@@ -211,12 +219,15 @@ class RegionOverlay(QWidget):
 
     def _to_region(self, point: QPointF) -> QPointF:
         picture = self._picture_rect()
-        scale = self._region.width() / picture.width()
+        scale = self._region_width() / picture.width()
         return QPointF((point.x() - picture.left()) * scale, (point.y() - picture.top()) * scale)
 
     def _brush_in_region(self) -> float:
         picture = self._picture_rect()
-        return max(1.0, self.brush_size * self._region.width() / picture.width())
+        return max(1.0, self.brush_size * self._region_width() / picture.width())
+
+    def _region_width(self) -> int:
+        return self._region_size[0] if self._region_size is not None else 0
 
     # --- events ------------------------------------------------------------------------------
 
@@ -233,7 +244,7 @@ class RegionOverlay(QWidget):
         if self.tool is Tool.RECTANGLE:
             self._rectangle = (point, point)
         else:
-            self._stroke = (self._region.copy(), point)
+            self._stroke = (self._pixels().copy(), point)
             self._paint_line(point, point)
         event.accept()
 
@@ -305,7 +316,7 @@ class RegionOverlay(QWidget):
         event.accept()
 
     def _paint_line(self, start: QPointF, end: QPointF) -> None:
-        painter = QPainter(self._region)
+        painter = QPainter(self._pixels())
         value = 0 if self.tool is Tool.ERASER else 255
         pen = QPen(QColor(value, value, value), self._brush_in_region())
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -320,7 +331,7 @@ class RegionOverlay(QWidget):
         self.update()
 
     def _fill(self, rect: QRectF) -> None:
-        painter = QPainter(self._region)
+        painter = QPainter(self._pixels())
         painter.fillRect(rect, QColor(255, 255, 255))
         painter.end()
 
@@ -336,7 +347,7 @@ class RegionOverlay(QWidget):
         return tint
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._region.isNull():
+        if self._region_size is None:
             return
         picture = self._picture_rect()
         if picture.isEmpty():

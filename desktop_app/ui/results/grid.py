@@ -34,10 +34,11 @@ _TURN_GAP_MS = 2  # not 0: other timers (an animation, a countdown) get their tu
 _LARGEST_SIDE = 1024  # logical pixels: past this a single variation is large enough
 _MARGIN = 6  # around the cells, inside the grid
 _SHAPE_TOLERANCE = 0.02  # pictures within 2 % of the cells' shape leave them as they are
-# Thumbnails are decoded at least this large (device pixels grow with the screen's scale), so a
-# grid that grows with the window shows them sharp without decoding them again.
-_DECODE_LEAST = 2 * THUMBNAIL_SIZE
+# Thumbnails are decoded at the size their cells show them (device pixels), no larger: ten of
+# them twice that size held ~5 MB more for a grid that may never grow. A cell that grows past
+# its thumbnail gets it decoded again once the resize has settled.
 _DECODE_MOST = 1536
+_REDECODE_MS = 150  # after the last resize step: a drag decodes nothing until it rests
 
 
 class ResultsGrid(QWidget):
@@ -66,6 +67,14 @@ class ResultsGrid(QWidget):
         self._adding = False  # more cells are due on the next turn of the event loop
         self._finished: set[int] = set()
         self._failed: set[int] = set()
+        # The finished results' bytes (the window's own objects, not copies), to decode a
+        # thumbnail again when its cell grows; and the side each was last decoded for.
+        self._data: dict[int, bytes] = {}
+        self._decoded_px: dict[int, int] = {}
+        self._redecode = QTimer(self)
+        self._redecode.setSingleShot(True)
+        self._redecode.setInterval(_REDECODE_MS)
+        self._redecode.timeout.connect(self._decode_grown)
         self._selected: int | None = None
         probe = ResultCell(0, "1")  # every cell is alike: a throwaway one tells their frame
         self._chrome, self._least = probe.chrome, probe.least_side
@@ -145,7 +154,20 @@ class ResultsGrid(QWidget):
         self._finished.add(index)
         self._failed.discard(index)  # a result that beats its cancel is still kept and shown
         self._cells[index].set_finished_pending()
-        self._loader.request(self._key(index), data, self._thumbnail_px(self._cells[index]))
+        self._data[index] = data
+        self._decode(index)
+
+    def _decode(self, index: int) -> None:
+        side = self._thumbnail_px(self._cells[index])
+        self._decoded_px[index] = side
+        self._loader.request(self._key(index), self._data[index], side)
+
+    def _decode_grown(self) -> None:
+        """Finished thumbnails whose cells now show them larger than they were decoded."""
+        for index in sorted(self._data):
+            cell = self._cell(index)
+            if cell is not None and self._thumbnail_px(cell) > self._decoded_px.get(index, 0):
+                self._decode(index)
 
     def mark_failed(self, indexes: list[int], text: str) -> None:
         """Cells whose image will never come (cancelled, failed) say so with ``text``."""
@@ -343,6 +365,9 @@ class ResultsGrid(QWidget):
         self._planned = 0
         self._finished.clear()
         self._failed.clear()
+        self._data.clear()
+        self._decoded_px.clear()
+        self._redecode.stop()
 
     def _remove_cell(self, cell: ResultCell) -> None:
         cell.hide()
@@ -400,9 +425,8 @@ class ResultsGrid(QWidget):
         return (self._generation, index)
 
     def _thumbnail_px(self, cell: ResultCell) -> int:
-        # Device pixels, so thumbnails stay crisp at 200 %; generously, so that a grid that
-        # grows with the window needs no second decode.
-        longest = max(cell.thumbnail.width(), cell.thumbnail.height(), _DECODE_LEAST)
+        # Device pixels, so thumbnails stay crisp at 200 %.
+        longest = max(cell.thumbnail.width(), cell.thumbnail.height())
         side = longest * self.devicePixelRatioF()
         return min(round(side), _DECODE_MOST)
 
@@ -438,6 +462,8 @@ class ResultsGrid(QWidget):
         self._content.setMinimumHeight(height)
         for index in range(len(self._cells)):
             self._place(index)
+        if self._data:
+            self._redecode.start()
         self._hint.setGeometry(self._content.rect() if count == 0 else QRect())
         self._hint.setVisible(count == 0)
 

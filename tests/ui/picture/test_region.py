@@ -92,6 +92,21 @@ def test_brush_eraser_rectangle_invert_undo_redo_and_clear(panel: SourcePanel) -
     assert overlay.region() is not None  # a clear can be undone too
 
 
+def test_a_region_never_painted_can_be_inverted_and_undone(panel: SourcePanel) -> None:
+    # The region's pixels are made on its first change (a new picture's empty region costs no
+    # memory): inverting one never painted makes it all, and undo makes it empty again.
+    overlay = panel.region
+    assert overlay.region() is None
+    overlay.invert()
+    region = overlay.region()
+    assert region is not None and (region.width(), region.height()) == FULL
+    assert value(overlay, 100, 100) == 255 and value(overlay, 1700, 1100) == 255
+    overlay.undo_stack.undo()
+    assert overlay.region() is None
+    panel.show_picture(QImage(900, 600, QImage.Format.Format_RGB32), FULL)  # a new picture
+    assert overlay.region() is None and not overlay.undo_stack.canUndo()
+
+
 def test_the_keyboard_drives_the_brush_and_escape_leaves_painting(panel: SourcePanel) -> None:
     overlay = panel.region
     overlay.set_painting(True)

@@ -147,6 +147,37 @@ def test_cells_grow_and_shrink_with_the_grid(qtbot: QtBot, grid: ResultsGrid) ->
     assert large > small and centre_colour(grid, 0) == QColor(COLOURS[0]).name()
 
 
+def test_thumbnails_are_decoded_at_their_cells_size_and_again_when_cells_grow(
+    qtbot: QtBot, grid: ResultsGrid
+) -> None:
+    # Memory: a thumbnail is kept at the size it is shown, not larger "in case the grid grows";
+    # a cell that does grow gets its picture decoded again, sharp, once the resize has settled.
+    fill(qtbot, grid, count=4)
+
+    def decoded(index: int) -> int:
+        pixmap = grid.thumbnail(index)
+        assert pixmap is not None
+        return max(pixmap.width(), pixmap.height())
+
+    def shown(index: int) -> int:
+        place = grid.picture_size(index)
+        return round(max(place.width(), place.height()) * grid.devicePixelRatioF())
+
+    small = shown(0)
+    assert small < 1024 and all(decoded(i) == shown(i) for i in range(4))
+    grid.resize(2000, 700)
+    qtbot.waitUntil(lambda: shown(0) > small, timeout=30_000)
+    qtbot.waitUntil(lambda: all(decoded(i) == shown(i) for i in range(4)), timeout=30_000)
+    assert centre_colour(grid, 0) == QColor(COLOURS[0]).name()
+    large = decoded(0)
+    grid.resize(600, 300)  # smaller cells keep the larger thumbnail: no decode for that
+    qtbot.waitUntil(lambda: shown(0) < small, timeout=30_000)
+    qtbot.wait(300)
+    assert QThreadPool.globalInstance().waitForDone(60_000)
+    qtbot.wait(20)
+    assert decoded(0) == large
+
+
 def test_results_arrive_as_thumbnails_with_their_actions(
     qtbot: QtBot, grid: ResultsGrid, screenshots: Path
 ) -> None:
