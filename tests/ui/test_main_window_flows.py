@@ -578,6 +578,9 @@ def test_choices_and_geometry_survive_a_restart_and_the_key_stays_out_of_files(
     text = settings.read_text(encoding="utf-8")
     assert json.loads(text)["n"] == 7 and json.loads(text)["strength"] == "strong"
     assert CANARY_KEY not in text
+    # The queue and the preferences are written on a worker (a temporary file, then a rename):
+    # every write is done before the files are read.
+    assert second.session.finish_writes()
     for path in [*tmp_path.rglob("*"), *isolated_user_folders.rglob("*")]:
         if path.is_file():
             assert CANARY_KEY.encode() not in path.read_bytes(), path
