@@ -157,6 +157,18 @@ def _prepare_times(out: str) -> tuple[float, float]:
     return base, float(find(r"^time ours: ([\d.]+) ms", out)[1])
 
 
+def _prepare_row(name: str, base: float, ours: float, reps: str) -> Row:
+    return Row(
+        name=name,
+        figure=f"{ours:.0f} ms",
+        baseline=f"plain Pillow {base:.0f} ms",
+        ratio=f"{base / ours:.2f}x faster",
+        target=">= 4x faster",
+        met=base / ours >= 4,
+        repetitions=reps,
+    )
+
+
 def prepare(plan: Plan) -> list[Row]:
     runs = plan.reps(7, 2)
     out = run_module("bench_prepare", ["--runs", str(runs)], plan)
@@ -173,24 +185,8 @@ def prepare(plan: Plan) -> list[Row]:
         run_module("bench_prepare", ["--noisy", "--runs", str(runs)], plan)
     )
     return [
-        Row(
-            name="prepare 24 MP JPEG to edit upload",
-            figure=f"{ours:.0f} ms",
-            baseline=f"plain Pillow {base:.0f} ms",
-            ratio=f"{base / ours:.2f}x faster",
-            target=">= 4x faster",
-            met=base / ours >= 4,
-            repetitions=reps,
-        ),
-        Row(
-            name="prepare noisy 24 MP JPEG, EXIF-rotated",
-            figure=f"{noisy_ours:.0f} ms",
-            baseline=f"plain Pillow {noisy_base:.0f} ms",
-            ratio=f"{noisy_base / noisy_ours:.2f}x faster",
-            target=">= 4x faster",
-            met=noisy_base / noisy_ours >= 4,
-            repetitions=reps,
-        ),
+        _prepare_row("prepare 24 MP JPEG to edit upload", base, ours, reps),
+        _prepare_row("prepare noisy 24 MP JPEG, EXIF-rotated", noisy_base, noisy_ours, reps),
         Row(
             name="upload size vs PNG (same pixels)",
             figure=f"{size[1]} {upload / 1e3:.0f} kB at {psnr:.2f} dB",
