@@ -16,6 +16,9 @@ DESKTOP_FLAGS = {"--install-desktop-entry", "--uninstall-desktop-entry"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from desktop_app.memory import limit_retained_memory
+
+    limit_retained_memory()  # the window and the command line both decode big pictures
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in DESKTOP_FLAGS:
         from desktop_app import desktop_entry

@@ -109,7 +109,9 @@ class Session(QObject):
         super().__init__(parent)
         from desktop_app.core.shared_library import SharedLibrary
 
-        limit_retained_memory()  # before any picture is decoded: see memory.py
+        # Once per process (the entry point has usually done it): also when the window is made
+        # without it, as tests and benchmarks make it.
+        limit_retained_memory()
 
         self.library = library or SharedLibrary()
         self._runner = runner
