@@ -37,11 +37,19 @@ class BatchControl:
         )
         window.source.batch_button.clicked.connect(self.batch_the_queue)
         batch.finished.connect(self._on_finished)
-        batch.changed.connect(self.refresh_panel)
+        batch.changed.connect(self.show_estimate)
 
     def refresh_panel(self) -> None:
-        """What the waiting pictures will likely cost (each with its own settings), and where
-        their results will be saved (the save folder may have changed in Settings)."""
+        """The estimate, and where the results will be saved (the save folder may have changed
+        in Settings; finding the default one reads a file, so not at every change of the list)."""
+        panel = self._dock.panel
+        if panel is None:
+            return
+        self.show_estimate()
+        panel.set_save_folder(str(self._window.preferences.output_folder()))
+
+    def show_estimate(self) -> None:
+        """What the waiting pictures will likely cost, each with its own settings."""
         from desktop_app.core.cost import format_usd
 
         panel = self._dock.panel
@@ -49,7 +57,6 @@ class BatchControl:
             return
         total = None if self._batch.running else self._batch.batch.total_estimate()
         panel.set_estimate(f"≈ {format_usd(total)}" if total else "")
-        panel.set_save_folder(str(self._window.preferences.output_folder()))
 
     def _wire(self, panel: BatchPanel) -> None:
         prefs = self._window.preferences
