@@ -182,12 +182,15 @@ def test_pause_lets_the_pictures_out_come_back_and_starts_nothing_more() -> None
 
 
 def test_cancel_ends_the_pictures_out_and_says_which_may_have_been_billed(tmp_path: Path) -> None:
-    started = asyncio.Event()
+    out: list[str] = []
+    both_out = asyncio.Event()
 
     async def stalls(item: BatchItem, sink: EventSink) -> ItemOutcome:
         if item.path.endswith("0.jpg"):
             sink(PhaseChanged(Phase.UPLOADING))  # this one reached the server
-        started.set()
+        out.append(item.id)
+        if len(out) == 2:
+            both_out.set()
         await asyncio.sleep(60)
         raise AssertionError("not reached")
 
@@ -196,8 +199,7 @@ def test_cancel_ends_the_pictures_out_and_says_which_may_have_been_billed(tmp_pa
 
     async def go() -> None:
         task = asyncio.ensure_future(BatchEngine(batch, stalls, journal=journal).run())
-        await started.wait()
-        await asyncio.sleep(0.01)
+        await both_out.wait()  # the two pictures at once are out
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -216,12 +218,15 @@ def test_a_second_cancel_while_the_pictures_out_settle_still_leaves_the_journal_
     # The window closing cancels the batch, then the task runner cancels it again: the
     # bookkeeping of the pictures out must finish all the same, or the journal keeps them
     # "sending" (read at the next start as "the app stopped").
-    started = asyncio.Event()
+    out: list[str] = []
+    both_out = asyncio.Event()
     settling = asyncio.Event()
 
     async def slow_to_stop(item: BatchItem, sink: EventSink) -> ItemOutcome:
         sink(PhaseChanged(Phase.UPLOADING))  # reached the server
-        started.set()
+        out.append(item.id)
+        if len(out) == 2:
+            both_out.set()
         try:
             await asyncio.sleep(60)
         except asyncio.CancelledError:
@@ -237,8 +242,7 @@ def test_a_second_cancel_while_the_pictures_out_settle_still_leaves_the_journal_
 
     async def go() -> None:
         task = asyncio.ensure_future(engine.run())
-        await started.wait()
-        await asyncio.sleep(0.01)
+        await both_out.wait()  # the two pictures at once are out
         task.cancel()
         await settling.wait()
         task.cancel()  # again, while the pictures out are settling

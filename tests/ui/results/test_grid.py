@@ -172,7 +172,9 @@ def test_thumbnails_are_decoded_at_their_cells_size_and_again_when_cells_grow(
     large = decoded(0)
     grid.resize(600, 300)  # smaller cells keep the larger thumbnail: no decode for that
     qtbot.waitUntil(lambda: shown(0) < small, timeout=30_000)
-    qtbot.wait(300)
+    # The re-decode check has run (its timer waits for the resize to rest), and whatever it
+    # might have decoded has arrived: still the larger thumbnail.
+    qtbot.waitUntil(lambda: not grid._redecode.isActive(), timeout=30_000)
     assert QThreadPool.globalInstance().waitForDone(60_000)
     qtbot.wait(20)
     assert decoded(0) == large
