@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal
 
 from PIL import Image
 
@@ -32,7 +30,7 @@ from .geometry import Frame, Square, frame_for_upload, zoom_placement
 from .loading import SourceImage
 from .lossy import first_guess, lossy_file, sample_rows, smallest_lossy, strips_of
 from .quality import chroma_subsampling_psnr
-from .resampling import shared_pool
+from .resampling import on_helper
 
 UploadFormat = Literal["png", "jpeg", "webp"]
 
@@ -48,8 +46,6 @@ _PNG_TRY_FACTOR = 1.5  # encode the full PNG only if the sample says it may come
 # tried: measured, WebP reached 40 dB at a competitive size only on such pictures.
 _WEBP_MIN_CHROMA_DB = 43.0
 _FEW_COLOURS = 1 << 16  # fewer distinct colours than this: a graphic, so PNG may win
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -142,7 +138,7 @@ def _smallest_faithful(pixels: Image.Image) -> tuple[bytes, UploadFormat]:
     setting = first_guess(sample, "jpeg")
     # What decides the other candidates is worked out on the helper thread while this one
     # encodes and checks the JPEG (started now, so it doesn't delay the probes).
-    pending = _on_helper(lambda: _traits(pixels))
+    pending = on_helper(lambda: _traits(pixels))
     candidates: list[tuple[bytes, UploadFormat]] = []
     best_effort: tuple[bytes, UploadFormat] | None = None
     data, ok = lossy_file(pixels, "jpeg", setting)
@@ -175,16 +171,6 @@ def _traits(pixels: Image.Image) -> tuple[bool, bool]:
     picture has few colours (a graphic: PNG may win)."""
     webp_may_keep_it = chroma_subsampling_psnr(*strips_of(pixels)) >= _WEBP_MIN_CHROMA_DB
     return webp_may_keep_it, pixels.getcolors(_FEW_COLOURS) is not None
-
-
-def _on_helper(work: Callable[[], _T]) -> Future[_T]:
-    """``work`` started on the imaging helper thread (done at once without one)."""
-    pool = shared_pool()
-    if pool is not None:
-        return pool.submit(work)
-    done: Future[_T] = Future()
-    done.set_result(work())
-    return done
 
 
 def _smallest_lossless(pixels: Image.Image) -> tuple[bytes, UploadFormat]:

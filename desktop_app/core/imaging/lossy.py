@@ -31,7 +31,7 @@ from typing import Literal, TypeVar
 from PIL import Image, ImageFile
 
 from .quality import psnr
-from .resampling import shared_pool
+from .resampling import on_helper
 
 Codec = Literal["jpeg", "webp"]
 
@@ -132,14 +132,8 @@ def _encode_and_measure(
 
 
 def _side_by_side(first: Callable[[], _T], second: Callable[[], _T]) -> tuple[_T, _T]:
-    """Both results, ``first`` computed on the helper thread meanwhile (when there is one).
-
-    Neither may wait for the helper itself: it has a single thread.
-    """
-    pool = shared_pool()
-    if pool is None:
-        return first(), second()
-    pending = pool.submit(first)
+    """Both results, ``first`` computed on the helper thread meanwhile (when there is one)."""
+    pending = on_helper(first)
     other = second()
     return pending.result(), other
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from PIL import Image
 
@@ -99,6 +101,20 @@ def _banded_resize(
     result.paste(top.result(), (0, 0))
     result.paste(bottom, (0, split))
     return result
+
+
+_T = TypeVar("_T")
+
+
+def on_helper(work: Callable[[], _T]) -> Future[_T]:
+    """``work`` started on the helper thread (done at once, here, without one). Work run on the
+    helper must not itself wait for the helper: it has a single thread."""
+    pool = shared_pool()
+    if pool is not None:
+        return pool.submit(work)
+    done: Future[_T] = Future()
+    done.set_result(work())
+    return done
 
 
 def shared_pool() -> ThreadPoolExecutor | None:
