@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
@@ -28,6 +29,11 @@ def session(tmp_path: Path) -> Iterator[Session]:
     assert runner.shutdown(5000)
     made.finish_writes()
     library.close()
+    # Deleted here, on the GUI thread. Left to the garbage collector (the session is in
+    # reference cycles through its connected lambdas), it may be deleted on a Qt worker thread,
+    # which cannot stop its timers: a pending one then fires into freed memory (a segfault in
+    # the next test's event loop, seen in CI).
+    shiboken6.delete(made)
 
 
 def _photo(path: Path, size: tuple[int, int]) -> Path:
