@@ -26,7 +26,6 @@ STARTED_NS = time.time_ns()  # the interpreter is up and this script runs
 WATCHED = (
     "httpx",
     "httpcore",
-    "httpx_sse",
     "h11",
     "anyio",
     "truststore",

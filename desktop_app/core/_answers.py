@@ -13,17 +13,16 @@ import binascii
 import io
 import json
 import logging
-import re
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
 import pybase64
-from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from desktop_app.core import downloads
-from desktop_app.core._inline_images import Encoded, decode_span, load_answer
+from desktop_app.core._event_stream import StreamEvent, StreamTooLarge, read_events
+from desktop_app.core._inline_images import Encoded, decode_span, load_answer, load_event
 from desktop_app.core.errors import (
     ApiError,
     ErrorBody,
@@ -181,12 +180,12 @@ async def read_stream(
     last: Mapping[str, Any] = {}
     try:
         async for event in bounded_events(response):
-            if event.data.strip() == "[DONE]":
+            if event.data.strip() == b"[DONE]":
                 break
             if not event.data:
                 continue  # keep-alive
             try:
-                payload = json.loads(event.data)
+                payload = load_event(event.data)  # a picture stays in the event's bytes
             except (ValueError, RecursionError):
                 continue  # a line we do not understand is not worth losing the run for
             if not isinstance(payload, Mapping):
@@ -195,7 +194,7 @@ async def read_stream(
                 raise _stream_error(payload, request_id, tuple(images))
             kind = _str_or_none(payload.get("type")) or event.event
             encoded = payload.get("b64_json")
-            if not isinstance(encoded, str):
+            if not isinstance(encoded, str | Encoded):
                 continue
             if kind.endswith("partial_image"):
                 data = _decode_b64(encoded, request_id, images)
@@ -217,7 +216,7 @@ async def read_stream(
                     usage = more if usage is None else usage + more
     except StreamTooLarge as exc:
         raise _unusable(str(exc), request_id, images) from None
-    except (httpx.HTTPError, SSEError) as exc:
+    except httpx.HTTPError as exc:
         raise _broken_answer(exc, request_id, tuple(images)) from None
     if not images:
         raise TransportError(
@@ -239,62 +238,16 @@ async def read_stream(
     )
 
 
-class StreamTooLarge(Exception):
-    """An event stream (or one of its events) is longer than any answer should be."""
-
-
-# Where an event ends: a line break followed by another. Every blank line, whatever mix of CR,
-# LF and CRLF the server uses, holds one of these three pairs, and each pair is a blank line.
-_EVENT_END = re.compile(rb"\n[\n\r]|\r\r")
-
-
-class _CappedStream(httpx.AsyncByteStream):
-    """A response's (decoded) bytes, counted as they arrive: past ``max_total`` in all, or
-    past ``max_event`` since the last blank line, the read ends with StreamTooLarge."""
-
-    def __init__(self, source: AsyncIterator[bytes], max_event: int, max_total: int) -> None:
-        self._source = source
-        self._max_event = max_event
-        self._max_total = max_total
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        total = in_event = 0
-        last = b""  # the byte before this chunk: a pair may span two chunks
-        async for chunk in self._source:
-            total += len(chunk)
-            if total > self._max_total:
-                raise StreamTooLarge("the event stream is larger than any answer should be")
-            ends = [m.end() for m in _EVENT_END.finditer(last + chunk)]
-            in_event = len(chunk) - (ends[-1] - len(last)) if ends else in_event + len(chunk)
-            if in_event > self._max_event:
-                raise StreamTooLarge("an event in the stream is larger than any result should be")
-            last = chunk[-1:] or last
-            yield chunk
-
-
 def bounded_events(
     response: httpx.Response, *, max_event: int | None = None, max_total: int | None = None
-) -> AsyncIterator[ServerSentEvent]:
-    """The events of an event stream, read by httpx-sse, within two limits.
-
-    httpx-sse keeps an unfinished line (and an unfinished event) in memory without bound, so
-    a server streaming one endless event would fill it; here the bytes reach it through
-    _CappedStream, and StreamTooLarge ends the read past either limit (``None``: the module's
-    caps, read at call time so tests can lower them). The body is counted decompressed.
-    """
-    capped = _CappedStream(
+) -> AsyncIterator[StreamEvent]:
+    """The events of an event stream (``_event_stream``) within the module's caps (read at
+    call time, so tests can lower them); the body is counted decompressed."""
+    return read_events(
         response.aiter_bytes(),
-        MAX_EVENT_BYTES if max_event is None else max_event,
-        MAX_STREAM_BYTES if max_total is None else max_total,
+        max_event=MAX_EVENT_BYTES if max_event is None else max_event,
+        max_total=MAX_STREAM_BYTES if max_total is None else max_total,
     )
-    # Already decoded: the copy must not decompress it again or trust the old length.
-    headers = [
-        (name, value)
-        for name, value in response.headers.multi_items()
-        if name.lower() not in ("content-encoding", "content-length")
-    ]
-    copy = httpx.Response(response.status_code, headers=headers, stream=capped)
-    return EventSource(copy).aiter_sse()
 
 
 def _stream_error(

@@ -7,22 +7,24 @@ value is cut out of the bytes (``bytes.find`` runs at memory speed), the small r
 by ``json.loads`` as usual, and each value is decoded straight from the answer's bytes.
 
 Nothing is trusted for that: the rest must parse, and each cut-out value must come back as the
-whole ``b64_json`` string of a ``data`` entry, once. A value the cut could have misread (an
-escape such as ``\\/`` in it, a key spelled inside another string, a key given twice, anything
-else) fails that check, and the whole answer is parsed the ordinary way instead. The result is
-then what ``json.loads`` makes of the answer, with those strings as :class:`Encoded` spans.
+whole ``b64_json`` string of a ``data`` entry (in a stream, of the event itself), once. A value
+the cut could have misread (an escape such as ``\\/`` in it, a key spelled inside another
+string, a key given twice, anything else) fails that check, and the whole answer is parsed the
+ordinary way instead. The result is then what ``json.loads`` makes of the answer, with those
+strings as :class:`Encoded` spans.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pybase64
 
-__all__ = ["Encoded", "decode_span", "load_answer"]
+__all__ = ["Encoded", "decode_span", "load_answer", "load_event"]
 
 _KEY = b'"b64_json"'
 _WHITESPACE = frozenset(b" \t\r\n")  # JSON's four
@@ -41,16 +43,35 @@ def load_answer(raw: bytes) -> Any:
     """``json.loads(raw)``, with each ``data[i]["b64_json"]`` string as an :class:`Encoded`.
 
     Raises what ``json.loads`` raises on the same bytes (ValueError, RecursionError)."""
+    return _load(raw, _answer_entries, lambda raw: raw)
+
+
+def load_event(raw: bytes) -> Any:
+    """An event's JSON, ``json.loads(raw.decode("utf-8", "replace"))`` (an event stream's text
+    is UTF-8, and a wrong byte is read as U+FFFD, as a text decoder would), with its own
+    ``b64_json`` string as an :class:`Encoded`. Raises what ``json.loads`` raises."""
+    return _load(raw, lambda document: [document], lambda raw: raw.decode("utf-8", "replace"))
+
+
+def _load(
+    raw: bytes,
+    entries: Callable[[dict[str, Any]], Any],
+    text: Callable[[bytes], bytes | str],  # what json.loads is given of the bytes
+) -> Any:
     cut = _cut(raw)
     if cut is not None:
         skeleton, spans, tag = cut
         try:
-            document = json.loads(skeleton)
+            document = json.loads(text(skeleton))
         except (ValueError, RecursionError):
             document = None  # the ordinary parse below says what is wrong
-        if document is not None and _put_back(document, raw, spans, tag):
+        if document is not None and _put_back(document, entries, raw, spans, tag):
             return document
-    return json.loads(raw)
+    return json.loads(text(raw))
+
+
+def _answer_entries(document: dict[str, Any]) -> Any:
+    return document.get("data")
 
 
 def decode_span(value: Encoded) -> bytes:
@@ -98,12 +119,18 @@ def _skip_whitespace(raw: bytes, at: int) -> int:
     return at
 
 
-def _put_back(document: Any, raw: bytes, spans: list[tuple[int, int]], tag: str) -> bool:
+def _put_back(
+    document: Any,
+    entries_of: Callable[[dict[str, Any]], Any],
+    raw: bytes,
+    spans: list[tuple[int, int]],
+    tag: str,
+) -> bool:
     """Puts each span back where its marker is; False unless every marker is found exactly
-    once, as the whole ``b64_json`` string of a ``data`` entry (see the module's docstring)."""
+    once, as the whole ``b64_json`` string of an entry (see the module's docstring)."""
     if not isinstance(document, dict):
         return False
-    entries = document.get("data")
+    entries = entries_of(document)
     if not isinstance(entries, list):
         return False
     prefix = f"{tag}:"

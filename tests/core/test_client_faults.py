@@ -277,10 +277,12 @@ def test_bounded_events_reads_what_httpx_sse_reads() -> None:
         response = httpx.Response(
             200, headers={"content-type": "text/event-stream"}, content=stream()
         )
-        found = (
-            bounded_events(response) if reader == "bounded" else EventSource(response).aiter_sse()
-        )
-        return [(e.event, e.data, e.id) async for e in found]
+        if reader == "bounded":
+            return [
+                (e.event, e.data.decode("utf-8", "replace"), e.id)
+                async for e in bounded_events(response)
+            ]
+        return [(e.event, e.data, e.id) async for e in EventSource(response).aiter_sse()]
 
     for size in (1, 2, 3, 7, len(body)):
         mine = asyncio.run(events("bounded", size))
