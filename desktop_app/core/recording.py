@@ -186,6 +186,7 @@ class RunLog:
                     raise outcome  # not bookkeeping trouble: a bug, as from add_result
                 else:
                     self.stored[image.index] = outcome.id
+                    image.kept_at(outcome.path)  # on disk now: not held in memory as well
         for event in held:
             self._forward(event)
 
@@ -198,6 +199,7 @@ class RunLog:
             self._not_kept(image, exc)
         else:
             self.stored[image.index] = stored.id
+            image.kept_at(stored.path)
 
     def _not_kept(self, image: GeneratedImage, exc: Exception) -> None:
         # The disk is full or gone: the image still reaches the window (to be saved by hand)

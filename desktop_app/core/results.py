@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from desktop_app.core.imaging.sniffing import kind_of
@@ -64,15 +65,74 @@ class Usage:
         )
 
 
-@dataclass(frozen=True)
 class GeneratedImage:
-    """One finished variation: the bytes exactly as the server made them."""
+    """One finished variation: the bytes exactly as the server made them.
 
-    index: int
-    data: bytes = field(repr=False)
-    format: str  # png | jpeg | webp | gif, sniffed from the bytes
-    revised_prompt: str | None = None
-    source_url: str | None = None  # for classic url results, where it was downloaded from
+    Once the library has them on disk (``kept_at``), they are read from there when asked for
+    instead of held: the window shows thumbnails, and ten results' bytes (~18 MB) would
+    otherwise stay in memory as long as the run is on screen. Reading them may then raise
+    OSError, if the file went away meanwhile (the library folder moved by hand, say).
+    """
+
+    __slots__ = ("_bytes", "_path", "format", "index", "revised_prompt", "source_url")
+
+    def __init__(
+        self,
+        index: int,
+        data: bytes,
+        format: str,  # png | jpeg | webp | gif, sniffed from the bytes
+        revised_prompt: str | None = None,
+        source_url: str | None = None,  # for classic url results, where it was downloaded from
+    ) -> None:
+        self.index = index
+        self.format = format
+        self.revised_prompt = revised_prompt
+        self.source_url = source_url
+        self._bytes: bytes | None = data
+        self._path: Path | None = None
+
+    @classmethod
+    def on_disk(
+        cls, index: int, path: Path, format: str, revised_prompt: str | None = None
+    ) -> GeneratedImage:
+        """A result the library keeps (a run reopened): read when asked for."""
+        image = cls(index, b"", format, revised_prompt)
+        image.kept_at(path)
+        return image
+
+    @property
+    def data(self) -> bytes:
+        held = self._bytes
+        if held is not None:
+            return held
+        assert self._path is not None  # one of the two is always set
+        return self._path.read_bytes()
+
+    @property
+    def path(self) -> Path | None:
+        """Where the library keeps these bytes; None while they are only in memory."""
+        return self._path
+
+    def kept_at(self, path: Path) -> None:
+        """The bytes are on disk at ``path`` (written and flushed): they are let go of. Called
+        on the run's worker thread; a reader on another sees the bytes or the path, never
+        neither (the path is set first)."""
+        self._path = path
+        self._bytes = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GeneratedImage):
+            return NotImplemented
+        return self._fields() == other._fields() and self.data == other.data
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"GeneratedImage{self._fields()!r}"
+
+    def _fields(self) -> tuple[int, str, str | None, str | None]:
+        return (self.index, self.format, self.revised_prompt, self.source_url)
 
 
 @dataclass(frozen=True)

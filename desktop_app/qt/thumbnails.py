@@ -13,7 +13,7 @@ never overwrite the finished image, and ``forget`` drops work for cells that no 
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import (
     QObject,
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = 200  # logical pixels: the side of the square a thumbnail must fit in
 _BLUR_SIDE = 20  # partial previews shrink to this and grow back: a cheap, strong blur
+
+# What a thumbnail is made of: bytes, an image, or a function that reads the bytes (on the pool).
+Picture = bytes | QImage | Callable[[], bytes]
 
 
 def decode_thumbnail(
@@ -91,14 +94,21 @@ class ThumbnailLoader(QObject):
         self._tickets: dict[Hashable, int] = {}  # key -> the courier's ticket of its request
 
     def request(
-        self, key: Hashable, source: bytes | QImage, side_px: int, *, blurred: bool = False
+        self, key: Hashable, source: Picture, side_px: int, *, blurred: bool = False
     ) -> None:
-        """Queues a thumbnail fitting a ``side_px`` square (device pixels); replaces older ones."""
+        """Queues a thumbnail fitting a ``side_px`` square (device pixels); replaces older ones.
+        A ``source`` that is a function is called on the pool, for the bytes (a result kept on
+        disk is read there, not on the GUI thread); when it raises OSError, ``ready`` brings
+        None, as for bytes that are no picture."""
         self.forget(key)
 
         def make() -> QImage | None:
+            try:
+                picture = source() if callable(source) else source
+            except OSError:
+                return None
             # By name at run time: tests replace decode_thumbnail to see which thread calls it.
-            return decode_thumbnail(source, side_px, blurred=blurred)
+            return decode_thumbnail(picture, side_px, blurred=blurred)
 
         def deliver(image: QImage | None) -> None:
             del self._tickets[key]

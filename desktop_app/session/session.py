@@ -516,26 +516,29 @@ class Session(QObject):
         """Brings a past run back: its source picture and its results, as if just made."""
         library = self.library
 
-        async def work(_sink: EventSink) -> tuple[RunRecord, dict[int, bytes]]:
+        async def work(_sink: EventSink) -> RunRecord:
             record = library.get().run(run_id)
             if record is None:
                 raise LookupError("That run is no longer in the library.")
-            return record, {r.index: r.path.read_bytes() for r in record.results}
+            for result in record.results:
+                result.path.stat()  # every file is there (OSError if not): read when shown
+            return record
 
         handle = self._runner.submit("reopen", work)
         handle.succeeded.connect(self._on_reopened)
         handle.failed.connect(lambda exc: self.problem.emit(f"Could not reopen the run: {exc}"))
         return handle
 
-    def _on_reopened(self, loaded: tuple[RunRecord, dict[int, bytes]]) -> None:
-        record, data = loaded
+    def _on_reopened(self, record: RunRecord) -> None:
         if self.running:
             self.problem.emit("Wait for the current run to finish before reopening another.")
             return
-        formats = {r.index: r.format for r in record.results}
         from desktop_app.core.results import GeneratedImage
 
-        self.results = {i: GeneratedImage(i, blob, formats[i]) for i, blob in data.items()}
+        self.results = {
+            r.index: GeneratedImage.on_disk(r.index, r.path, r.format, r.revised_prompt)
+            for r in record.results
+        }
         self.result_ids = {r.index: r.id for r in record.results}
         self.run_id = record.id
         self.results_source = record.source_name or "image"
@@ -629,9 +632,14 @@ class Session(QObject):
 
         name = naming.next_generation_name(self.results_source, image.format)
         parent = self.result_ids.get(index)
-        self.add_inputs(
-            [PictureInput(data=image.data, name=name, parent_result_id=parent)], first=True
+        # From the library's file when it has one: read as any picture opens, off the GUI thread.
+        kept = image.path
+        picture = (
+            PictureInput(path=kept, name=name, parent_result_id=parent)
+            if kept is not None
+            else PictureInput(data=image.data, name=name, parent_result_id=parent)
         )
+        self.add_inputs([picture], first=True)
         return True
 
 

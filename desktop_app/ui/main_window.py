@@ -414,9 +414,15 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.results.drag_out import drag_result
 
         image = self.session.results.get(index)
-        if image is not None:
-            path = self.session.result_file(index)
-            drag_result(self.results, image.data, image.format, path, self.results.thumbnail(index))
+        if image is None:
+            return
+        try:
+            data = image.data  # from the library's file, once the run has stored it
+        except OSError as exc:
+            self.run_status.say(f"Could not read variation {index + 1}: {exc.strerror or exc}.")
+            return
+        path = self.session.result_file(index)
+        drag_result(self.results, data, image.format, path, self.results.thumbnail(index))
 
     def on_run_reopened(self, record: RunRecord) -> None:
         from desktop_app.core.framing_words import framing_words

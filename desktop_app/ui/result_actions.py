@@ -134,12 +134,11 @@ class ResultActions:
         image = self._session.results.get(index)
         if image is None:
             return
-        data = image.data
 
         async def decode(_sink: object) -> QImage:
             from desktop_app.qt.qimage import decode_image
 
-            return decode_image(data)
+            return decode_image(image.data)  # read here: the library may hold the bytes
 
         handle = self._runner.submit(f"decode variation {index + 1}", decode)
 
@@ -148,6 +147,9 @@ class ResultActions:
                 use(picture)
 
         handle.succeeded.connect(deliver)
+        handle.failed.connect(
+            lambda exc: self.say(f"Could not read variation {index + 1}: {_reason(exc)}")
+        )
 
     def on_vary(self, index: int) -> None:
         if self._session.vary_result(index):
@@ -167,3 +169,10 @@ class ResultActions:
             ImageViewer.show_for(self._parent, result, source, f"Variation {index + 1}")
 
         self._with_full_image(index, show)
+
+
+def _reason(exc: object) -> str:
+    """Why a result could not be read, in words (its file went away from the library)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower() + "."
+    return "it is no longer in the library."

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from desktop_app.core.errors import Remedy
     from desktop_app.core.library import RunRecord
-    from desktop_app.core.results import RunEvent
+    from desktop_app.core.results import GeneratedImage, RunEvent
     from desktop_app.core.run import RunOutcome
     from desktop_app.session.session import Session
     from desktop_app.ui.banner import MessageBanner
@@ -74,7 +74,8 @@ class RunDisplay:
         if isinstance(event, PartialArrived):
             self._grid.set_partial(event.image.index, event.image.data)
         elif isinstance(event, ImageArrived):
-            self._grid.set_result(event.image.index, event.image.data)
+            # Kept on disk by now: read off the GUI thread, where its thumbnail is decoded.
+            self._grid.set_result(event.image.index, _reader(event.image))
 
     def on_succeeded(self, outcome: RunOutcome) -> None:
         result = outcome.result
@@ -130,7 +131,7 @@ class RunDisplay:
         self._status.show_reopened(len(results), record.request_id)
         self._grid.start_run(len(results))
         for index, image in sorted(results.items()):
-            self._grid.set_result(index, image.data)
+            self._grid.set_result(index, _reader(image))
         when = record.created.astimezone().strftime("%d %b %Y, %H:%M")
         cost = f" · {format_usd(record.cost)}" if record.cost is not None else ""
         # In the banner: the status line is about to say the picture is opening.
@@ -159,3 +160,8 @@ class RunDisplay:
 
         self._parameters.set_settings(replace(self._parameters.settings(), model=model))
         self._banner.on_dismiss()
+
+
+def _reader(image: GeneratedImage) -> Callable[[], bytes]:
+    """The image's bytes when asked for (from the library, on the thumbnails' thread)."""
+    return lambda: image.data

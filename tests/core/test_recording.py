@@ -120,3 +120,38 @@ def test_a_library_that_fails_mid_burst_still_hands_every_image_on(
     log.succeeded(RunResult(images=tuple(images), request_id="req_1"))
     record = library.run(log.run_id)
     assert record is not None and record.outcome is Outcome.PARTIAL
+
+
+@pytest.mark.parametrize("burst", [False, True])
+def test_a_stored_image_is_read_from_the_library_not_held(library: Library, burst: bool) -> None:
+    """Once on disk, a result's bytes are let go of (ten of them are ~18 MB a run); asking for
+    them reads the library's file, so a file gone is an OSError, not stale bytes."""
+    watcher = Watcher(library)
+    log = watcher.log = RunLog(library, _draft(2), watcher)
+    images = _images(2)
+    originals = [image.data for image in images]
+    for image in images:
+        log(ImageArrived(image, more=burst and image.index == 0))
+    stored = [library.result(log.stored[i]) for i in range(2)]
+    assert [image.path for image in images] == [s.path for s in stored if s is not None]
+    assert [image.data for image in images] == originals
+    assert images[0].path is not None
+    images[0].path.unlink()
+    with pytest.raises(FileNotFoundError):
+        _ = images[0].data
+
+
+def test_an_image_the_library_could_not_keep_stays_in_memory(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watcher = Watcher(library)
+    log = watcher.log = RunLog(library, _draft(1), watcher)
+
+    def full(self: Library, *args: object, **kwargs: object) -> object:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Library, "add_result", full)
+    [image] = _images(1)
+    original = image.data
+    log(ImageArrived(image))
+    assert image.path is None and image.data == original and log.unsaved == [0]

@@ -10,7 +10,7 @@ dropped.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFocusEvent, QImage, QKeyEvent, QPalette, QPixmap
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.qt.thumbnails import THUMBNAIL_SIZE, ThumbnailLoader
+from desktop_app.qt.thumbnails import THUMBNAIL_SIZE, Picture, ThumbnailLoader
 from desktop_app.ui.results.cell import ResultCell
 from desktop_app.ui.results.fit import Fit, best_fit
 
@@ -67,9 +67,10 @@ class ResultsGrid(QWidget):
         self._adding = False  # more cells are due on the next turn of the event loop
         self._finished: set[int] = set()
         self._failed: set[int] = set()
-        # The finished results' bytes (the window's own objects, not copies), to decode a
-        # thumbnail again when its cell grows; and the side each was last decoded for.
-        self._data: dict[int, bytes] = {}
+        # Where the finished results' bytes come from (the window's own, or a function reading
+        # them from the library), to decode a thumbnail again when its cell grows; and the side
+        # each was last decoded for.
+        self._data: dict[int, Picture] = {}
         self._decoded_px: dict[int, int] = {}
         self._redecode = QTimer(self)
         self._redecode.setSingleShot(True)
@@ -146,8 +147,9 @@ class ResultsGrid(QWidget):
                 self._key(index), data, self._thumbnail_px(self._cells[index]), blurred=True
             )
 
-    def set_result(self, index: int, data: bytes) -> None:
-        """The finished image: its actions work at once, its thumbnail follows when decoded."""
+    def set_result(self, index: int, data: bytes | Callable[[], bytes]) -> None:
+        """The finished image: its actions work at once, its thumbnail follows when decoded
+        (``data``: its bytes, or a function that reads them, called off the GUI thread)."""
         self._ensure_cell(index)
         if not 0 <= index < len(self._cells):
             return

@@ -86,7 +86,8 @@ class RunStrip(QListWidget):
             item.setData(_RUN_ID, session.run_id)
             first = session.results[min(session.results)]
             ratio = self.devicePixelRatioF()
-            self._loader.request(item.data(_NUMBER), first.data, round(ICON * ratio))
+            # Its bytes read where the icon is decoded, off the GUI thread (the library has them).
+            self._loader.request(item.data(_NUMBER), lambda: first.data, round(ICON * ratio))
         else:
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
 
