@@ -10,17 +10,38 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
 
+# Rows copied at a time: a band's bytes are the only copy made besides the QImage's own.
+_BAND_ROWS = 64
+
+
 def pil_to_qimage(picture: Image) -> QImage:
     """``picture`` as a QImage of its own: RGB stays three bytes a pixel (a 2000 x 1500 preview
-    is 9 MB, not 12), anything else becomes RGBA."""
+    is 9 MB, not 12), anything else becomes RGBA.
+
+    The pixels go into the QImage a band of rows at a time. ``tobytes`` of the whole picture
+    would gather its chunks, join them, and the QImage would copy that again: for that preview
+    21 MB held for a moment besides the picture, where this holds one band."""
     if picture.mode == "RGB":
-        mode, layout, depth = picture, QImage.Format.Format_RGB888, 3
+        source, layout, depth = picture, QImage.Format.Format_RGB888, 3
     else:
-        mode = picture if picture.mode == "RGBA" else picture.convert("RGBA")
+        source = picture if picture.mode == "RGBA" else picture.convert("RGBA")
         layout, depth = QImage.Format.Format_RGBA8888, 4
-    data = mode.tobytes("raw", mode.mode)
-    image = QImage(data, mode.width, mode.height, mode.width * depth, layout)
-    return image.copy()  # own the pixels: ``data`` goes away with this function
+    width, height = source.size
+    image = QImage(width, height, layout)
+    if image.isNull():
+        return image  # nothing to show (no pixels), or no memory for them
+    row, stride = width * depth, image.bytesPerLine()
+    view = memoryview(image.bits())  # writable: the QImage's own pixels
+    for top in range(0, height, _BAND_ROWS):
+        rows = min(_BAND_ROWS, height - top)
+        band = source.crop((0, top, width, top + rows)).tobytes("raw", source.mode)
+        if stride == row:
+            view[top * stride : top * stride + len(band)] = band
+        else:  # QImage rows are padded to four bytes
+            for i in range(rows):
+                start = (top + i) * stride
+                view[start : start + row] = band[i * row : (i + 1) * row]
+    return image
 
 
 def decode_image(data: bytes, *, max_side: int | None = None) -> QImage:

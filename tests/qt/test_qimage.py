@@ -57,3 +57,35 @@ def test_a_thumbnail_of_a_rotated_jpeg_is_upright() -> None:
     Image.new("RGB", (1200, 800), (200, 40, 40)).save(buffer, "JPEG", exif=exif_bytes(6))
     image = decode_image(buffer.getvalue(), max_side=300)
     assert (image.width(), image.height()) == (200, 300)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "P", "LA"])
+@pytest.mark.parametrize("size", [(1, 1), (7, 5), (130, 3), (33, 200)])
+def test_every_pixel_is_the_pictures(mode: str, size: tuple[int, int]) -> None:
+    """Bands of rows, padded rows (odd widths) and heights past one band: all as Pillow has them."""
+    import random
+
+    generator = random.Random(f"{mode}{size}")
+    noise = bytes(generator.randrange(256) for _ in range(size[0] * size[1] * 4))
+    picture = Image.frombytes("RGBA", size, noise).convert(mode)
+    image = pil_to_qimage(picture)
+    rgba = picture.convert("RGBA")
+    seen = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    for y in range(size[1]):
+        line = bytes(seen.constScanLine(y))[: size[0] * 4]  # type: ignore[call-overload]
+        assert line == rgba.crop((0, y, size[0], y + 1)).tobytes(), (mode, size, y)
+
+
+def test_a_large_picture_is_not_copied_whole_on_its_way() -> None:
+    """A 2000 x 1500 preview: Python holds a band at a time, not the 9 MB of its pixels."""
+    import tracemalloc
+
+    picture = Image.new("RGB", (2000, 1500), (10, 20, 30))
+    tracemalloc.start()
+    try:
+        image = pil_to_qimage(picture)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert image.width() == 2000 and image.pixelColor(1999, 1499).blue() == 30
+    assert peak < 3_000_000, peak  # a band and its chunks; the whole picture took 18 MB
