@@ -155,3 +155,8 @@ async def read_events(
         lines.cut(start)
         if fields.size + len(lines.buffer) > max_event:
             raise StreamTooLarge("an event in the stream is larger than any result should be")
+    buffer = lines.buffer
+    if buffer.endswith(b"\r"):  # the stream ended: a CR kept back for an LF was a line break
+        event = fields.take(buffer, 0, len(buffer) - 1)
+        if event is not None:
+            yield event

@@ -127,9 +127,14 @@ class RunLog:
         forward: EventSink,
         *,
         prices: PriceTable | None = None,
+        let_go: bool = False,
     ) -> None:
+        """``let_go``: a stored image's bytes are let go of (``GeneratedImage.kept_at``), for
+        whoever keeps the results long after the run (the window); the command line and the
+        batch save them at once and keep them in memory until then."""
         self._library = library
         self._forward = forward
+        self._let_go_of_stored = let_go
         self._prices = prices
         self._draft = draft
         self.run_id = library.begin_run(draft)
@@ -185,8 +190,7 @@ class RunLog:
                 elif isinstance(outcome, Exception):
                     raise outcome  # not bookkeeping trouble: a bug, as from add_result
                 else:
-                    self.stored[image.index] = outcome.id
-                    image.kept_at(outcome.path)  # on disk now: not held in memory as well
+                    self._stored(image, outcome)
         for event in held:
             self._forward(event)
 
@@ -198,8 +202,12 @@ class RunLog:
         except BOOKKEEPING_ERRORS as exc:
             self._not_kept(image, exc)
         else:
-            self.stored[image.index] = stored.id
-            image.kept_at(stored.path)
+            self._stored(image, stored)
+
+    def _stored(self, image: GeneratedImage, stored: StoredResult) -> None:
+        self.stored[image.index] = stored.id
+        if self._let_go_of_stored:
+            image.kept_at(stored.path)  # on disk now: not held in memory as well
 
     def _not_kept(self, image: GeneratedImage, exc: Exception) -> None:
         # The disk is full or gone: the image still reaches the window (to be saved by hand)

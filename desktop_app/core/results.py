@@ -123,7 +123,13 @@ class GeneratedImage:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, GeneratedImage):
             return NotImplemented
-        return self._fields() == other._fields() and self.data == other.data
+        if other is self:
+            return True
+        if self._fields() != other._fields():
+            return False
+        if self._path is not None and self._path == other._path:
+            return True  # the same file: not read to be compared
+        return self.data == other.data
 
     def __hash__(self) -> int:
         return hash(self._fields())

@@ -146,6 +146,7 @@ class VariationRun:
         parent_result_id: str | None = None,
         keep_transparency: bool | None = None,
         region: Image.Image | None = None,
+        results_from_disk: bool = False,
     ) -> None:
         self.source = source
         self.square = square
@@ -158,6 +159,9 @@ class VariationRun:
         # Where the picture may change (imaging/region.py); None: anywhere. Its mask is made
         # for the upload actually sent, so the two always have the same size.
         self.region = region
+        # Stored results are read back from the library when asked for, not held (RunLog's
+        # ``let_go``): for the window, which shows a run long after it ends.
+        self.results_from_disk = results_from_disk
         self.model: str | None = None
         self.run_id: str | None = None
         self.stored: dict[int, str] = {}
@@ -244,7 +248,9 @@ class VariationRun:
             settings=self.settings,
         )
         try:
-            record = RunLog(self.library, draft, sink, prices=self.prices)
+            record = RunLog(
+                self.library, draft, sink, prices=self.prices, let_go=self.results_from_disk
+            )
         except _LIBRARY_ERRORS as exc:
             log.warning("the library cannot record this run: %s", plain_reason(exc))
             self.notes.append(f"This run could not be kept in the library: {plain_reason(exc)}.")

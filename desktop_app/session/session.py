@@ -421,6 +421,7 @@ class Session(QObject):
             prices=None,
             parent_result_id=picture.parent_result_id,
             keep_transparency=settings.keep_transparency,
+            results_from_disk=True,  # the run stays on screen: ten results' bytes not held
         )
         keystore, models, library = self._get_keystore, list(self.models), self.library
         region = self.region if settings.mode is Mode.EDIT else None

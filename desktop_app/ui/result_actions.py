@@ -172,7 +172,7 @@ class ResultActions:
 
 
 def _reason(exc: object) -> str:
-    """Why a result could not be read, in words (its file went away from the library)."""
+    """Why a result could not be read, in words (its file in the library, say, went away)."""
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower() + "."
-    return "it is no longer in the library."
+    return "it could not be read."

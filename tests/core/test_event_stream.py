@@ -81,6 +81,14 @@ def test_the_same_events_as_httpx_sse_reads_split_anywhere(
     assert _mine(pieces) == _httpx_sse(pieces)
 
 
+@pytest.mark.parametrize("ending", [b"\r\r", b"\n\r", b"\r\n\r"])
+def test_a_stream_ending_in_a_lone_cr_still_ends_its_last_event(ending: bytes) -> None:
+    body = b"data: x" + ending
+    for size in (1, len(body)):
+        pieces = [body[i : i + size] for i in range(0, len(body), size)]
+        assert _mine(pieces) == _httpx_sse(pieces) == [("message", "x", "")]
+
+
 def test_a_known_stream_mixing_line_ends() -> None:
     body = (
         b": keep-alive\r\n\r\nevent: a\r\ndata: 1\r\ndata: 2\r\n\r\n"

@@ -124,10 +124,11 @@ def test_a_library_that_fails_mid_burst_still_hands_every_image_on(
 
 @pytest.mark.parametrize("burst", [False, True])
 def test_a_stored_image_is_read_from_the_library_not_held(library: Library, burst: bool) -> None:
-    """Once on disk, a result's bytes are let go of (ten of them are ~18 MB a run); asking for
-    them reads the library's file, so a file gone is an OSError, not stale bytes."""
+    """For the window (``let_go``): once on disk, a result's bytes are let go of (ten of them
+    are ~18 MB a run); asking for them reads the library's file, so a file gone is an
+    OSError, not stale bytes."""
     watcher = Watcher(library)
-    log = watcher.log = RunLog(library, _draft(2), watcher)
+    log = watcher.log = RunLog(library, _draft(2), watcher, let_go=True)
     images = _images(2)
     originals = [image.data for image in images]
     for image in images:
@@ -141,11 +142,20 @@ def test_a_stored_image_is_read_from_the_library_not_held(library: Library, burs
         _ = images[0].data
 
 
+def test_without_let_go_a_stored_image_stays_in_memory(library: Library) -> None:
+    """The command line and the batch save at once: their images keep their bytes."""
+    watcher = Watcher(library)
+    log = watcher.log = RunLog(library, _draft(1), watcher)
+    [image] = _images(1)
+    log(ImageArrived(image))
+    assert log.stored and image.path is None
+
+
 def test_an_image_the_library_could_not_keep_stays_in_memory(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     watcher = Watcher(library)
-    log = watcher.log = RunLog(library, _draft(1), watcher)
+    log = watcher.log = RunLog(library, _draft(1), watcher, let_go=True)
 
     def full(self: Library, *args: object, **kwargs: object) -> object:
         raise OSError(28, "No space left on device")
