@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 # side, 1000 x 750), but a 1920 x 1080 screen frames in a view ~1200 px wide, and more at 200 %:
 # the picture the person frames would be enlarged and soft.
 PREVIEW_MAX_SIDE = 2048
+# The upload's own thumbnail ("Will send"): shown 160 px wide, so 640 covers a 4x screen. The
+# upload itself (1024 px and more) was held decoded for it: 3 MB through every run, not 1.2.
+UPLOAD_PREVIEW_MAX_SIDE = 640
 PREPARE_DELAY_MS = 150
 
 
@@ -735,7 +738,7 @@ async def _prepare(
     from desktop_app.qt.qimage import decode_image
 
     upload = prepare_upload(source, crop, settings)
-    preview = decode_image(upload.data)
+    preview = decode_image(upload.data, max_side=UPLOAD_PREVIEW_MAX_SIDE)
     size_kb = max(1, round(len(upload.data) / 1024))
     description = f"{upload.width} × {upload.height} {upload.format.upper()}, {size_kb:,} KB"
     warnings = upload_warnings(source, crop, settings, upload)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -116,7 +116,7 @@ def test_moving_the_crop_changes_what_is_uploaded(
         lambda: (
             window.session.prepared is not None
             # Only the new square (the red corner) makes the far right of the upload red.
-            and QImage(window.session.prepared.preview).pixelColor(900, 100).red() > 150
+            and _at(window.session.prepared.preview, 0.88, 0.1).red() > 150
         ),
         timeout=10_000,
     )
@@ -393,3 +393,9 @@ def test_keep_transparency_is_offered_for_a_transparent_picture(
 def _loaded(window: MainWindow) -> str:
     picture = window.session.picture
     return picture.source.name if picture is not None else ""
+
+
+def _at(image: QImage, x: float, y: float) -> QColor:
+    """The colour at a fraction of the picture's width and height (the upload's thumbnail is
+    smaller than the upload)."""
+    return QImage(image).pixelColor(round(x * (image.width() - 1)), round(y * (image.height() - 1)))
