@@ -21,6 +21,9 @@ from dataclasses import dataclass
 __all__ = ["StreamEvent", "StreamTooLarge", "read_events"]
 
 _CR, _LF = 13, 10
+# What a kept "data:" line costs besides its bytes (a bytes object's header and its list slot,
+# rounded up), counted against the event's cap: a million one-byte lines are not one megabyte.
+_DATA_LINE_COST = 64
 
 
 class StreamTooLarge(Exception):
@@ -42,7 +45,7 @@ class _Fields:
         self.data: list[bytes] = []
         self.id = ""
         self.retry_seen = False
-        self.size = 0  # bytes of the lines read since the last blank line
+        self.size = 0  # what the lines read since the last blank line hold (bytes, roughly)
 
     def take(self, buffer: bytearray, start: int, end: int) -> StreamEvent | None:
         """One line, ``buffer[start:end]`` without its line break: its field, or the event
@@ -60,6 +63,7 @@ class _Fields:
             value_start += 1
         name = bytes(buffer[start:name_end])
         if name == b"data":
+            self.size += _DATA_LINE_COST
             with memoryview(buffer) as view:  # released at once: the buffer is cut after
                 self.data.append(bytes(view[value_start:end]))  # the one copy of a picture
         elif name == b"event":

@@ -150,6 +150,8 @@ def test_an_event_that_is_not_json_or_has_broken_utf8_reads_as_text_would() -> N
         # one endless line, and an event of many lines, both without the blank line that ends it
         ([b"data: " + b"x" * 100] * 50, {"max_event": 1000}, "an event in the stream"),
         ([b"data: 12345\n"] * 500, {"max_event": 1000}, "an event in the stream"),
+        # tiny lines: their bytes are within the cap, the objects they make are not
+        ([b"data:\n"] * 2000, {"max_event": 20_000}, "an event in the stream"),
         ([b"data: 1\n\n"] * 500, {"max_total": 1000}, "the event stream is larger"),
     ],
 )
