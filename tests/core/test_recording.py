@@ -19,7 +19,7 @@ from desktop_app.core.results import (
     RunEvent,
     RunResult,
 )
-from tests.core.library.conftest import image_bytes
+from tests.core.library.conftest import fail_add_result_after, image_bytes
 
 
 @pytest.fixture
@@ -100,16 +100,7 @@ def test_a_library_that_fails_mid_burst_still_hands_every_image_on(
 ) -> None:
     watcher = Watcher(library)
     log = watcher.log = RunLog(library, _draft(3), watcher)
-    real = Library.add_result
-    calls = {"n": 0}
-
-    def full_after_one(self: Library, *args: object, **kwargs: object) -> object:
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise OSError(28, "No space left on device")
-        return real(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Library, "add_result", full_after_one)
+    fail_add_result_after(monkeypatch, 1)
     images = _images(3)
     for image in images:
         log(ImageArrived(image, more=image.index < 2))
@@ -156,11 +147,7 @@ def test_an_image_the_library_could_not_keep_stays_in_memory(
 ) -> None:
     watcher = Watcher(library)
     log = watcher.log = RunLog(library, _draft(1), watcher, let_go=True)
-
-    def full(self: Library, *args: object, **kwargs: object) -> object:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(Library, "add_result", full)
+    fail_add_result_after(monkeypatch, 0)
     [image] = _images(1)
     original = image.data
     log(ImageArrived(image))

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import shiboken6
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
@@ -17,6 +16,7 @@ from desktop_app.qt.intake import PictureInput
 from desktop_app.qt.tasks import TaskRunner
 from desktop_app.session.session import Session
 from tests.keyring_backends import MemoryBackend
+from tests.session.conftest import close_session
 
 
 @pytest.fixture
@@ -26,14 +26,7 @@ def session(tmp_path: Path) -> Iterator[Session]:
     keystore = KeyStore(backend=MemoryBackend(), environ={})
     made = Session(runner, keystore, Preferences, library=library)
     yield made
-    assert runner.shutdown(5000)
-    made.finish_writes()
-    library.close()
-    # Deleted here, on the GUI thread. Left to the garbage collector (the session is in
-    # reference cycles through its connected lambdas), it may be deleted on a Qt worker thread,
-    # which cannot stop its timers: a pending one then fires into freed memory (a segfault in
-    # the next test's event loop, seen in CI).
-    shiboken6.delete(made)
+    close_session(made, runner, library)
 
 
 def _photo(path: Path, size: tuple[int, int]) -> Path:

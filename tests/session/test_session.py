@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import shiboken6
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
@@ -22,6 +21,7 @@ from desktop_app.session.session import Session
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
 from tests.keyring_backends import MemoryBackend
+from tests.session.conftest import close_session
 
 EDITS = "/v1/images/edits"
 
@@ -39,14 +39,7 @@ def session(qtbot: QtBot, api_server: FakeOpenAI, tmp_path: Path) -> Iterator[Se
     made.add_inputs([PictureInput(path=photo, name="photo.jpg")])
     qtbot.waitUntil(lambda: made.prepared is not None, timeout=20_000)
     yield made
-    assert runner.shutdown(5000)
-    made.finish_writes()
-    library.close()
-    # Deleted here, on the GUI thread. Left to the garbage collector (the session is in
-    # reference cycles through its connected lambdas), it may be deleted on a Qt worker thread,
-    # which cannot stop its timers: a pending one then fires into freed memory (a segfault in
-    # the next test's event loop, seen in CI).
-    shiboken6.delete(made)
+    close_session(made, runner, library)
 
 
 def test_a_run_sets_the_state_once_from_its_outcome(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from desktop_app.core.library import Library, RunDraft
+from desktop_app.core.library import Library, RunDraft, StoredResult, files
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 WHEN = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -68,3 +68,34 @@ def make_draft() -> DraftFactory:
         return RunDraft(**values)
 
     return make
+
+
+def disk_full() -> OSError:
+    return OSError(28, "No space left on device")
+
+
+def fail_writes(monkeypatch: pytest.MonkeyPatch, refuse: Callable[[Path], bool]) -> None:
+    """The library's file writes fail as on a full disk for the targets ``refuse`` picks (it
+    is asked once for each write, in order)."""
+    real = files.write_atomically
+
+    def write(layout: files.Layout, target: Path, data: bytes, **kw: Any) -> None:
+        if refuse(target):
+            raise disk_full()
+        real(layout, target, data, **kw)
+
+    monkeypatch.setattr(files, "write_atomically", write)
+
+
+def fail_add_result_after(monkeypatch: pytest.MonkeyPatch, stored: int) -> None:
+    """``Library.add_result`` (the seam the command line's fault tests use too) stores
+    ``stored`` images, then fails as on a full disk."""
+    real = Library.add_result
+    calls = itertools.count(1)
+
+    def add(self: Library, *args: Any, **kwargs: Any) -> StoredResult:
+        if next(calls) > stored:
+            raise disk_full()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Library, "add_result", add)

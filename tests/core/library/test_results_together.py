@@ -4,15 +4,20 @@ same promise as ``add_result`` for each image, with one sidecar write and one tr
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from desktop_app.core.library import Library, StoredResult, files, records
-from tests.core.library.conftest import DraftFactory, image_bytes
+from desktop_app.core.library import Library, StoredResult, records
+from tests.core.library.conftest import (
+    DraftFactory,
+    fail_add_result_after,
+    fail_writes,
+    image_bytes,
+)
 
 
 def _staging(folder: Path) -> list[str]:
@@ -87,16 +92,7 @@ def test_an_image_that_add_result_refuses_leaves_no_file(
     # The command line's fault tests make add_result itself fail: the file written early for
     # that image must not stay behind.
     run_id = library.begin_run(make_draft())
-    real = Library.add_result
-    calls = {"n": 0}
-
-    def failing_after_one(self: Library, *args: Any, **kwargs: Any) -> StoredResult:
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise OSError(28, "No space left on device")
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Library, "add_result", failing_after_one)
+    fail_add_result_after(monkeypatch, 1)
     outcomes = library.add_results(
         run_id, [(i, image_bytes(str(i)), "png", None) for i in range(3)]
     )
@@ -115,14 +111,7 @@ def test_a_failing_file_write_keeps_the_others(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run_id = library.begin_run(make_draft())
-    real_write = files.write_atomically
-
-    def full_for_the_second(layout: files.Layout, target: Path, data: bytes, **kw: Any) -> None:
-        if target.name.startswith("01."):
-            raise OSError(28, "No space left on device")
-        real_write(layout, target, data, **kw)
-
-    monkeypatch.setattr(files, "write_atomically", full_for_the_second)
+    fail_writes(monkeypatch, lambda target: target.name.startswith("01."))
     outcomes = library.add_results(
         run_id, [(i, image_bytes(str(i)), "png", None) for i in range(3)]
     )
@@ -145,17 +134,9 @@ def test_a_failing_sidecar_or_index_keeps_none_and_leaves_no_file(
     run_id = library.begin_run(make_draft())
     kept = library.add_result(run_id, 0, image_bytes("before"), "png")
     if where == "sidecar":
-        real_write = files.write_atomically
-        sidecars = {"n": 0}
-
-        def failing_sidecar(layout: files.Layout, target: Path, data: bytes, **kw: Any) -> None:
-            if target.name == "run.json":
-                sidecars["n"] += 1
-                if sidecars["n"] == 1:  # the batch's; putting the old one back works
-                    raise OSError(28, "No space left on device")
-            real_write(layout, target, data, **kw)
-
-        monkeypatch.setattr(files, "write_atomically", failing_sidecar)
+        sidecars = itertools.count(1)
+        # The batch's sidecar fails; putting the old one back works.
+        fail_writes(monkeypatch, lambda target: target.name == "run.json" and next(sidecars) == 1)
     else:
         real_insert = records.insert_result
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.library import Library, Outcome, files, records
-from tests.core.library.conftest import WHEN, DraftFactory, image_bytes
+from tests.core.library.conftest import WHEN, DraftFactory, fail_writes, image_bytes
 
 
 def _staging(folder: Path) -> list[str]:
@@ -123,14 +123,7 @@ def test_a_failing_sidecar_write_leaves_no_row_and_no_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run_id = library.begin_run(make_draft())
-    real_write = files.write_atomically
-
-    def failing_for_sidecars(layout: files.Layout, target: Path, data: bytes, **kw: object) -> None:
-        if target.name == "run.json":
-            raise OSError(28, "No space left on device")
-        real_write(layout, target, data, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(files, "write_atomically", failing_for_sidecars)
+    fail_writes(monkeypatch, lambda target: target.name == "run.json")
     with pytest.raises(OSError, match="No space"):
         library.add_result(run_id, 0, image_bytes(), "png")
     monkeypatch.undo()
