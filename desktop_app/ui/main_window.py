@@ -68,9 +68,10 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    """Made in two steps so that it shows at once: ``MainWindow()`` is the empty frame (title,
+    """Made in steps so that it shows at once: ``MainWindow()`` is the empty frame (title,
     remembered geometry, status bar), cheap enough to paint within a few milliseconds of a bare
-    window; ``attach`` then builds the panels and wires them to the session."""
+    window; ``attach`` then builds the panels the first paint shows and wires them to the
+    session; ``finish_building`` the rest (the results mood), right after that paint."""
 
     framePainted = Signal()  # the frame is on screen: time to build the panels
     settingsRequested = Signal(bool)  # True: put the focus on the API key field
@@ -78,7 +79,6 @@ class MainWindow(QMainWindow):
 
     session: Session
     preferences: Preferences
-    banner: MessageBanner
     drop_hint: DropHint
     crop_view: CropView
     parameters: ParametersPanel
@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.attached = False
+        self.built = False  # what the first paint does not show (finish_building)
         self._frame_painted = False
         self._painted = False
         self._reopening = False  # the next picture loaded is a reopened run's source
@@ -120,27 +121,10 @@ class MainWindow(QMainWindow):
         self.preferences = preferences
         self.run_status.furnish()
         self._build()
-        from desktop_app.ui.result_actions import ResultActions
         from desktop_app.ui.window_actions import build_actions
 
-        self.commands = build_actions(self, self.results, self.history_dock, self.batch_dock)
-        self.result_actions = ResultActions(
-            self, session, runner, self.results, self.run_status, self._output_folder
-        )
-        from desktop_app.ui.run_display import RunDisplay
-
-        self.run_display = RunDisplay(
-            session, self.results, self.run_status, self.banner, self.parameters,
-            try_again=self.on_generate,
-            open_key_settings=lambda: self.settingsRequested.emit(True),
-            changed=self._update_actions,
-            aspect=self._frame_aspect,
-        )  # fmt: skip
+        self.commands = build_actions(self, self.history_dock, self.batch_dock)
         self._connect()
-        from desktop_app.ui.batch_control import BatchControl
-
-        self.batch_control = BatchControl(self, self.batch, self.batch_dock)
-        QTimer.singleShot(0, self, self._restore_batch)  # after the first paint
         from desktop_app.core.dialects import offers_classic  # after the first paint
 
         # Read before anything the panels announce is remembered over it.
@@ -152,29 +136,69 @@ class MainWindow(QMainWindow):
         window_state.restore_layout(self.side_splitter, self.history_dock, self.batch_dock)
         self._update_actions()
         self._show_estimate()
-        self.menus = self.commands.furnish(self, runner)  # menu bar, "Sent", folder, focus
+        self.menus = self.commands.furnish(self, runner)  # menu bar, "Sent", focus
         self.attached = True
+        # Start-up: what the first paint does not show is built just after it.
+        self.firstPainted.connect(self.finish_building)
         self.update()  # so that firstPainted follows when the frame was already on screen
+
+    def finish_building(self) -> None:
+        """Builds what the first paint does not show: the results mood with what acts on the
+        results, and the batch's control (which takes up the batch the last session left).
+        Right after the first paint, or sooner when a picture or a run needs it; once.
+
+        Start-up: the results mood's modules and widgets (the grid, this session's runs) were a
+        tenth of the time to a finished window, for a mood no one sees before a run."""
+        if self.built:
+            return
+        self.built = True
+        from desktop_app.ui.batch_control import BatchControl
+        from desktop_app.ui.result_actions import ResultActions
+        from desktop_app.ui.results.panel import ResultsPanel
+        from desktop_app.ui.results.run_strip import RunStrip
+        from desktop_app.ui.run_display import RunDisplay
+
+        self.run_strip = RunStrip(self.session)  # hidden until the session's first run
+        self._left_layout.addWidget(self.run_strip)
+        self.results_panel = ResultsPanel()
+        self.results = self.results_panel.grid
+        self.save_all_button = self.results_panel.save_all_button
+        self.moods.addWidget(self.results_panel)
+        # Ctrl+C belongs to the results grid; text fields keep their own copy.
+        self.results.addAction(self.commands.copy)
+        session = self.session
+        self.result_actions = ResultActions(
+            self, session, self._runner, self.results, self.run_status, self._output_folder
+        )
+        self.result_actions.remember_folder = self._remember_save_folder
+        self.run_display = RunDisplay(
+            session, self.results, self.run_status, lambda: self.banner, self.parameters,
+            try_again=self.on_generate,
+            open_key_settings=lambda: self.settingsRequested.emit(True),
+            changed=self._update_actions,
+            aspect=self._frame_aspect,
+        )  # fmt: skip
+        self._connect_results()
+        self.batch_control = BatchControl(self, self.batch, self.batch_dock)
+        self._update_actions()
+        QTimer.singleShot(0, self, self._restore_batch)
+
+    def _remember_save_folder(self, folder: Path) -> None:
+        """One folder for Save and Save all, written with the preferences."""
+        self.preferences.save_folder = str(folder)
 
     # -- building -------------------------------------------------------------------------------
 
     def _build(self) -> None:
         from PySide6.QtCore import Qt
 
-        from desktop_app.ui.banner import MessageBanner
         from desktop_app.ui.history.dock import HistoryDock
         from desktop_app.ui.picture.source_panel import SourcePanel
-        from desktop_app.ui.results.panel import ResultsPanel
-        from desktop_app.ui.results.run_strip import RunStrip
         from desktop_app.ui.side_panel import SidePanel
 
-        self.banner = MessageBanner()
+        self._banner: MessageBanner | None = None  # built with the first message
         self.source = SourcePanel()
         self.drop_hint, self.crop_view = self.source.drop_hint, self.source.crop_view
-        self.results_panel = ResultsPanel()
-        self.results = self.results_panel.grid
-        self.save_all_button = self.results_panel.save_all_button
-        self.run_strip = RunStrip(self.session)
         side = SidePanel()
         self.parameters, self.preview = side.parameters, side.preview
         self.cost_label, self.generate_button = side.cost_label, side.generate_button
@@ -182,13 +206,11 @@ class MainWindow(QMainWindow):
         # Left: the two moods (UX.md), framing the source or looking at the results, over the
         # session's runs; right: the settings and the upload over the window's full height.
         self.moods = QStackedWidget()
-        self.moods.addWidget(self.source)
-        self.moods.addWidget(self.results_panel)
+        self.moods.addWidget(self.source)  # and the results, once built (finish_building)
         left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.moods, 1)
-        left_layout.addWidget(self.run_strip)
+        self._left_layout = QVBoxLayout(left)
+        self._left_layout.setContentsMargins(0, 0, 0, 0)
+        self._left_layout.addWidget(self.moods, 1)  # and the runs, once built (finish_building)
         self.side_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.side_splitter.addWidget(left)
         self.side_splitter.addWidget(side)
@@ -217,10 +239,20 @@ class MainWindow(QMainWindow):
         self.batch_dock.hide()
 
         central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.side_splitter, 1)
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.addWidget(self.side_splitter, 1)  # under the banner, once built
         self.setCentralWidget(central)
+
+    @property
+    def banner(self) -> MessageBanner:
+        """The message strip above the work area, built when first asked for: hidden until
+        there is something to say, it need not delay the first paint."""
+        if self._banner is None:
+            from desktop_app.ui.banner import MessageBanner
+
+            self._banner = MessageBanner()
+            self._central_layout.insertWidget(0, self._banner)
+        return self._banner
 
     def _connect(self) -> None:
         s, act = self.session, self.commands
@@ -230,11 +262,6 @@ class MainWindow(QMainWindow):
         self.generate_button.clicked.connect(self.on_generate)
         act.cancel.triggered.connect(self.on_cancel)
         self.run_status.cancel_button.clicked.connect(self.on_cancel)
-        chosen = self.result_actions
-        act.save.triggered.connect(chosen.on_save_selected)
-        act.save_all.triggered.connect(chosen.on_save_all)
-        self.save_all_button.clicked.connect(chosen.on_save_all)
-        act.copy.triggered.connect(chosen.on_copy_selected)
         act.region.triggered.connect(self.start_region)
         act.settings.triggered.connect(lambda: self.settingsRequested.emit(False))
         act.quit.triggered.connect(self.close)
@@ -245,19 +272,6 @@ class MainWindow(QMainWindow):
         region = self.source.region
         region.regionChanged.connect(lambda: s.set_region(region.region()))
         self.parameters.settingsChanged.connect(self.on_settings_changed)
-        self.results.saveRequested.connect(lambda i: self.session.save([i]))
-        self.results.copyRequested.connect(chosen.on_copy)
-        self.results.varyRequested.connect(chosen.on_vary)
-        self.results.varyChosen.connect(self.on_vary_chosen)
-        self.results.openRequested.connect(chosen.on_open_viewer)
-        self.results.dragRequested.connect(self.on_drag_result)
-        self.results_panel.back_button.clicked.connect(self.show_framing)
-        self.run_strip.runChosen.connect(self.on_run_chosen)
-        self.crop_view.cropChanged.connect(self.results_panel.source_badge.set_crop)
-        s.runStarted.connect(lambda _count: self.show_results())
-        s.runStarted.connect(lambda _count: self.results_panel.set_framing(self._framing_sent()))
-        s.runReopened.connect(self.on_run_reopened)
-        self.results.selectionChanged.connect(lambda _i: self._update_actions())
         s.pictureLoaded.connect(self.on_picture_loaded)
         s.pictureRejected.connect(self.on_picture_rejected)
         s.queueChanged.connect(self.on_queue_changed)
@@ -268,10 +282,30 @@ class MainWindow(QMainWindow):
         s.modelsLoaded.connect(self.parameters.set_models)
         s.modelsLoaded.connect(lambda _models: self._show_estimate())
         s.keyMissing.connect(self.on_key_missing)
-        s.saved.connect(chosen.on_saved)
         s.saveFailed.connect(lambda text: self.banner.show_message(text))
         s.problem.connect(lambda text: self.banner.show_message(text, level="warning"))
         self.parameters.switchModelRequested.connect(lambda _m: self.banner.on_dismiss())
+
+    def _connect_results(self) -> None:
+        s, act, chosen = self.session, self.commands, self.result_actions
+        act.save.triggered.connect(chosen.on_save_selected)
+        act.save_all.triggered.connect(chosen.on_save_all)
+        self.save_all_button.clicked.connect(chosen.on_save_all)
+        act.copy.triggered.connect(chosen.on_copy_selected)
+        self.results.saveRequested.connect(lambda i: self.session.save([i]))
+        self.results.copyRequested.connect(chosen.on_copy)
+        self.results.varyRequested.connect(chosen.on_vary)
+        self.results.varyChosen.connect(self.on_vary_chosen)
+        self.results.openRequested.connect(chosen.on_open_viewer)
+        self.results.dragRequested.connect(self.on_drag_result)
+        self.results_panel.back_button.clicked.connect(self.show_framing)
+        self.crop_view.cropChanged.connect(self.results_panel.source_badge.set_crop)
+        s.runStarted.connect(lambda _count: self.show_results())
+        s.runStarted.connect(lambda _count: self.results_panel.set_framing(self._framing_sent()))
+        s.runReopened.connect(self.on_run_reopened)
+        self.results.selectionChanged.connect(lambda _i: self._update_actions())
+        s.saved.connect(chosen.on_saved)
+        self.run_strip.runChosen.connect(self.on_run_chosen)
 
     # -- picture in -----------------------------------------------------------------------------
 
@@ -324,6 +358,7 @@ class MainWindow(QMainWindow):
             self.run_status.showMessage("The clipboard holds no picture.", 4000)
 
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
+        self.finish_building()  # a picture given at start may arrive before the first paint
         self.banner.dismiss_topic("picture", "run")
         self.source.show_picture(picture.preview, picture.full_size)
         self.results_panel.source_badge.set_picture(picture.preview, picture.full_size)
@@ -399,6 +434,7 @@ class MainWindow(QMainWindow):
         self.moods.setCurrentWidget(self.source)
 
     def show_results(self) -> None:
+        self.finish_building()
         self.moods.setCurrentWidget(self.results_panel)
 
     def on_run_chosen(self, run_id: str) -> None:
@@ -539,6 +575,7 @@ class MainWindow(QMainWindow):
     # -- the run --------------------------------------------------------------------------------
 
     def on_generate(self) -> None:
+        self.finish_building()  # the run shows in the results mood
         if self.session.running:
             return
         if self.session.picture is None:
@@ -573,8 +610,9 @@ class MainWindow(QMainWindow):
         self.commands.generate.setEnabled(has_picture and not running)
         self.commands.cancel.setEnabled(True)
         has_results = bool(self.session.results)
-        self.save_all_button.setEnabled(has_results)
         self.commands.save_all.setEnabled(has_results)
+        if self.built:
+            self.save_all_button.setEnabled(has_results)
 
     def apply_preferences(self, preferences: Preferences) -> None:
         self.preferences = preferences
@@ -583,7 +621,8 @@ class MainWindow(QMainWindow):
         self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
         self._follow_framing(self.parameters.settings())  # another server may take no mask
         self.session.save_preferences(self._store, preferences)
-        self.batch_control.refresh_panel()  # its save folder
+        if self.built:
+            self.batch_control.refresh_panel()  # its save folder
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -36,7 +36,7 @@ class RunDisplay:
         session: Session,
         grid: ResultsGrid,
         status: RunStatusBar,
-        banner: MessageBanner,
+        banner: Callable[[], MessageBanner],
         parameters: ParametersPanel,
         *,
         try_again: Callable[[], None],
@@ -47,7 +47,7 @@ class RunDisplay:
         self._session = session
         self._grid = grid
         self._status = status
-        self._banner = banner
+        self._banner = banner  # the window's, built when first needed
         self._parameters = parameters
         self._try_again = try_again
         self._open_key_settings = open_key_settings
@@ -85,7 +85,7 @@ class RunDisplay:
             self._grid.mark_failed(list(range(count, self._status.requested)), "Not made")
         others = [note for note in outcome.notes if note not in result.adjustments]
         if others:
-            self._banner.show_message(" ".join(others), level="info", topic="run")
+            self._banner().show_message(" ".join(others), level="info", topic="run")
         if count:
             self._grid.select(0)
             self._grid.setFocus()
@@ -100,7 +100,7 @@ class RunDisplay:
         classic = self._parameters.current_mode() is Mode.CLASSIC
         remedy = remedy_for(error, classic_mode=classic)
         action = self._action_for(remedy, error) if remedy is not None else None
-        self._banner.show_message(str(error), details=details, action=action, topic="run")
+        self._banner().show_message(str(error), details=details, action=action, topic="run")
         self._status.show_failure(details.get("request id", ""), len(kept))
 
     def _action_for(
@@ -121,7 +121,7 @@ class RunDisplay:
 
     def on_cancelled(self, outcome: Exception) -> None:
         self._grid.mark_failed(self._status.missing(set(self._session.results)), "Cancelled")
-        self._banner.show_message(str(outcome), level="info", topic="run")
+        self._banner().show_message(str(outcome), level="info", topic="run")
         self._status.say("Cancelled.")
 
     def on_reopened(self, record: RunRecord) -> None:
@@ -135,7 +135,7 @@ class RunDisplay:
         when = record.created.astimezone().strftime("%d %b %Y, %H:%M")
         cost = f" · {format_usd(record.cost)}" if record.cost is not None else ""
         # In the banner: the status line is about to say the picture is opening.
-        self._banner.show_message(
+        self._banner().show_message(
             f"Reopened the run of {when}: {len(results)} variation(s){cost}.",
             level="info",
             topic="reopened",  # stays while the source picture opens
@@ -153,13 +153,13 @@ class RunDisplay:
 
         settings = self._parameters.settings()
         self._parameters.set_settings(replace(settings, mode=Mode.EDIT, model=None, size=None))
-        self._banner.on_dismiss()
+        self._banner().on_dismiss()
 
     def _use_model(self, model: str) -> None:
         from dataclasses import replace
 
         self._parameters.set_settings(replace(self._parameters.settings(), model=model))
-        self._banner.on_dismiss()
+        self._banner().on_dismiss()
 
 
 def _reader(image: GeneratedImage) -> Callable[[], bytes]:

@@ -8,7 +8,6 @@ Ctrl+Shift+S, Ctrl+C, Ctrl+, Ctrl+H, Ctrl+Q) reads as a list; the window only co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionButton,
     QToolBar,
-    QWidget,
 )
 
 if TYPE_CHECKING:
@@ -52,8 +50,7 @@ class WindowActions:
 
     def furnish(self, window: MainWindow, runner: TaskRunner) -> Menus:
         """The desktop touches, once the window is built and wired: the menu bar; "Will send"
-        turning into "Sent" in the upload preview; one remembered folder for Save and Save all;
-        a visible keyboard focus on Generate."""
+        turning into "Sent" in the upload preview; a visible keyboard focus on Generate."""
         from desktop_app.ui.menus import build_menus
 
         session = window.session
@@ -66,20 +63,13 @@ class WindowActions:
 
         menus = build_menus(window, self, key_whereabouts=where_the_key_is, runner=runner)
         window.preview.follow(session)
-
-        def remember(folder: Path) -> None:
-            window.preferences.save_folder = str(folder)  # written with the preferences
-
-        window.result_actions.remember_folder = remember
         show_keyboard_focus(window.generate_button)
         return menus
 
 
-def build_actions(
-    window: QMainWindow, results: QWidget, history: QDockWidget, batch: QDockWidget
-) -> WindowActions:
-    """Makes the actions (window-wide shortcuts; Copy only where the results are) and the
-    toolbar."""
+def build_actions(window: QMainWindow, history: QDockWidget, batch: QDockWidget) -> WindowActions:
+    """Makes the actions (window-wide shortcuts; Copy is for the results grid to take, so
+    that text fields keep their own) and the toolbar."""
     style = window.style()
 
     def action(
@@ -118,9 +108,7 @@ def build_actions(
     save_all = action("Save &all…", "Ctrl+Shift+S", "Save every variation")
     copy = action("&Copy", None, "Copy the selected variation")
     copy.setShortcut(QKeySequence.StandardKey.Copy)
-    # Ctrl+C belongs to the results grid; text fields keep their own copy.
     copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    results.addAction(copy)
     region = action("Vary a &Region…", "Ctrl+R", "Paint the part of the picture that may change")
     settings = action("Se&ttings…", SETTINGS_SHORTCUT, "Connection profiles, API keys, folders")
     settings.setMenuRole(QAction.MenuRole.PreferencesRole)

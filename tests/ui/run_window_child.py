@@ -6,6 +6,7 @@ a test process that goes on using Qt must never do.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ def main() -> None:
     ) -> None:
         seen["frame painted before attach"] = self._frame_painted
         seen["visible before attach"] = self.isVisible()
+        seen["collector on while building"] = gc.isenabled()
         real_attach(self, session, runner, store, preferences)
 
     MainWindow.attach = attach  # type: ignore[method-assign]
@@ -55,6 +57,8 @@ def main() -> None:
             return
         seen["picture"] = picture.label
         seen["title"] = window.windowTitle()
+        seen["results built"] = window.built  # after the first paint, or for the picture
+        seen["collector on once shown"] = gc.isenabled()
         poll.stop()
         window.close()
 

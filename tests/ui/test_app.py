@@ -34,8 +34,11 @@ def test_run_window_paints_the_frame_before_building_the_panels(
     assert seen == {
         "frame painted before attach": True,
         "visible before attach": True,
+        "collector on while building": False,
         "picture": "photo.jpg",
         "title": "Image Variations",
+        "results built": True,
+        "collector on once shown": True,
         "exit code": 0,
     }
     assert api_server.count("/v1/models") >= 1

@@ -7,7 +7,6 @@ narrow for it, the dock floats instead of widening the window (``qt/roomy_dock.p
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +57,8 @@ class HistoryDock(RoomyDock):
             handle.succeeded.connect(remember)
 
     def _reopen_result(self, result_id: str) -> None:
+        import sqlite3  # start-up: this dock is built before the first paint, sqlite3 need not be
+
         try:
             stored = self._session.library.get().result(result_id)
         except (OSError, sqlite3.Error):

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.qt.thumbnails import THUMBNAIL_SIZE, Picture, ThumbnailLoader
+from desktop_app.qt.viewport import own_viewport
 from desktop_app.ui.results.cell import ResultCell
 from desktop_app.ui.results.fit import Fit, best_fit
 
@@ -89,13 +90,14 @@ class ResultsGrid(QWidget):
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self._scroll = QScrollArea(self)
+        self._viewport = own_viewport(self._scroll)  # first: a new viewport drops the content
         self._scroll.setWidget(self._content)
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows move the selection, not it
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._scroll.viewport().installEventFilter(self)  # its size decides the cells' size
-        self._scroll.viewport().setBackgroundRole(QPalette.ColorRole.Window)
+        self._viewport.installEventFilter(self)  # its size decides the cells' size
+        self._viewport.setBackgroundRole(QPalette.ColorRole.Window)
         self._content.setBackgroundRole(QPalette.ColorRole.Window)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -241,7 +243,7 @@ class ResultsGrid(QWidget):
 
     def visible_rect(self) -> QRect:
         """The part of the grid that shows cells, in its own coordinates."""
-        viewport = self._scroll.viewport()
+        viewport = self._viewport
         return QRect(viewport.mapTo(self, viewport.rect().topLeft()), viewport.size())
 
     # --- slots -------------------------------------------------------------------------------
@@ -435,12 +437,12 @@ class ResultsGrid(QWidget):
     # --- layout ------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._scroll.viewport() and event.type() == QEvent.Type.Resize:
+        if watched is self._viewport and event.type() == QEvent.Type.Resize:
             self._arrange()
         return super().eventFilter(watched, event)
 
     def _room(self) -> QSize:
-        viewport = self._scroll.viewport().size()
+        viewport = self._viewport.size()
         return QSize(viewport.width() - 2 * _MARGIN, viewport.height() - 2 * _MARGIN)
 
     def _arrange(self) -> None:
@@ -480,7 +482,7 @@ class ResultsGrid(QWidget):
         fit, gap, cell = self._fit, self._gap, self._cells[index]
         cell.set_picture_size(fit.side, fit.height)
         block = self._block()
-        viewport = self._scroll.viewport().size()
+        viewport = self._viewport.size()
         left = max(_MARGIN, (viewport.width() - block.width()) // 2)
         top = max(_MARGIN, (viewport.height() - block.height()) // 2) if fit.fits else _MARGIN
         row, column = divmod(index, fit.columns)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.qt.thumbnails import ThumbnailLoader
+from desktop_app.qt.viewport import own_viewport
 
 if TYPE_CHECKING:
     from desktop_app.session.session import Session
@@ -45,7 +46,7 @@ class RunStrip(QListWidget):
         self.setGridSize(cell)
         self.setFixedHeight(cell.height() + 4)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.viewport().setBackgroundRole(QPalette.ColorRole.Window)
+        own_viewport(self).setBackgroundRole(QPalette.ColorRole.Window)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # newest first
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
