@@ -55,6 +55,19 @@ def _finish(figures: dict[str, object], complete_ns: int, spawned_ns: int) -> No
     os._exit(0)
 
 
+def _settle(figures: dict[str, object], complete_ns: int, spawned_ns: int) -> None:
+    """The app does its after-paint work (the results mood, the icon, the socket for later
+    starts, the first requests) in the same turn of the event loop as ``firstPainted``: the
+    next turn sees it done."""
+    from PySide6.QtCore import QTimer
+
+    def built() -> None:
+        figures["built_ms"] = (time.time_ns() - spawned_ns) / 1e6
+        _finish(figures, complete_ns, spawned_ns)
+
+    QTimer.singleShot(0, built)
+
+
 def main() -> None:
     kind = sys.argv[1]
     spawned_ns = int(os.environ["BENCH_SPAWN_NS"])
@@ -93,7 +106,7 @@ def main() -> None:
             if complete is None:  # the bare window is complete when it first paints
                 _finish(figures, painted_ns, spawned_ns)
             else:  # the app's frame paints first; its panels follow (firstPainted)
-                complete.connect(lambda: _finish(figures, time.time_ns(), spawned_ns))
+                complete.connect(lambda: _settle(figures, time.time_ns(), spawned_ns))
             app.removeEventFilter(self)
             return True
 
