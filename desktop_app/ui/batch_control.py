@@ -30,6 +30,8 @@ class BatchControl:
         self._batch = batch
         self._dock = dock
         dock.built.connect(self._wire)
+        if dock.panel is not None:  # shown before this was made (open at the last quit)
+            self._wire(dock.panel)
         window.crop_view.cropChanged.connect(self._on_crop)
         # A shape of the same ratio (16:9 on a model of standard sizes) moves no frame.
         window.source.shape_bar.framingChanged.connect(

@@ -64,3 +64,18 @@ def test_a_picture_arriving_before_the_first_paint_builds_the_results_mood(
     assert window.results_panel.source_label.text().startswith("early.jpg")
     window.finish_building()  # once only: a second call builds nothing more
     assert window.moods.count() == 2
+
+
+def test_a_batch_panel_open_before_the_first_paint_is_wired_once_built(
+    qtbot: QtBot, attached: MainWindow
+) -> None:
+    window = attached
+    window.batch_dock.show()  # as the layout of the last session restores it
+    with qtbot.waitSignal(window.firstPainted, timeout=10_000):
+        window.show()
+    qtbot.waitUntil(lambda: window.built, timeout=10_000)
+    panel = window.batch_dock.panel
+    assert panel is not None
+    assert window.preferences.batch_jobs != 3
+    panel.jobs.setValue(3)
+    assert window.preferences.batch_jobs == 3  # the panel speaks to the batch's control
