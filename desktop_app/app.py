@@ -66,10 +66,18 @@ def run_window(images: Sequence[str] = ()) -> int:
         window.firstPainted.connect(lambda: _serve_later_starts(window))
         window.firstPainted.connect(window.session.refresh_models)
         window.firstPainted.connect(window.session.tidy_library)
+        # Last: after the window's own after-paint building (connected by attach).
+        window.firstPainted.connect(_collect_again)
+
+    def unpainted() -> None:
+        """A window not painted by now (started minimised): built and collecting anyway, so
+        that a batch left running goes on."""
+        if window.attached:
+            window.finish_building()
+        _collect_again()
 
     window.framePainted.connect(furnish)
-    window.firstPainted.connect(_collect_again)
-    QTimer.singleShot(_COLLECT_AGAIN_AFTER_MS, _collect_again)  # a window never painted (minimised)
+    QTimer.singleShot(_COLLECT_AGAIN_AFTER_MS, unpainted)
     if os.environ.get("IMAGE_VARIATIONS_SMOKE_TEST"):
         _smoke_test(window)
     return app.exec()

@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self._connect_results()
         self.batch_control = BatchControl(self, self.batch, self.batch_dock)
+        self._order_tabs()
         self._update_actions()
         QTimer.singleShot(0, self, self._restore_batch)
 
@@ -199,7 +200,7 @@ class MainWindow(QMainWindow):
         self._banner: MessageBanner | None = None  # built with the first message
         self.source = SourcePanel()
         self.drop_hint, self.crop_view = self.source.drop_hint, self.source.crop_view
-        side = SidePanel()
+        self.side = side = SidePanel()
         self.parameters, self.preview = side.parameters, side.preview
         self.cost_label, self.generate_button = side.cost_label, side.generate_button
 
@@ -252,7 +253,23 @@ class MainWindow(QMainWindow):
 
             self._banner = MessageBanner()
             self._central_layout.insertWidget(0, self._banner)
+            self._order_tabs()
         return self._banner
+
+    def _order_tabs(self) -> None:
+        """Tab goes through the window as it reads: the banner, the picture or the results,
+        this session's runs, the settings (parts built after the first paint would otherwise
+        come last)."""
+        from desktop_app.qt.tab_order import order_tabs
+
+        parts = (
+            self._banner,
+            self.source,
+            getattr(self, "results_panel", None),
+            getattr(self, "run_strip", None),
+            self.side,
+        )
+        order_tabs(self, [part for part in parts if part is not None])
 
     def _connect(self) -> None:
         s, act = self.session, self.commands

@@ -18,5 +18,11 @@ def test_the_area_shows_its_widget_in_the_viewport_made_here(qtbot: QtBot) -> No
     area.show()
     qtbot.waitExposed(area)
     assert area.viewport() is viewport
+    plain = QScrollArea()
+    qtbot.addWidget(plain)
+    native = plain.viewport()  # what Qt makes itself
+    assert native is not None
+    assert viewport.objectName() == native.objectName()
+    assert viewport.autoFillBackground() == native.autoFillBackground()
     assert content.parentWidget() is viewport
     assert content.isVisible()

@@ -41,6 +41,14 @@ def main() -> None:
         real_attach(self, session, runner, store, preferences)
 
     MainWindow.attach = attach  # type: ignore[method-assign]
+    real_finish = MainWindow.finish_building
+
+    def finish_building(self: MainWindow) -> None:
+        if not self.built:
+            seen["collector on while finishing"] = gc.isenabled()
+        real_finish(self)
+
+    MainWindow.finish_building = finish_building  # type: ignore[method-assign]
 
     announced: list[bool] = []
 
@@ -57,7 +65,6 @@ def main() -> None:
             return
         seen["picture"] = picture.label
         seen["title"] = window.windowTitle()
-        seen["results built"] = window.built  # after the first paint, or for the picture
         seen["collector on once shown"] = gc.isenabled()
         poll.stop()
         window.close()

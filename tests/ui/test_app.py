@@ -35,9 +35,9 @@ def test_run_window_paints_the_frame_before_building_the_panels(
         "frame painted before attach": True,
         "visible before attach": True,
         "collector on while building": False,
+        "collector on while finishing": False,
         "picture": "photo.jpg",
         "title": "Image Variations",
-        "results built": True,
         "collector on once shown": True,
         "exit code": 0,
     }

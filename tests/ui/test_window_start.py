@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop_app.app import _attach
@@ -79,3 +80,33 @@ def test_a_batch_panel_open_before_the_first_paint_is_wired_once_built(
     assert window.preferences.batch_jobs != 3
     panel.jobs.setValue(3)
     assert window.preferences.batch_jobs == 3  # the panel speaks to the batch's control
+
+
+def _parts_in_tab_order(window: MainWindow) -> list[str]:
+    parts = {
+        "banner": window.banner,
+        "source": window.source,
+        "results": window.results_panel,
+        "runs": window.run_strip,
+        "settings": window.side,
+    }
+    seen: list[str] = []
+    widget = window.nextInFocusChain()
+    while widget is not None and widget is not window:
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            for name, part in parts.items():
+                if (widget is part or part.isAncestorOf(widget)) and name not in seen:
+                    seen.append(name)
+        widget = widget.nextInFocusChain()
+    return seen
+
+
+def test_tab_goes_through_the_parts_as_they_read_though_built_later(
+    qtbot: QtBot, attached: MainWindow
+) -> None:
+    window = attached
+    with qtbot.waitSignal(window.firstPainted, timeout=10_000):
+        window.show()
+    qtbot.waitUntil(lambda: window.built, timeout=10_000)
+    window.banner.show_message("Something to say.", level="info")  # built last of all
+    assert _parts_in_tab_order(window) == ["banner", "source", "results", "runs", "settings"]
