@@ -262,14 +262,9 @@ class MainWindow(QMainWindow):
         come last)."""
         from desktop_app.qt.tab_order import order_tabs
 
-        parts = (
-            self._banner,
-            self.source,
-            getattr(self, "results_panel", None),
-            getattr(self, "run_strip", None),
-            self.side,
-        )
-        order_tabs(self, [part for part in parts if part is not None])
+        results = [self.results_panel, self.run_strip] if self.built else []
+        banner = [self._banner] if self._banner is not None else []
+        order_tabs(self, [*banner, self.source, *results, self.side])
 
     def _connect(self) -> None:
         s, act = self.session, self.commands
