@@ -28,9 +28,12 @@ _M_MMAP_THRESHOLD = -3
 # 1 MiB 177 MB / 29-48 ms (every mapping is page-faulted in again, some on the GUI thread),
 # 2 MiB 177 MB / 31-33 ms, 4 MiB 190 MB / 28 ms, 8 MiB 196 MB / 29 ms, glibc's own 228 MB.
 MAP_ON_THEIR_OWN_BYTES = 2 * 1024 * 1024
-# Free memory a heap may keep at its top: what glibc's own rule gives for that threshold (twice
-# it). Set too, since a large buffer freed before ``limit_retained_memory`` may have raised it.
-KEEP_AT_HEAP_TOP_BYTES = 2 * MAP_ON_THEIR_OWN_BYTES
+# Free memory a heap may keep at its top. Each worker thread's heap keeps this much for nothing
+# while the others work: measured on the streamed 10-image run (python -m benchmarks), 4 MiB
+# (glibc's own rule for the threshold above) 150 MB, 1 MiB 148 MB, worst stall 24 ms and client
+# CPU 0.50x the SDK's with it. Set too, since a large buffer freed before
+# ``limit_retained_memory`` may have raised it.
+KEEP_AT_HEAP_TOP_BYTES = MAP_ON_THEIR_OWN_BYTES // 2
 
 
 @functools.cache

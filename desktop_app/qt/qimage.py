@@ -9,6 +9,9 @@ from PySide6.QtGui import QImage
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from desktop_app.core.imaging import SourceImage
+    from desktop_app.core.imaging.decoded import DecodedPixels
+
 
 # Rows copied at a time: a band's bytes are the only copy made besides the QImage's own.
 _BAND_ROWS = 64
@@ -42,6 +45,25 @@ def pil_to_qimage(picture: Image) -> QImage:
                 start = (top + i) * stride
                 view[start : start + row] = band[i * row : (i + 1) * row]
     return image
+
+
+def wrap_pixels(pixels: DecodedPixels) -> QImage:
+    """A QImage on the memory of ``pixels``, no copy (PySide keeps their buffer alive with it).
+    Qt scales RGBX8888 as it is: a three-byte RGB888 QImage is converted whole first."""
+    return QImage(
+        pixels.buffer, pixels.width, pixels.height, pixels.stride, QImage.Format.Format_RGBX8888
+    )
+
+
+def fitted_qimage(source: SourceImage, side: int) -> QImage:
+    """``source`` upright, made to fit a square of ``side`` pixels, on any thread (the framing
+    view's copy at the size it shows); a null QImage if it cannot be decoded."""
+    from desktop_app.core.imaging import ImageRejected
+
+    try:
+        return pil_to_qimage(source.upright(max_side=side))
+    except ImageRejected:
+        return QImage()
 
 
 def decode_image(data: bytes, *, max_side: int | None = None) -> QImage:

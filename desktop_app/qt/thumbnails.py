@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 THUMBNAIL_SIZE = 200  # logical pixels: the side of the square a thumbnail must fit in
 _BLUR_SIDE = 20  # partial previews shrink to this and grow back: a cheap, strong blur
 
-# What a thumbnail is made of: bytes, an image, or a function that reads the bytes (on the pool).
-Picture = bytes | QImage | Callable[[], bytes]
+# What a thumbnail is made of: bytes, an image, or a function that reads the bytes or makes the
+# image (on the pool).
+Picture = bytes | QImage | Callable[[], bytes | QImage]
 
 
 def decode_thumbnail(

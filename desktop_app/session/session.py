@@ -55,9 +55,10 @@ UPLOAD_PREVIEW_MAX_SIDE = 640
 PREPARE_DELAY_MS = 150
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class LoadedPicture:
     source: SourceImage
+    # The picture as loaded, for the window's copies; a null QImage once it has made them.
     preview: QImage
     label: str
     parent_result_id: str | None = None  # set when the picture is a result being varied
@@ -126,6 +127,8 @@ class Session(QObject):
         self._queue_writer = Courier(1, self)  # the queue and the preferences, in order
         self._next_wanted = False
         self.picture: LoadedPicture | None = None
+        self._preview_coming: LoadedPicture | None = None  # its preview is being decoded again
+        self._preview_wanted: list[Callable[[QImage], object]] = []  # with_preview's, till then
         self.crop: Square | Frame | None = None  # the framing tool's part of the picture
         self.region: QImage | None = None  # set_region: where the picture may change
         self.settings = VariationSettings()
@@ -249,11 +252,53 @@ class Session(QObject):
 
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
         self.picture = picture
+        self._preview_coming, self._preview_wanted = None, []
         self.crop = None
         self.region = None
         self.prepared = None
         self.pictureLoaded.emit(picture)
         self.schedule_prepare()
+
+    # -- the picture's preview: the window keeps copies at the size it shows -------------------
+
+    def let_go_of_preview(self) -> None:
+        """The window has made its copies of the picture at the sizes it shows (framing, its
+        badge): the preview (12 MB for a 12 MP photo) need not be held; ``with_preview``
+        decodes it again for whatever needs it later (the viewer)."""
+        if self.picture is not None:
+            self.picture.preview = QImage()
+
+    def with_preview(self, use: Callable[[QImage], object]) -> None:
+        """Calls ``use`` with the current picture's preview, now or once it is decoded again
+        (not at all if another picture comes meanwhile)."""
+        picture = self.picture
+        if picture is None:
+            return
+        if not picture.preview.isNull():
+            use(picture.preview)
+            return
+        self._preview_wanted.append(use)
+        if self._preview_coming is picture:
+            return
+        self._preview_coming = picture
+        handle = self._runner.submit(
+            "preview", lambda _sink: _decode_preview(picture.source, keep=False)
+        )
+        handle.succeeded.connect(lambda shown: self._on_preview_back(picture, shown[0]))
+        handle.failed.connect(lambda exc: self._on_preview_failed(picture, exc))
+
+    def _on_preview_back(self, picture: LoadedPicture, preview: QImage) -> None:
+        if picture is not self.picture:
+            return  # another picture came meanwhile
+        self._preview_coming = None
+        wanted, self._preview_wanted = self._preview_wanted, []
+        for use in wanted:
+            use(preview)
+
+    def _on_preview_failed(self, picture: LoadedPicture, exc: Exception) -> None:
+        if picture is self.picture:  # the file was read once; only memory could fail now
+            self._preview_coming, self._preview_wanted = None, []
+            self.problem.emit(f"Could not show {picture.label}: {exc}")
 
     def on_loading_finished(self) -> None:
         self._loading = None
@@ -676,7 +721,6 @@ def _save_failure(exc: Exception, folder: Path) -> str:
 
 async def _load_picture(item: PictureInput) -> LoadedPicture:
     from desktop_app.core.imaging import open_image
-    from desktop_app.qt.qimage import pil_to_qimage
 
     if item.url is not None:
         from desktop_app.core.fetch import fetch_picture
@@ -689,13 +733,7 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         source = open_image(item.path, name=item.name or None)
     else:
         source = open_image(item.data or b"", name=item.name or "pasted image")
-    pixels = source.preview(PREVIEW_MAX_SIDE)
-    preview = pil_to_qimage(pixels)
-    # upright() keeps an alpha channel only when some pixel is not opaque: asking
-    # source.has_alpha instead would decode the whole picture a second time.
-    transparent = pixels.mode == "RGBA"
-    del pixels
-    release_freed_memory()  # the decode behind the preview
+    preview, transparent = await _decode_preview(source, keep=True)
     # A library file (a reopened source, a kept result) is shown by the name it was known by.
     named = item.path is not None and item.name
     return LoadedPicture(
@@ -706,6 +744,26 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
         transparent=transparent,
         path=item.path,
     )
+
+
+async def _decode_preview(source: SourceImage, *, keep: bool) -> tuple[QImage, bool]:
+    """The picture to show of ``source``, and whether some pixel of it is not opaque.
+    ``keep``: ``source`` keeps the pixels for the upload to share (see ``decoded_preview``)."""
+    from desktop_app.qt.qimage import pil_to_qimage, wrap_pixels
+
+    decoded = source.decoded_preview(PREVIEW_MAX_SIDE)  # most photos: shown without a copy
+    if decoded is not None:
+        if not keep:
+            source.forget_decoded()
+        return wrap_pixels(decoded), False
+    pixels = source.preview(PREVIEW_MAX_SIDE)
+    preview = pil_to_qimage(pixels)
+    # upright() keeps an alpha channel only when some pixel is not opaque: asking
+    # source.has_alpha instead would decode the whole picture a second time.
+    transparent = pixels.mode == "RGBA"
+    del pixels
+    release_freed_memory()  # the decode behind the preview
+    return preview, transparent
 
 
 def _region_pixels(region: QImage, size: tuple[int, int]) -> Image.Image:
@@ -737,7 +795,11 @@ async def _prepare(
     from desktop_app.core.variation import prepare_mask, prepare_upload, upload_warnings
     from desktop_app.qt.qimage import decode_image
 
-    upload = prepare_upload(source, crop, settings)
+    try:
+        upload = prepare_upload(source, crop, settings)
+    finally:
+        # The preview's pixels served this upload or cannot (another scale): held no longer.
+        source.forget_decoded()
     preview = decode_image(upload.data, max_side=UPLOAD_PREVIEW_MAX_SIDE)
     size_kb = max(1, round(len(upload.data) / 1024))
     description = f"{upload.width} × {upload.height} {upload.format.upper()}, {size_kb:,} KB"

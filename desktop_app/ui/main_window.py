@@ -370,10 +370,16 @@ class MainWindow(QMainWindow):
             self.run_status.showMessage("The clipboard holds no picture.", 4000)
 
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
+        from functools import partial
+
+        from desktop_app.qt.qimage import fitted_qimage
+
         self.finish_building()  # a picture given at start may arrive before the first paint
         self.banner.dismiss_topic("picture", "run")
-        self.source.show_picture(picture.preview, picture.full_size)
+        render = partial(fitted_qimage, picture.source)  # framing's copy at a new size
+        self.source.show_picture(picture.preview, picture.full_size, render)
         self.results_panel.source_badge.set_picture(picture.preview, picture.full_size)
+        self.session.let_go_of_preview()  # both made their copies: held no longer
         self.results_panel.source_badge.set_crop(self.session.crop)
         self.results_panel.set_source(picture.label, picture.full_size)
         if self._reopening:

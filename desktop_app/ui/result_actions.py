@@ -159,14 +159,23 @@ class ResultActions:
         from desktop_app.ui.results.viewer import ImageViewer
 
         picture = self._session.picture
-        source = picture.preview if picture is not None else None
         if index < 0:
-            if picture is not None:
-                ImageViewer.show_for(self._parent, picture.preview, None, picture.label)
+            if picture is not None:  # the preview, decoded again if it was let go of
+                label = picture.label
+                self._session.with_preview(
+                    lambda image: ImageViewer.show_for(self._parent, image, None, label)
+                )
             return
 
         def show(result: QImage) -> None:
-            ImageViewer.show_for(self._parent, result, source, f"Variation {index + 1}")
+            if picture is None or picture is not self._session.picture:
+                ImageViewer.show_for(self._parent, result, None, f"Variation {index + 1}")
+                return
+            self._session.with_preview(  # the source beside it, to compare
+                lambda source: ImageViewer.show_for(
+                    self._parent, result, source, f"Variation {index + 1}"
+                )
+            )
 
         self._with_full_image(index, show)
 

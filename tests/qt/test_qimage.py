@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image
 from PySide6.QtGui import QImage
@@ -89,3 +91,29 @@ def test_a_large_picture_is_not_copied_whole_on_its_way() -> None:
         tracemalloc.stop()
     assert image.width() == 2000 and image.pixelColor(1999, 1499).blue() == 30
     assert peak < 3_000_000, peak  # a band and its chunks; the whole picture took 18 MB
+
+
+def test_decoded_pixels_are_shown_from_their_own_buffer() -> None:
+    """A photo's preview is wrapped, not copied: 12 MB once, not twice. The QImage keeps the
+    buffer alive on its own."""
+    from desktop_app.core.imaging.decoded import DecodedPixels
+    from desktop_app.qt.qimage import wrap_pixels
+
+    pixels = DecodedPixels(bytearray(b"\x0a\x14\x1e\xff" * 6), 3, 2, 2)
+    image = wrap_pixels(pixels)
+    assert image.format() == QImage.Format.Format_RGBX8888 and image.size().toTuple() == (3, 2)
+    pixels.buffer[4:7] = b"\x01\x02\x03"  # the second pixel, through the buffer
+    assert image.pixelColor(1, 0).getRgb() == (1, 2, 3, 255)
+    del pixels
+    assert image.pixelColor(2, 1).getRgb() == (10, 20, 30, 255)
+
+
+def test_framing_gets_the_picture_made_to_fit_the_size_it_shows() -> None:
+    from desktop_app.core.imaging import open_image
+    from desktop_app.qt.qimage import fitted_qimage
+
+    photo = Image.linear_gradient("L").resize((1200, 800)).convert("RGB")
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG")
+    image = fitted_qimage(open_image(buffer.getvalue()), 300)
+    assert image.size().toTuple() == (300, 200)

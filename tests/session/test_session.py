@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from desktop_app.core.imaging import open_image
 from desktop_app.core.keystore import KeyStore
 from desktop_app.core.preferences import Preferences, Profile
 from desktop_app.core.run import RunOutcome
@@ -17,7 +19,7 @@ from desktop_app.core.shared_library import SharedLibrary
 from desktop_app.core.variation import VariationSettings
 from desktop_app.qt.intake import PictureInput
 from desktop_app.qt.tasks import TaskRunner
-from desktop_app.session.session import Session
+from desktop_app.session.session import LoadedPicture, Session
 from tests.conftest import CANARY_KEY
 from tests.fake_openai import FakeOpenAI, Fault
 from tests.keyring_backends import MemoryBackend
@@ -72,12 +74,13 @@ def test_a_failed_run_keeps_its_record_ids(
     qtbot.waitUntil(lambda: not session.running, timeout=30_000)
 
 
-def test_a_camera_photo_is_framed_from_a_preview_decoded_at_reduced_scale(
+def test_a_camera_photo_is_decoded_once_at_reduced_scale_for_preview_and_upload(
     qtbot: QtBot, session: Session, tmp_path: Path
 ) -> None:
-    # Memory: the preview lives as long as the picture (through every run). A 12 MP photo is
-    # shown from 2000 px, decoded at half scale, not in full; its full size still stands for
-    # the crop and the upload.
+    """Memory: a 12 MP photo is shown from 2000 px, decoded at half scale, not in full; its
+    full size still stands for the crop and the upload. Those pixels serve the first upload
+    (no second decode of the photo) and are then let go of by the picture, as the window lets
+    go of its preview once it has its own copies."""
     photo = tmp_path / "camera.jpg"
     Image.linear_gradient("L").resize((4000, 3000)).convert("RGB").save(photo, "JPEG")
     session.add_inputs([PictureInput(path=photo, name="camera.jpg")], first=True)
@@ -87,4 +90,57 @@ def test_a_camera_photo_is_framed_from_a_preview_decoded_at_reduced_scale(
     )
     picture = session.picture
     assert picture is not None and picture.full_size == (4000, 3000)
-    assert (picture.preview.width(), picture.preview.height()) == (2000, 1500)
+    shown = picture.preview
+    assert (shown.width(), shown.height()) == (2000, 1500)
+    assert shown.format() == QImage.Format.Format_RGBX8888  # the decoder's own rows
+    qtbot.waitUntil(lambda: session.prepared is not None, timeout=20_000)
+    assert picture.source._kept is None  # used by the upload, then let go of
+    session.let_go_of_preview()
+    assert picture.preview.isNull()
+    assert (shown.width(), shown.height()) == (2000, 1500)  # a copy taken before stays whole
+
+
+def test_the_preview_let_go_of_is_decoded_again_for_whoever_asks(
+    qtbot: QtBot, session: Session
+) -> None:
+    picture = session.picture
+    assert picture is not None
+    session.let_go_of_preview()
+    got: list[QImage] = []
+    session.with_preview(got.append)
+    session.with_preview(got.append)  # asked twice while decoding: decoded once, both told
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=20_000)
+    assert got[0].size() == got[1].size() and (got[0].width(), got[0].height()) == (600, 400)
+    assert picture.preview.isNull()  # handed out, not held again
+
+
+def test_a_preview_asked_for_an_old_picture_is_not_handed_out(
+    qtbot: QtBot, session: Session, tmp_path: Path
+) -> None:
+    session.let_go_of_preview()
+    got: list[QImage] = []
+    session.with_preview(got.append)  # its decoding starts on the event loop's next turn
+    other = tmp_path / "other.jpg"
+    Image.new("RGB", (300, 200), "red").save(other, "JPEG")
+    session.on_picture_loaded(
+        LoadedPicture(open_image(other), QImage(300, 200, QImage.Format.Format_RGB888), "other.jpg")
+    )
+    qtbot.wait(500)
+    assert got == []
+
+
+def test_an_upload_the_preview_cannot_serve_lets_go_of_it_all_the_same(tmp_path: Path) -> None:
+    """A tight crop needs the photo at full scale: decoded for it, and the kept preview goes."""
+    import asyncio
+
+    from desktop_app.core.imaging import Square
+    from desktop_app.session.session import _prepare
+
+    photo = tmp_path / "camera.jpg"
+    Image.linear_gradient("L").resize((4000, 3000)).convert("RGB").save(photo, "JPEG")
+    source = open_image(photo)
+    assert source.decoded_preview(2048) is not None
+    settings = VariationSettings(model="gpt-image-1", size="1024x1024")
+    prepared = asyncio.run(_prepare(source, Square(0, 0, 1200), settings, None))
+    assert prepared.upload.width == 1024
+    assert source._kept is None

@@ -217,6 +217,34 @@ def test_opening_a_result_shows_it_full_size_beside_the_source(
     viewer.close()
 
 
+def test_a_photo_is_held_only_at_the_sizes_the_window_shows_and_decoded_again_to_view(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """Memory: a 12 MP photo's preview is 12 MB, framing's copy on screen 2. The window
+    keeps its copies; the source viewer has the picture decoded again."""
+    from desktop_app.ui.results.viewer import ImageViewer
+
+    _load(qtbot, window, _jpeg(tmp_path / "photo.jpg", (4000, 3000)))
+    picture = window.session.picture
+    assert picture is not None and picture.preview.isNull()
+    shot = window.crop_view.grab().toImage()
+    rect = window.crop_view.picture_rect().toRect()
+    corner = shot.pixelColor(rect.left() + 4, rect.top() + 4)  # red, dimmed out of the frame
+    assert corner.red() > 3 * corner.green() and corner.red() > 3 * corner.blue()
+
+    window.results.openRequested.emit(-1)  # "View source"
+
+    def viewers() -> list[ImageViewer]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, ImageViewer)]
+
+    qtbot.waitUntil(lambda: len(viewers()) == 1, timeout=30_000)
+    viewer = viewers()[0]
+    assert viewer.shown_images() == ["variation"]  # the one picture it was given: the source
+    assert viewer.windowTitle().startswith("photo.jpg")
+    viewer.close()
+    assert picture.preview.isNull()  # handed to the viewer, not held again
+
+
 def test_cancel_stops_without_waiting_for_the_server_and_says_it_may_have_been_billed(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, api_server: FakeOpenAI, screenshots: Path
 ) -> None:

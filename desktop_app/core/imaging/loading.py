@@ -30,6 +30,7 @@ from .colour import (
     to_srgb,
     to_working_mode,
 )
+from .decoded import DecodedPixels, decode_into_buffer, plain_rgb_jpeg
 from .errors import ImageRejected
 from .orientation import (
     Box,
@@ -40,7 +41,7 @@ from .orientation import (
 )
 from .resampling import resize_region, safe_box
 from .sniffing import Kind, detect_kind
-from .streaming import decode_shrunk
+from .streaming import applies, decode_shrunk, shrink_decoded
 
 # Limits that keep any input under roughly a second or two and well under 1 GB of memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -98,6 +99,7 @@ class SourceImage:
         self._orientation = orientation
         self._icc = icc
         self._has_alpha: bool | None = None if may_have_alpha else False
+        self._kept: DecodedPixels | None = None  # the window's preview, see decoded_preview
         self.format = pillow_format
         self.width, self.height = upright_size(stored_size, orientation)
         self.name = name
@@ -156,12 +158,47 @@ class SourceImage:
         """The whole picture upright for showing, its longest side at most ``max_side`` and at
         least 3/4 of it: a size the JPEG decoder reaches by itself (a 4000 px photo is shown
         at 2000 px, decoded at half scale) costs a quarter of the pixels and no resampling."""
+        scale = self._preview_scale(max_side)
+        if scale is None:
+            return self.upright(max_side=max_side)
+        return self.upright(max_side=max(self.width, self.height) // scale)
+
+    def decoded_preview(self, max_side: int) -> DecodedPixels | None:
+        """The pixels of ``preview(max_side)`` decoded straight into RGBX rows that a window
+        shows without copying them (decoded.py); None unless the picture is a plain RGB JPEG,
+        upright as stored and without a colour profile (then use ``preview``).
+
+        The picture keeps them until the first ``render`` at the decoder's scale of this preview
+        (the upload, usually), which resizes them instead of decoding the file again (the same
+        result, see decoded.py), or until ``forget_decoded``.
+        """
+        scale = self._preview_scale(max_side)
+        if scale is None or self._kind != "JPEG" or self._icc or self._orientation != 1:
+            return None
+        with _guard(self._kind, len(self._data)):
+            width, height = self._stored_size
+            whole = (0.0, 0.0, float(width), float(height))
+            opened, drafted = self._open_scaled(whole, (width // scale, height // scale))
+            if drafted != scale or not plain_rgb_jpeg(opened):
+                return None
+            self._kept = decode_into_buffer(self._data, opened, scale)
+        return self._kept
+
+    def forget_decoded(self) -> None:
+        """Lets go of the pixels ``decoded_preview`` kept (the window no longer shows them):
+        renders decode the file again."""
+        self._kept = None
+
+    def _preview_scale(self, max_side: int) -> int | None:
+        """The decoder's scale whose output is a preview for ``max_side`` as it is."""
         longest = max(self.width, self.height)
+        if longest <= max_side:
+            return 1
         for scale in _DRAFT_SCALES:  # largest first
             side = longest // scale  # rounded down: the decoder's ratio stays >= scale
             if max_side * PREVIEW_SLACK <= side <= max_side:
-                return self.upright(max_side=side)
-        return self.upright(max_side=max_side)
+                return scale
+        return None
 
     def render(self, region: Box, size: tuple[int, int] | None) -> Image.Image:
         """``region`` of the upright picture resampled to ``size`` (None: as is), RGB/RGBA sRGB.
@@ -180,6 +217,12 @@ class SourceImage:
         with _guard(self._kind, len(self._data)):
             opened, scale = self._open_scaled(stored_box, stored_out)
             box = _scaled_box(stored_box, scale, opened.size)
+            kept = self._kept_for(opened, scale, box, stored_out)
+            if kept is not None and stored_out is not None:
+                # The window's preview holds these very pixels decoded: no second decode.
+                pixels = shrink_decoded(kept, box, stored_out, self._to_srgb, self._orientation)
+                pixels.info = {}  # as below
+                return pixels
             if stored_out is not None and self._kind == "JPEG":
                 # Big JPEGs: shrunk band by band on the other core while still decoding.
                 shrunk = decode_shrunk(
@@ -205,6 +248,20 @@ class SourceImage:
                     )
             work = _drop_unused_alpha(to_working_mode(image, levels), box)
             return self._finish(resize_region(work, box, stored_out))
+
+    def _kept_for(
+        self, opened: ImageFile.ImageFile, scale: int, box: Box, size: tuple[int, int] | None
+    ) -> Image.Image | None:
+        """The kept preview, taken (once used, it is let go of), when it holds the pixels
+        this render would decode for the path that shrinks them while decoding (the one whose
+        result it then gives)."""
+        kept = self._kept
+        if kept is None or size is None or kept.scale != scale or kept.size != opened.size:
+            return None
+        if not applies(opened, box, size):
+            return None
+        self._kept = None
+        return kept.image()
 
     def _finish(self, work: Image.Image) -> Image.Image:
         """The resized stored pixels made sRGB and upright, with nothing riding along."""

@@ -25,12 +25,14 @@ from typing import TypeVar
 
 from PIL import Image, ImageFile
 
+from .decoded import plain_rgb_jpeg
 from .orientation import Box, make_upright, stored_box_to_upright, upright_size
 from .resampling import REDUCING_GAP, shared_pool
 
 _CHUNK_BYTES = 128 * 1024  # decoder feed: ~20 input rows of a noisy 3000 px wide half-draft
 _MIN_BAND_ROWS = 32  # output rows per band handed to the helper (fewer: overhead dominates)
 _MIN_TAIL_ROWS = 8  # the rows left when decoding ends are shared out down to this many
+_SHRINK_BAND_ROWS = 128  # shrink_decoded's bands: ~1 MB of intermediate each at 1024 px
 _MIN_PIXELS = 512 * 512  # smaller outputs: too little resizing to be worth the bookkeeping
 _LANCZOS_SUPPORT = 3.0
 
@@ -53,7 +55,7 @@ def decode_shrunk(
     Pillow's do (OSError).
     """
     pool = shared_pool()
-    if pool is None or not _applies(image, box, size):
+    if pool is None or not applies(image, box, size):
         return None
     tile = image.tile[0]
     height = image.size[1]
@@ -62,10 +64,7 @@ def decode_shrunk(
     decoder = Image._getdecoder("RGBX", "jpeg", tile.args, image.decoderconfig)
 
     def band(top: int, bottom: int) -> tuple[Image.Image, Box]:
-        pixels = make_upright(
-            finish(_band(canvas, box, size, top, bottom).convert("RGB")), orientation
-        )
-        return pixels, stored_box_to_upright((0, top, size[0], bottom), size, orientation)
+        return _finished_band(canvas, box, size, (top, bottom), finish, orientation)
 
     bands: list[tuple[tuple[int, int], Future[tuple[Image.Image, Box]]]] = []
     row_height = (box[3] - box[1]) / size[1]
@@ -112,18 +111,50 @@ def decode_shrunk(
                 future.exception()
 
 
+def shrink_decoded(
+    canvas: Image.Image,
+    box: Box,
+    size: tuple[int, int],
+    finish: Callable[[Image.Image], Image.Image],
+    orientation: int,
+) -> Image.Image:
+    """What ``decode_shrunk`` makes, from a ``canvas`` decoded before (the window's preview,
+    decoded.py). A band of rows at a time, as there: one pass would hold its intermediate (the
+    output's width by the box's height) beside its result, 10 MB for a 1024 px upload. Bands
+    of a power of two rows: for a 1024 px side their edges are exact in binary, and they join
+    into the single pass exactly (elsewhere at most a level apart)."""
+    result = Image.new("RGB", upright_size(size, orientation))
+    for top in range(0, size[1], _SHRINK_BAND_ROWS):
+        rows = (top, min(size[1], top + _SHRINK_BAND_ROWS))
+        pixels, place = _finished_band(canvas, box, size, rows, finish, orientation)
+        result.paste(pixels, (round(place[0]), round(place[1])))
+    return result
+
+
+def _finished_band(
+    canvas: Image.Image,
+    box: Box,
+    size: tuple[int, int],
+    rows: tuple[int, int],
+    finish: Callable[[Image.Image], Image.Image],
+    orientation: int,
+) -> tuple[Image.Image, Box]:
+    """Output rows ``rows`` finished and upright, and where they go in the upright result."""
+    pixels = _band(canvas, box, size, *rows).convert("RGB")
+    place = stored_box_to_upright((0, rows[0], size[0], rows[1]), size, orientation)
+    return make_upright(finish(pixels), orientation), place
+
+
 def _done(value: _T) -> Future[_T]:
     future: Future[_T] = Future()
     future.set_result(value)
     return future
 
 
-def _applies(image: ImageFile.ImageFile, box: Box, size: tuple[int, int]) -> bool:
-    if image.format not in ("JPEG", "MPO") or len(image.tile) != 1 or image.mode != "RGB":
-        return False
-    tile = image.tile[0]
-    rawmode = tile.args[0] if isinstance(tile.args, tuple) else tile.args
-    if tile.codec_name != "jpeg" or rawmode != "RGB" or tile.extents != (0, 0, *image.size):
+def applies(image: ImageFile.ImageFile, box: Box, size: tuple[int, int]) -> bool:
+    """Whether ``decode_shrunk`` (or ``shrink_decoded``) makes ``box`` of the drafted, opened
+    ``image`` at ``size``, single core aside."""
+    if not plain_rgb_jpeg(image):
         return False
     if size[0] * size[1] < _MIN_PIXELS or size[1] < 2 * _MIN_BAND_ROWS:
         return False

@@ -11,6 +11,7 @@ positions to picture pixels and decides what a gesture means.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -57,6 +58,10 @@ LINE_LIGHT = QColor(255, 255, 255)
 THIRDS = QColor(255, 255, 255, 80)
 
 
+# The picture made afresh to fit a square of that many pixels (a null QImage: it could not be).
+Render = Callable[[int], QImage]
+
+
 class _Corner(Enum):
     """A corner handle, named by the direction it points away from the frame's centre."""
 
@@ -85,7 +90,8 @@ class CropView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._image: QImage | None = None
+        self._image: QImage | None = None  # let go of once a copy at the shown size exists
+        self._render: Render | None = None  # the picture made afresh at a size, when given
         self._full: tuple[int, int] = (0, 0)
         self._ratio: Ratio = SQUARE
         self._frame: Frame | None = None
@@ -100,11 +106,19 @@ class CropView(QWidget):
         self.setAccessibleDescription(CONTROLS_HELP)
         self.setToolTip(CONTROLS_HELP)
 
-    def set_image(self, image: QImage, full_size: tuple[int, int]) -> None:
-        """Shows ``image`` (possibly downscaled) standing for a picture of ``full_size``."""
+    def set_image(
+        self, image: QImage, full_size: tuple[int, int], render: Render | None = None
+    ) -> None:
+        """Shows ``image`` (possibly downscaled) standing for a picture of ``full_size``.
+
+        ``render(side)``: the picture made afresh to fit a square of ``side`` pixels (called on
+        the thread pool). Given it, the view keeps only its copy of the picture at the size shown
+        and lets go of ``image`` (a photo's is 12 MB), making the picture again at a new size.
+        """
         width, height = full_size
         frame = largest_centred_frame(width, height, self._ratio)  # also refuses an empty size
         self._image, self._full, self._frame = image, (width, height), frame
+        self._render = render
         self._pixmap = self._drag = self._wheel = None
         self._smoother.forget_all()
         self.update()
@@ -112,6 +126,7 @@ class CropView(QWidget):
 
     def clear(self) -> None:
         self._image = self._frame = self._drag = self._pixmap = self._wheel = None
+        self._render = None
         self._full = (0, 0)
         self.unsetCursor()
         self.update()
@@ -161,7 +176,7 @@ class CropView(QWidget):
     def picture_rect(self) -> QRectF:
         """Where the picture is painted, in widget coordinates (empty when there is none)."""
         width, height = self._full
-        if self._image is None:
+        if self._image is None and self._pixmap is None:
             return QRectF()
         dpr = self.devicePixelRatioF()
         area = QRectF(self.rect()).adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
@@ -386,7 +401,7 @@ class CropView(QWidget):
             super().keyPressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._image is None or self._frame is None:
+        if self._frame is None or (self._image is None and self._pixmap is None):
             return
         painter = QPainter(self)
         picture = self.picture_rect()
@@ -432,24 +447,35 @@ class CropView(QWidget):
         """The picture at exactly the painted size in device pixels, made once per size.
 
         Smooth scaling of a 2048 px preview takes 20-30 ms, a visible hitch; so a fast (rough)
-        scale is painted at once and the smooth one is made on the thread pool and swapped in.
+        scale is painted at once and the smooth one is made on the thread pool and swapped in:
+        from ``image`` while the view holds it and it has the pixels, else by ``render``.
         """
-        assert self._image is not None
         dpr = self.devicePixelRatioF()
         key = (round(picture.width() * dpr), round(picture.height() * dpr), dpr)
         if self._pixmap is None or self._pixmap[0] != key:
             size = QSize(key[0], key[1])
             fast = Qt.TransformationMode.FastTransformation
-            pixmap = QPixmap.fromImage(self._image.scaled(size, mode=fast))
+            if self._image is not None:
+                pixmap = QPixmap.fromImage(self._image.scaled(size, mode=fast))
+            else:  # only its copy at the last size is left: rough for a moment
+                assert self._pixmap is not None
+                pixmap = self._pixmap[1].scaled(size, mode=fast)
             pixmap.setDevicePixelRatio(dpr)
             self._pixmap = (key, pixmap)
-            self._smoother.request(key, self._image, max(key[0], key[1]))
+            side = max(key[0], key[1])
+            render, image = self._render, self._image
+            if image is not None and (render is None or max(image.width(), image.height()) >= side):
+                self._smoother.request(key, image, side)
+            elif render is not None:  # made afresh: at this size, or sharper than the image
+                self._smoother.request(key, lambda: render(side), side)
         return self._pixmap[1]
 
     def hideEvent(self, event: QHideEvent) -> None:
-        # Hidden while the results are in view (a run): its scaled copy of the picture is made
-        # again in a moment when framing comes back, so it need not be kept meanwhile.
-        self._pixmap = None
+        # Hidden while the results are in view (a run). Its copy at the size on screen (2 MB)
+        # stays, to paint at once when framing comes back; the picture itself goes, if it can
+        # be made again.
+        if self._render is not None and self._pixmap is not None:
+            self._image = None
         self._smoother.forget_all()
         super().hideEvent(event)
 
@@ -460,6 +486,8 @@ class CropView(QWidget):
         pixmap = QPixmap.fromImage(image)
         pixmap.setDevicePixelRatio(key[2])
         self._pixmap = (key, pixmap)
+        if self._render is not None:
+            self._image = None  # made again at the next size
         self.update()
 
 

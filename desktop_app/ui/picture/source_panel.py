@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, 
 
 from desktop_app.core.imaging.shape import Shape
 from desktop_app.core.variation import Mode, VariationSettings, frame_ratio, requested_size
-from desktop_app.ui.picture.crop_view import CropView
+from desktop_app.ui.picture.crop_view import CropView, Render
 from desktop_app.ui.picture.drop_hint import DropHint
 from desktop_app.ui.picture.region_overlay import RegionOverlay
 from desktop_app.ui.picture.region_tools import RegionTools
@@ -55,9 +55,11 @@ class SourcePanel(QWidget):
         column.addWidget(self.region_tools)
         column.addWidget(self.queue_row)
 
-    def show_picture(self, preview: QImage, full_size: tuple[int, int]) -> None:
+    def show_picture(
+        self, preview: QImage, full_size: tuple[int, int], render: Render | None = None
+    ) -> None:
         self._picture_size = full_size
-        self.crop_view.set_image(preview, full_size)
+        self.crop_view.set_image(preview, full_size, render)
         if self._followed is not None:  # "Whole picture" takes this picture's ratio
             settings, model, masks, taken = self._followed
             self.follow_settings(settings, model, masks=masks, taken=taken)

@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt, QThread
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -404,3 +405,93 @@ def test_high_dpi_paints_the_picture_one_to_one(screenshots: Path) -> None:
     dpr, grab_dpr, values = result.stdout.strip().split(" ", 2)
     assert float(dpr) == 2.0 and float(grab_dpr) == 2.0
     assert values == "[0, 255]"
+
+
+def _shown_view(qtbot: QtBot) -> CropView:
+    view = CropView()
+    qtbot.addWidget(view)
+    view.resize(420, 320)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def _made_by(source: QImage, calls: list[tuple[int, bool]]) -> Callable[[int], QImage]:
+    """A stand-in for making the picture afresh: records the side asked and the thread."""
+
+    def render(side: int) -> QImage:
+        on_gui = QThread.currentThread() is QApplication.instance().thread()  # type: ignore[union-attr]
+        calls.append((side, on_gui))
+        keep = Qt.AspectRatioMode.KeepAspectRatio
+        return source.scaled(side, side, keep, Qt.TransformationMode.SmoothTransformation)
+
+    return render
+
+
+def _shows_a_picture(view: CropView) -> bool:
+    shot = view.grab().toImage()
+    rect = view.picture_rect().toRect()
+    points = [(rect.left() + rect.width() * i // 8, rect.center().y()) for i in range(1, 8)]
+    return not rect.isEmpty() and len({shot.pixel(x, y) for x, y in points}) > 1
+
+
+def test_given_how_to_make_the_picture_it_keeps_only_its_copy_at_the_size_shown(
+    qtbot: QtBot,
+) -> None:
+    """Memory: a photo's preview is 12 MB, framing's copy of it on screen 2. Once the copy is
+    made the preview is let go of; a new size is painted at once from the copy, roughly, and
+    made afresh off the GUI thread."""
+    view = _shown_view(qtbot)
+    big = picture(1600, 1200)
+    calls: list[tuple[int, bool]] = []
+    view.set_image(big, (3200, 2400), _made_by(big, calls))
+    view.repaint()
+    qtbot.waitUntil(lambda: view._image is None, timeout=5000)  # its copy is made: let go of
+    assert calls == []  # the first copy came from the picture given
+    view.resize(640, 480)
+    assert _shows_a_picture(view)  # at once, before anything is made afresh
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+    rect, dpr = view.picture_rect(), view.devicePixelRatioF()
+    side = max(round(rect.width() * dpr), round(rect.height() * dpr))
+    assert calls == [(side, False)]
+    qtbot.wait(100)
+    assert _shows_a_picture(view)
+
+
+def test_without_it_the_picture_given_is_kept_for_every_size(qtbot: QtBot) -> None:
+    view = _shown_view(qtbot)
+    big = picture(1600, 1200)
+    view.set_image(big, (3200, 2400))
+    view.repaint()
+    qtbot.wait(200)
+    view.resize(640, 480)
+    view.repaint()
+    assert view._image is big and _shows_a_picture(view)
+
+
+def test_hidden_while_the_results_show_it_comes_back_at_once(qtbot: QtBot) -> None:
+    view = _shown_view(qtbot)
+    big = picture(1600, 1200)
+    calls: list[tuple[int, bool]] = []
+    view.set_image(big, (3200, 2400), _made_by(big, calls))
+    view.hide()
+    assert view._image is big  # no copy at the size shown yet: kept until there is one
+    view.show()
+    view.repaint()
+    qtbot.waitUntil(lambda: view._image is None, timeout=5000)
+    view.hide()
+    view.show()
+    assert _shows_a_picture(view) and calls == []  # its copy, nothing made afresh
+
+
+def test_a_picture_given_smaller_than_shown_is_made_afresh_at_the_size_shown(
+    qtbot: QtBot,
+) -> None:
+    """A 2000 px preview on a 2400 px view (a big screen at 200 %): made sharp from the photo."""
+    view = _shown_view(qtbot)
+    small = picture(160, 120)
+    calls: list[tuple[int, bool]] = []
+    view.set_image(small, (3200, 2400), _made_by(picture(1600, 1200), calls))
+    view.repaint()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+    assert calls[0][0] > 160 and not calls[0][1]
