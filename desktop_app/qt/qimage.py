@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
@@ -55,13 +57,26 @@ def wrap_pixels(pixels: DecodedPixels) -> QImage:
     )
 
 
+def renderer_for(source: SourceImage) -> Callable[[int], QImage] | None:
+    """How framing makes ``source`` afresh at a new size (see ``fitted_qimage``), when that is
+    cheap: a JPEG decodes at 1/2 to 1/8 of its size. Other formats decode whole (a 24 MP PNG
+    takes a second and 100 MB), so framing keeps their preview instead (None)."""
+    if source.format not in ("JPEG", "MPO"):
+        return None
+    return functools.partial(fitted_qimage, source)
+
+
 def fitted_qimage(source: SourceImage, side: int) -> QImage:
-    """``source`` upright, made to fit a square of ``side`` pixels, on any thread (the framing
-    view's copy at the size it shows); a null QImage if it cannot be decoded."""
+    """``source`` upright to fit a square of ``side`` pixels, or a little smaller where the
+    JPEG decoder reaches that size by itself (as the preview: ``SourceImage.preview``), on any
+    thread; a null QImage if it cannot be decoded."""
     from desktop_app.core.imaging import ImageRejected
 
     try:
-        return pil_to_qimage(source.upright(max_side=side))
+        decoded = source.decoded_preview(side, keep=False)
+        if decoded is not None:
+            return wrap_pixels(decoded)  # RGBX: scaled for the screen as it is
+        return pil_to_qimage(source.preview(side))
     except ImageRejected:
         return QImage()
 

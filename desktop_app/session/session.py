@@ -251,8 +251,8 @@ class Session(QObject):
         return True
 
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
+        self._hand_out_preview(QImage())  # the last picture's will not come now
         self.picture = picture
-        self._preview_coming, self._preview_wanted = None, []
         self.crop = None
         self.region = None
         self.prepared = None
@@ -269,8 +269,9 @@ class Session(QObject):
             self.picture.preview = QImage()
 
     def with_preview(self, use: Callable[[QImage], object]) -> None:
-        """Calls ``use`` with the current picture's preview, now or once it is decoded again
-        (not at all if another picture comes meanwhile)."""
+        """Calls ``use`` with the current picture's preview, now or once it is decoded again;
+        with a null QImage if it cannot come (another picture came meanwhile, or it could not
+        be decoded), so that what waits for it goes on without it."""
         picture = self.picture
         if picture is None:
             return
@@ -288,17 +289,18 @@ class Session(QObject):
         handle.failed.connect(lambda exc: self._on_preview_failed(picture, exc))
 
     def _on_preview_back(self, picture: LoadedPicture, preview: QImage) -> None:
-        if picture is not self.picture:
-            return  # another picture came meanwhile
-        self._preview_coming = None
-        wanted, self._preview_wanted = self._preview_wanted, []
-        for use in wanted:
-            use(preview)
+        if picture is self.picture:  # else another came meanwhile and its waiters were told
+            self._hand_out_preview(preview)
 
     def _on_preview_failed(self, picture: LoadedPicture, exc: Exception) -> None:
         if picture is self.picture:  # the file was read once; only memory could fail now
-            self._preview_coming, self._preview_wanted = None, []
             self.problem.emit(f"Could not show {picture.label}: {exc}")
+            self._hand_out_preview(QImage())
+
+    def _hand_out_preview(self, preview: QImage) -> None:
+        wanted, self._preview_wanted, self._preview_coming = self._preview_wanted, [], None
+        for use in wanted:
+            use(preview)
 
     def on_loading_finished(self) -> None:
         self._loading = None
@@ -751,10 +753,8 @@ async def _decode_preview(source: SourceImage, *, keep: bool) -> tuple[QImage, b
     ``keep``: ``source`` keeps the pixels for the upload to share (see ``decoded_preview``)."""
     from desktop_app.qt.qimage import pil_to_qimage, wrap_pixels
 
-    decoded = source.decoded_preview(PREVIEW_MAX_SIDE)  # most photos: shown without a copy
+    decoded = source.decoded_preview(PREVIEW_MAX_SIDE, keep=keep)  # most photos: no copy
     if decoded is not None:
-        if not keep:
-            source.forget_decoded()
         return wrap_pixels(decoded), False
     pixels = source.preview(PREVIEW_MAX_SIDE)
     preview = pil_to_qimage(pixels)

@@ -370,16 +370,15 @@ class MainWindow(QMainWindow):
             self.run_status.showMessage("The clipboard holds no picture.", 4000)
 
     def on_picture_loaded(self, picture: LoadedPicture) -> None:
-        from functools import partial
-
-        from desktop_app.qt.qimage import fitted_qimage
+        from desktop_app.qt.qimage import renderer_for
 
         self.finish_building()  # a picture given at start may arrive before the first paint
         self.banner.dismiss_topic("picture", "run")
-        render = partial(fitted_qimage, picture.source)  # framing's copy at a new size
+        render = renderer_for(picture.source)  # framing's copy at a new size, if cheap
         self.source.show_picture(picture.preview, picture.full_size, render)
         self.results_panel.source_badge.set_picture(picture.preview, picture.full_size)
-        self.session.let_go_of_preview()  # both made their copies: held no longer
+        if render is not None:  # framing can make the picture again: both have their copies
+            self.session.let_go_of_preview()
         self.results_panel.source_badge.set_crop(self.session.crop)
         self.results_panel.set_source(picture.label, picture.full_size)
         if self._reopening:

@@ -162,18 +162,22 @@ class ResultActions:
         if index < 0:
             if picture is not None:  # the preview, decoded again if it was let go of
                 label = picture.label
-                self._session.with_preview(
-                    lambda image: ImageViewer.show_for(self._parent, image, None, label)
-                )
+
+                def show_source(image: QImage) -> None:
+                    if not image.isNull():  # else another picture came, or it said why not
+                        ImageViewer.show_for(self._parent, image, None, label)
+
+                self._session.with_preview(show_source)
             return
 
         def show(result: QImage) -> None:
+            title = f"Variation {index + 1}"
             if picture is None or picture is not self._session.picture:
-                ImageViewer.show_for(self._parent, result, None, f"Variation {index + 1}")
+                ImageViewer.show_for(self._parent, result, None, title)
                 return
-            self._session.with_preview(  # the source beside it, to compare
+            self._session.with_preview(  # the source beside it, to compare, when it comes
                 lambda source: ImageViewer.show_for(
-                    self._parent, result, source, f"Variation {index + 1}"
+                    self._parent, result, None if source.isNull() else source, title
                 )
             )
 

@@ -117,3 +117,22 @@ def test_framing_gets_the_picture_made_to_fit_the_size_it_shows() -> None:
     photo.save(buffer, "JPEG")
     image = fitted_qimage(open_image(buffer.getvalue()), 300)
     assert image.size().toTuple() == (300, 200)
+
+
+def test_only_a_jpeg_is_made_afresh_for_framing() -> None:
+    """A JPEG decodes at a fraction of its size; a PNG whole (a 24 MP one: a second, 100 MB)."""
+    from desktop_app.core.imaging import open_image
+    from desktop_app.qt.qimage import renderer_for
+
+    photo = Image.linear_gradient("L").resize((1200, 800)).convert("RGB")
+    made = {}
+    for fmt in ("JPEG", "PNG"):
+        buffer = io.BytesIO()
+        photo.save(buffer, fmt)
+        made[fmt] = renderer_for(open_image(buffer.getvalue()))
+    assert made["PNG"] is None
+    render = made["JPEG"]
+    assert render is not None
+    image = render(600)  # the decoder's half scale, as it is: shown without a copy
+    assert image.size().toTuple() == (600, 400)
+    assert image.format() == QImage.Format.Format_RGBX8888

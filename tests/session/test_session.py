@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.imaging import open_image
+from desktop_app.core.imaging import loading, open_image, streaming
 from desktop_app.core.keystore import KeyStore
 from desktop_app.core.preferences import Preferences, Profile
 from desktop_app.core.run import RunOutcome
@@ -75,7 +76,7 @@ def test_a_failed_run_keeps_its_record_ids(
 
 
 def test_a_camera_photo_is_decoded_once_at_reduced_scale_for_preview_and_upload(
-    qtbot: QtBot, session: Session, tmp_path: Path
+    qtbot: QtBot, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Memory: a 12 MP photo is shown from 2000 px, decoded at half scale, not in full; its
     full size still stands for the crop and the upload. Those pixels serve the first upload
@@ -83,6 +84,19 @@ def test_a_camera_photo_is_decoded_once_at_reduced_scale_for_preview_and_upload(
     go of its preview once it has its own copies."""
     photo = tmp_path / "camera.jpg"
     Image.linear_gradient("L").resize((4000, 3000)).convert("RGB").save(photo, "JPEG")
+    decodes: list[object] = []
+    shrink, load = streaming.decode_shrunk, loading.SourceImage._load
+
+    def shrinking(*args: Any) -> Image.Image | None:
+        decodes.append(args)
+        return shrink(*args)
+
+    def loading_whole(self: loading.SourceImage, image: Any) -> Image.Image:
+        decodes.append(image)
+        return load(self, image)
+
+    monkeypatch.setattr(loading, "decode_shrunk", shrinking)
+    monkeypatch.setattr(loading.SourceImage, "_load", loading_whole)
     session.add_inputs([PictureInput(path=photo, name="camera.jpg")], first=True)
     qtbot.waitUntil(
         lambda: session.picture is not None and session.picture.label == "camera.jpg",
@@ -94,7 +108,8 @@ def test_a_camera_photo_is_decoded_once_at_reduced_scale_for_preview_and_upload(
     assert (shown.width(), shown.height()) == (2000, 1500)
     assert shown.format() == QImage.Format.Format_RGBX8888  # the decoder's own rows
     qtbot.waitUntil(lambda: session.prepared is not None, timeout=20_000)
-    assert picture.source._kept is None  # used by the upload, then let go of
+    assert decodes == []  # neither the preview nor the upload decoded the photo by Pillow's way
+    assert picture.source._kept is None
     session.let_go_of_preview()
     assert picture.preview.isNull()
     assert (shown.width(), shown.height()) == (2000, 1500)  # a copy taken before stays whole
@@ -114,19 +129,21 @@ def test_the_preview_let_go_of_is_decoded_again_for_whoever_asks(
     assert picture.preview.isNull()  # handed out, not held again
 
 
-def test_a_preview_asked_for_an_old_picture_is_not_handed_out(
+def test_a_preview_asked_for_an_old_picture_comes_as_nothing(
     qtbot: QtBot, session: Session, tmp_path: Path
 ) -> None:
+    """What waits for it (the viewer) is told at once and goes on without it, never left
+    waiting, and never handed the old picture."""
     session.let_go_of_preview()
     got: list[QImage] = []
     session.with_preview(got.append)  # its decoding starts on the event loop's next turn
     other = tmp_path / "other.jpg"
     Image.new("RGB", (300, 200), "red").save(other, "JPEG")
-    session.on_picture_loaded(
-        LoadedPicture(open_image(other), QImage(300, 200, QImage.Format.Format_RGB888), "other.jpg")
-    )
+    new = LoadedPicture(open_image(other), QImage(300, 200, QImage.Format.Format_RGB888), "b")
+    session.on_picture_loaded(new)
+    assert len(got) == 1 and got[0].isNull()
     qtbot.wait(500)
-    assert got == []
+    assert len(got) == 1
 
 
 def test_an_upload_the_preview_cannot_serve_lets_go_of_it_all_the_same(tmp_path: Path) -> None:

@@ -163,14 +163,14 @@ class SourceImage:
             return self.upright(max_side=max_side)
         return self.upright(max_side=max(self.width, self.height) // scale)
 
-    def decoded_preview(self, max_side: int) -> DecodedPixels | None:
+    def decoded_preview(self, max_side: int, *, keep: bool = True) -> DecodedPixels | None:
         """The pixels of ``preview(max_side)`` decoded straight into RGBX rows that a window
         shows without copying them (decoded.py); None unless the picture is a plain RGB JPEG,
         upright as stored and without a colour profile (then use ``preview``).
 
-        The picture keeps them until the first ``render`` at the decoder's scale of this preview
-        (the upload, usually), which resizes them instead of decoding the file again (the same
-        result, see decoded.py), or until ``forget_decoded``.
+        With ``keep``, the picture keeps them until the first ``render`` at the decoder's scale
+        of this preview (the upload, usually), which resizes them instead of decoding the file
+        again (the same result, see decoded.py), or until ``forget_decoded``.
         """
         scale = self._preview_scale(max_side)
         if scale is None or self._kind != "JPEG" or self._icc or self._orientation != 1:
@@ -181,8 +181,10 @@ class SourceImage:
             opened, drafted = self._open_scaled(whole, (width // scale, height // scale))
             if drafted != scale or not plain_rgb_jpeg(opened):
                 return None
-            self._kept = decode_into_buffer(self._data, opened, scale)
-        return self._kept
+            decoded = decode_into_buffer(self._data, opened, scale)
+        if keep:
+            self._kept = decoded
+        return decoded
 
     def forget_decoded(self) -> None:
         """Lets go of the pixels ``decoded_preview`` kept (the window no longer shows them):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QHideEvent,
@@ -60,6 +60,10 @@ THIRDS = QColor(255, 255, 255, 80)
 
 # The picture made afresh to fit a square of that many pixels (a null QImage: it could not be).
 Render = Callable[[int], QImage]
+# The picture given is sharp enough for a size when it has 3/4 of its pixels (as the preview's
+# own size is chosen: PREVIEW_SLACK in core/imaging/loading.py).
+ENOUGH_PIXELS = 0.75
+RENDER_SETTLE_MS = 120  # a new size held this long is made afresh (not every step of a drag)
 
 
 class _Corner(Enum):
@@ -98,8 +102,13 @@ class CropView(QWidget):
         self._drag: _Drag | None = None
         self._wheel: tuple[Frame, float] | None = None  # the frame the wheel made, unrounded width
         self._pixmap: tuple[tuple[int, int, float], QPixmap] | None = None  # (size, dpr): pixmap
+        self._sharp = False  # whether _pixmap is the smooth copy, not the rough one
+        self._failed: tuple[int, int, float] | None = None  # a size render could not make
         self._smoother = ThumbnailLoader(self)
         self._smoother.ready.connect(self._on_smooth)
+        # Making the picture afresh waits for the size to settle (a window being dragged).
+        self._settle = QTimer(self, singleShot=True, interval=RENDER_SETTLE_MS)
+        self._settle.timeout.connect(self._render_now)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)  # hover cursors over handles
         self.setAccessibleName("Crop frame")
@@ -119,6 +128,8 @@ class CropView(QWidget):
         frame = largest_centred_frame(width, height, self._ratio)  # also refuses an empty size
         self._image, self._full, self._frame = image, (width, height), frame
         self._render = render
+        self._sharp, self._failed = False, None
+        self._settle.stop()
         self._pixmap = self._drag = self._wheel = None
         self._smoother.forget_all()
         self.update()
@@ -127,6 +138,7 @@ class CropView(QWidget):
     def clear(self) -> None:
         self._image = self._frame = self._drag = self._pixmap = self._wheel = None
         self._render = None
+        self._settle.stop()
         self._full = (0, 0)
         self.unsetCursor()
         self.update()
@@ -448,7 +460,8 @@ class CropView(QWidget):
 
         Smooth scaling of a 2048 px preview takes 20-30 ms, a visible hitch; so a fast (rough)
         scale is painted at once and the smooth one is made on the thread pool and swapped in:
-        from ``image`` while the view holds it and it has the pixels, else by ``render``.
+        from ``image`` while the view holds it with enough pixels, else by ``render`` once the
+        size has settled.
         """
         dpr = self.devicePixelRatioF()
         key = (round(picture.width() * dpr), round(picture.height() * dpr), dpr)
@@ -461,31 +474,53 @@ class CropView(QWidget):
                 assert self._pixmap is not None
                 pixmap = self._pixmap[1].scaled(size, mode=fast)
             pixmap.setDevicePixelRatio(dpr)
-            self._pixmap = (key, pixmap)
-            side = max(key[0], key[1])
-            render, image = self._render, self._image
-            if image is not None and (render is None or max(image.width(), image.height()) >= side):
-                self._smoother.request(key, image, side)
-            elif render is not None:  # made afresh: at this size, or sharper than the image
-                self._smoother.request(key, lambda: render(side), side)
+            self._pixmap, self._sharp = (key, pixmap), False
+            self._smoother.forget_all()  # only the size shown now is worth making
+            self._settle.stop()
+        if not self._sharp and self._failed != key and not self._making():
+            self._make_smooth(key)
         return self._pixmap[1]
 
+    def _making(self) -> bool:
+        return self._smoother.pending() > 0 or self._settle.isActive()
+
+    def _make_smooth(self, key: tuple[int, int, float]) -> None:
+        side = max(key[0], key[1])
+        image = self._image
+        if image is not None and (
+            self._render is None or max(image.width(), image.height()) >= side * ENOUGH_PIXELS
+        ):
+            self._smoother.request(key, image, side)
+        elif self._render is not None:
+            self._settle.start()  # then _render_now, for the size shown then
+
+    def _render_now(self) -> None:
+        render, shown = self._render, self._pixmap
+        if render is None or shown is None or self._sharp:
+            return
+        side = max(shown[0][0], shown[0][1])
+        self._smoother.request(shown[0], lambda: render(side), side)
+
     def hideEvent(self, event: QHideEvent) -> None:
-        # Hidden while the results are in view (a run). Its copy at the size on screen (2 MB)
-        # stays, to paint at once when framing comes back; the picture itself goes, if it can
-        # be made again.
-        if self._render is not None and self._pixmap is not None:
+        # Hidden while the results are in view (a run). Its smooth copy at the size on screen
+        # (2 MB) stays, to paint at once when framing comes back; the picture itself goes, if
+        # it can be made again. A rough copy is made smooth when shown again.
+        if self._render is not None and self._sharp:
             self._image = None
         self._smoother.forget_all()
+        self._settle.stop()
         super().hideEvent(event)
 
     def _on_smooth(self, key: object, image: QImage | None) -> None:
-        if image is None or self._pixmap is None or self._pixmap[0] != key:
+        if self._pixmap is None or self._pixmap[0] != key:
             return  # the size changed (or the picture) while it was being made
         assert isinstance(key, tuple)
+        if image is None:
+            self._failed = key  # not asked again at this size: the rough copy stays
+            return
         pixmap = QPixmap.fromImage(image)
         pixmap.setDevicePixelRatio(key[2])
-        self._pixmap = (key, pixmap)
+        self._pixmap, self._sharp = (key, pixmap), True
         if self._render is not None:
             self._image = None  # made again at the next size
         self.update()

@@ -407,6 +407,11 @@ def test_high_dpi_paints_the_picture_one_to_one(screenshots: Path) -> None:
     assert values == "[0, 255]"
 
 
+def _held(view: CropView) -> QImage | None:
+    """The picture the view holds (read afresh: it lets go of it by itself)."""
+    return view._image
+
+
 def _shown_view(qtbot: QtBot) -> CropView:
     view = CropView()
     qtbot.addWidget(view)
@@ -495,3 +500,56 @@ def test_a_picture_given_smaller_than_shown_is_made_afresh_at_the_size_shown(
     view.repaint()
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
     assert calls[0][0] > 160 and not calls[0][1]
+
+
+def test_hidden_before_its_smooth_copy_it_makes_one_when_shown_again(qtbot: QtBot) -> None:
+    """Framing hidden (a run started) while its copy was still the rough one: shown again, it
+    is made smooth, not left rough until the next resize; and the picture stays till then."""
+    view = _shown_view(qtbot)
+    big = picture(1600, 1200)
+    made: list[tuple[int, bool]] = []
+    view.set_image(big, (3200, 2400), _made_by(big, made))
+    view.repaint()  # the rough copy; the smooth one is asked for
+    view.hide()  # before it comes
+    qtbot.wait(100)
+    assert view._image is big and not view._sharp
+    view.show()
+    view.repaint()
+    qtbot.waitUntil(lambda: view._sharp, timeout=5000)
+    assert _held(view) is None and made == []
+
+
+def test_a_size_is_made_afresh_once_it_settles_not_at_every_step(qtbot: QtBot) -> None:
+    view = _shown_view(qtbot)
+    big = picture(1600, 1200)
+    calls: list[tuple[int, bool]] = []
+    view.set_image(big, (3200, 2400), _made_by(big, calls))
+    view.repaint()
+    qtbot.waitUntil(lambda: view._image is None, timeout=5000)
+    for width in range(440, 640, 20):  # a window dragged larger
+        view.resize(width, width * 3 // 4)
+        view.repaint()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+    qtbot.wait(300)
+    assert len(calls) == 1 and view._sharp
+
+
+def test_a_size_that_could_not_be_made_is_not_asked_for_again(qtbot: QtBot) -> None:
+    view = _shown_view(qtbot)
+    big = picture(1600, 1200)
+    calls: list[int] = []
+
+    def fails(side: int) -> QImage:
+        calls.append(side)
+        return QImage()
+
+    view.set_image(big, (3200, 2400), fails)
+    view.repaint()
+    qtbot.waitUntil(lambda: view._image is None, timeout=5000)
+    view.resize(640, 480)
+    view.repaint()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+    for _ in range(3):
+        view.repaint()
+    qtbot.wait(300)
+    assert len(calls) == 1 and _shows_a_picture(view)  # the rough copy stays
