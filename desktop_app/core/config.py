@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 from desktop_app.core.dialects import ServerKind
 from desktop_app.core.retry import RetryPolicy
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+from desktop_app.core.servers import DEFAULT_BASE_URL as DEFAULT_BASE_URL  # re-exported
 
 
 class InsecureBaseUrl(ValueError):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import enum
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -29,6 +28,11 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from desktop_app.core.models import ModelInfo, choose_default_model, image_models
 from desktop_app.core.requests import MASK_FILENAME, MASK_MIME_TYPE, InvalidRequest
 
+# Re-exported: these names were defined here before servers.py (a start-up saving).
+from desktop_app.core.servers import OPENROUTER_BASE_URL as OPENROUTER_BASE_URL
+from desktop_app.core.servers import ServerKind as ServerKind
+from desktop_app.core.servers import offers_classic as offers_classic
+
 if TYPE_CHECKING:
     import httpx
 
@@ -36,12 +40,6 @@ if TYPE_CHECKING:
     from desktop_app.core.imaging import Upload
 
 FormFields = list[tuple[str, str]]
-
-
-class ServerKind(enum.StrEnum):
-    OPENAI = "openai"  # OpenAI itself and OpenAI-compatible servers (the default)
-    AZURE = "azure"
-    OPENROUTER = "openrouter"
 
 
 KIND_LABELS: Final[Mapping[ServerKind, str]] = {
@@ -53,7 +51,6 @@ MASKS_REFUSED: Final = (
     "{server} takes no region mask, and sending the picture without it would vary all of it: "
     "vary the whole picture, or use an OpenAI or Azure server for a region."
 )
-OPENROUTER_BASE_URL: Final = "https://openrouter.ai/api/v1"
 # Azure's v1 API ("preview" or "latest") serves GPT Image edits at /openai/v1; dated versions
 # use the older per-deployment path, and versions before 2025-04-01-preview 404 on edits.
 AZURE_DEFAULT_API_VERSION: Final = "preview"
@@ -246,11 +243,6 @@ class OpenRouterDialect(Dialect):
             owner = info.id.split("/", 1)[0] if "/" in info.id else ""
             models.append(ModelInfo(id=info.id, owned_by=owner, parameters=parameters))
         return sorted(models, key=lambda m: m.id)
-
-
-def offers_classic(kind: ServerKind | str) -> bool:
-    """Whether a server of this kind may serve classic variations (the window's mode list)."""
-    return ServerKind(kind) is ServerKind.OPENAI
 
 
 def offers_masks(kind: ServerKind | str) -> bool:

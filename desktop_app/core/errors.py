@@ -20,6 +20,10 @@ VERIFICATION_URL = "https://platform.openai.com/settings/organization/general"
 BILLING_URL = "https://platform.openai.com/settings/organization/billing"
 
 
+class InvalidRequest(ValueError):
+    """A request the app itself knows the server would refuse (a usage error, nothing sent)."""
+
+
 class ApiErrorKind(enum.Enum):
     BAD_KEY = "bad_key"
     ORG_NOT_VERIFIED = "org_not_verified"

@@ -22,24 +22,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from desktop_app.core.batch.items import MOST_JOBS
 from desktop_app.core.capabilities import MAX_VARIATIONS, OUTPUT_FORMATS
-from desktop_app.core.config import DEFAULT_BASE_URL, ClientConfig, Timeouts, is_loopback_host
-from desktop_app.core.dialects import (
-    OPENROUTER_BASE_URL,
-    ServerKind,
-    api_version_problem,
-    deployment_problem,
-)
 from desktop_app.core.fsio import replace_atomically
 from desktop_app.core.imaging.shape import Shape
 from desktop_app.core.naming import DEFAULT_TEMPLATE, render_filename
 from desktop_app.core.paths import config_folder, default_output_folder
 from desktop_app.core.prompts import Strength
+from desktop_app.core.servers import DEFAULT_BASE_URL, OPENROUTER_BASE_URL, ServerKind
 from desktop_app.core.variation import ZOOM_OUTS, Mode, VariationSettings
+
+if TYPE_CHECKING:  # the client's configuration is built later, not at start-up (servers.py)
+    from desktop_app.core.config import ClientConfig, Timeouts
 
 __all__ = [
     "BASE_URL_ENV_VAR",
@@ -119,6 +116,8 @@ class Profile:
         an Azure profile without a deployment, and :class:`InsecureBaseUrl` for plain http to
         another computer unless allowed (by the profile for its own URL, or by the caller:
         the command line's ``--allow-insecure-http``)."""
+        from desktop_app.core.config import ClientConfig
+
         env = os.environ if environ is None else environ
         kind = ServerKind(self.kind)
         openai = kind is ServerKind.OPENAI
@@ -217,6 +216,8 @@ class Preferences:
         raise KeyError(name)
 
     def timeouts(self) -> Timeouts:
+        from desktop_app.core.config import Timeouts
+
         return Timeouts(
             connect=self.connect_timeout, read=self.read_timeout, deadline=self.deadline
         )
@@ -317,12 +318,16 @@ def profile_problem(profile: Profile) -> str | None:
             return problem.replace("base URL", "resource URL")
         return problem
     if profile.kind == ServerKind.AZURE:
+        from desktop_app.core.dialects import api_version_problem, deployment_problem
+
         return deployment_problem(profile.deployment) or api_version_problem(profile.api_version)
     return None
 
 
 def base_url_caution(url: str) -> str | None:
     """A warning that does not block: plain http to another computer exposes the key."""
+    from desktop_app.core.config import is_loopback_host
+
     parts = urlsplit(url.strip())
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         return "Plain http sends the API key unencrypted; use https unless this is a test server."

@@ -13,6 +13,7 @@ from desktop_app.core.capabilities import (
     OUTPUT_FORMATS,
     capabilities_for,
 )
+from desktop_app.core.errors import InvalidRequest as InvalidRequest  # re-exported
 
 if TYPE_CHECKING:
     from desktop_app.core.imaging import Upload
@@ -26,10 +27,6 @@ MASK_FILENAME = "mask.png"
 MASK_MIME_TYPE = "image/png"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_ALPHA_COLOUR_TYPES = (4, 6)  # grey + alpha, RGBA; other types have alpha only with tRNS
-
-
-class InvalidRequest(ValueError):
-    """A request the app itself knows the server would refuse (a usage error, nothing sent)."""
 
 
 @dataclass(frozen=True)

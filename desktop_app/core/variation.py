@@ -20,9 +20,9 @@ from desktop_app.core.capabilities import (
     custom_size_is_valid,
     size_side,
 )
+from desktop_app.core.errors import InvalidRequest
 from desktop_app.core.imaging.shape import Shape, size_for_ratio
 from desktop_app.core.prompts import Strength, input_fidelity, variation_prompt
-from desktop_app.core.requests import ClassicRequest, EditRequest, InvalidRequest
 from desktop_app.core.transparency import can_keep_transparency, output_format_for
 
 if TYPE_CHECKING:  # the window imports this module at start-up: keep httpx and Pillow out
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the window imports this module at start-up: keep httpx and 
     from desktop_app.core.client import ImagesClient
     from desktop_app.core.cost import CostEstimate, PriceTable
     from desktop_app.core.imaging import Frame, SourceImage, Square, Upload
+    from desktop_app.core.requests import ClassicRequest, EditRequest
     from desktop_app.core.results import EventSink, RunResult
 
 MAX_EDIT_UPLOAD_SIDE = 2048  # the model works from a small picture; more pixels only cost time
@@ -255,6 +256,8 @@ def build_request(
     upright size, needed for "Whole picture" (the upload's own ratio is rounded, and a size
     found again from it can differ by 16 pixels). ``size`` overrides the size asked for (an
     edit's, when the server takes another: reframing.py); the upload must be made for it."""
+    from desktop_app.core.requests import ClassicRequest, EditRequest
+
     if settings.mode is Mode.CLASSIC:
         if mask is not None:
             raise InvalidRequest("Classic variations cannot vary a region: use the edit mode.")
@@ -302,6 +305,8 @@ def build_request(
 async def send(
     client: ImagesClient, request: EditRequest | ClassicRequest, sink: EventSink
 ) -> RunResult:
+    from desktop_app.core.requests import ClassicRequest
+
     if isinstance(request, ClassicRequest):
         return await client.classic_variations(request, sink)
     return await client.edit(request, sink)

@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
 
         self.commands = build_actions(self, self.history_dock, self.batch_dock)
         self._connect()
-        from desktop_app.core.dialects import offers_classic  # after the first paint
+        from desktop_app.core.servers import offers_classic  # after the first paint
 
         # Read before anything the panels announce is remembered over it.
         last = preferences.last_settings()
@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         if self.built:
             return
         self.built = True
+        self._follow_framing(self.parameters.settings())  # skipped until now
         from desktop_app.ui.batch_control import BatchControl
         from desktop_app.ui.result_actions import ResultActions
         from desktop_app.ui.results.panel import ResultsPanel
@@ -509,7 +510,12 @@ class MainWindow(QMainWindow):
         self._follow_framing(settings)
 
     def _follow_framing(self, settings: VariationSettings) -> None:
-        """The frame, the shape bar and the region tool follow the settings and the server."""
+        """The frame, the shape bar and the region tool follow the settings and the server.
+
+        Not before the first paint: they show with a picture, and finish_building follows
+        then (the server's rules and dialects were ~5 ms of the time to a finished window)."""
+        if not self.built:
+            return
         import os
 
         from desktop_app.core.adaptation import ServerRules
@@ -633,7 +639,7 @@ class MainWindow(QMainWindow):
 
     def apply_preferences(self, preferences: Preferences) -> None:
         self.preferences = preferences
-        from desktop_app.core.dialects import offers_classic
+        from desktop_app.core.servers import offers_classic
 
         self.parameters.set_classic_offered(offers_classic(preferences.profile().kind))
         self._follow_framing(self.parameters.settings())  # another server may take no mask

@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from desktop_app.session.session import Session
 
 
+LATER = (
+    "desktop_app.core.adaptation",
+    "desktop_app.core.config",
+    "desktop_app.core.dialects",
+    "desktop_app.core.requests",
+    "desktop_app.core.retry",
+)
+
+
 def main() -> None:
     app = QApplication(sys.argv[:1])
     seen: dict[str, object] = {}
@@ -39,6 +48,8 @@ def main() -> None:
         seen["visible before attach"] = self.isVisible()
         seen["collector on while building"] = gc.isenabled()
         real_attach(self, session, runner, store, preferences)
+        # Start-up: the client's configuration and the servers' dialects come after the paint.
+        seen["client modules after attach"] = sorted(m for m in LATER if m in sys.modules)
 
     MainWindow.attach = attach  # type: ignore[method-assign]
     real_finish = MainWindow.finish_building

@@ -35,6 +35,7 @@ def test_run_window_paints_the_frame_before_building_the_panels(
         "frame painted before attach": True,
         "visible before attach": True,
         "collector on while building": False,
+        "client modules after attach": [],
         "collector on while finishing": False,
         "picture": "photo.jpg",
         "title": "Image Variations",
