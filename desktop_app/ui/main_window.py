@@ -152,7 +152,6 @@ class MainWindow(QMainWindow):
         if self.built:
             return
         self.built = True
-        self._follow_framing(self.parameters.settings())  # skipped until now
         from desktop_app.ui.batch_control import BatchControl
         from desktop_app.ui.result_actions import ResultActions
         from desktop_app.ui.results.panel import ResultsPanel
@@ -183,6 +182,7 @@ class MainWindow(QMainWindow):
         self.batch_control = BatchControl(self, self.batch, self.batch_dock)
         self._order_tabs()
         self._update_actions()
+        self._follow_framing(self.parameters.settings())  # skipped until now
         QTimer.singleShot(0, self, self._restore_batch)
 
     def _remember_save_folder(self, folder: Path) -> None:

@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.app import _attach
 from desktop_app.core.keystore import KeyStore
-from desktop_app.core.preferences import PreferencesStore
+from desktop_app.core.preferences import Preferences, PreferencesStore, Profile
+from desktop_app.core.servers import ServerKind
 from desktop_app.qt.intake import PictureInput
 from desktop_app.ui.main_window import MainWindow
 from tests.conftest import CANARY_KEY
@@ -110,3 +111,32 @@ def test_tab_goes_through_the_parts_as_they_read_though_built_later(
     qtbot.waitUntil(lambda: window.built, timeout=10_000)
     window.banner.show_message("Something to say.", level="info")  # built last of all
     assert _parts_in_tab_order(window) == ["banner", "source", "results", "runs", "settings"]
+
+
+def _offers_region(window: MainWindow) -> bool:
+    return window.source.region_offered
+
+
+def test_framing_follows_the_server_once_built_though_skipped_before(
+    qtbot: QtBot, tmp_path: Path, api_server: FakeOpenAI
+) -> None:
+    """Before the first paint framing does not follow the settings and the server (its rules
+    and dialects load after it); once built it does: OpenRouter takes no region mask."""
+    store = PreferencesStore(tmp_path / "settings.json")
+    store.save(
+        Preferences(
+            profiles=[Profile.of_kind("Router", ServerKind.OPENROUTER)], active_profile="Router"
+        )
+    )
+    keystore = KeyStore(backend=MemoryBackend(), environ={})
+    keystore.set("Router", CANARY_KEY)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    _attach(window, store=store, keystore=keystore)
+    assert _offers_region(window)  # not followed yet
+    with qtbot.waitSignal(window.firstPainted, timeout=10_000):
+        window.show()
+    qtbot.waitUntil(lambda: window.built, timeout=10_000)
+    assert not _offers_region(window)
+    window.close()
+    window.session.library.close()
