@@ -32,7 +32,8 @@ from .resampling import REDUCING_GAP, shared_pool
 _CHUNK_BYTES = 128 * 1024  # decoder feed: ~20 input rows of a noisy 3000 px wide half-draft
 _MIN_BAND_ROWS = 32  # output rows per band handed to the helper (fewer: overhead dominates)
 _MIN_TAIL_ROWS = 8  # the rows left when decoding ends are shared out down to this many
-_SHRINK_BAND_ROWS = 128  # shrink_decoded's bands: ~1 MB of intermediate each at 1024 px
+_BAND_EDGE = 64  # bands start and end at multiples of this many output rows (see _edge)
+_SHRINK_BAND_ROWS = 2 * _BAND_EDGE  # shrink_decoded's: ~1 MB of intermediate each at 1024 px
 _MIN_PIXELS = 512 * 512  # smaller outputs: too little resizing to be worth the bookkeeping
 _LANCZOS_SUPPORT = 3.0
 
@@ -87,13 +88,13 @@ def decode_shrunk(
                 wanted *= 2
                 continue
             position, wanted = position + consumed, _CHUNK_BYTES
-            ready = _rows_ready(decoded, box[1], row_height, size[1])
+            ready = _edge(_rows_ready(decoded, box[1], row_height, size[1]))
             if ready - submitted >= _MIN_BAND_ROWS:
                 rows = (submitted, ready)
                 bands.append((rows, pool.submit(band, *rows)))
                 submitted = ready
-        if size[1] - submitted >= 2 * _MIN_TAIL_ROWS:  # the tail: half to each core
-            middle = (submitted + size[1]) // 2
+        middle = _edge((submitted + size[1]) // 2)
+        if middle - submitted >= _MIN_TAIL_ROWS:  # the tail: about half to each core
             bands.append(((submitted, middle), pool.submit(band, submitted, middle)))
             submitted = middle
         if submitted < size[1]:
@@ -143,6 +144,14 @@ def _finished_band(
     pixels = _band(canvas, box, size, *rows).convert("RGB")
     place = stored_box_to_upright((0, rows[0], size[0], rows[1]), size, orientation)
     return make_upright(finish(pixels), orientation), place
+
+
+def _edge(rows: int) -> int:
+    """``rows`` rounded down to where a band may end. Pillow's resize of a band that starts
+    at some other rows differs from the single pass by up to 13 levels (measured on a 1024 px
+    square of a 3200 x 2400 JPEG, in the bands starting at rows 985 and 1004); bands starting
+    at multiples of 64 rows matched it."""
+    return rows // _BAND_EDGE * _BAND_EDGE
 
 
 def _done(value: _T) -> Future[_T]:

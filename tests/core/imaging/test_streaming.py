@@ -128,3 +128,13 @@ def test_a_file_ending_early_fails_as_truncated(noisy_jpeg: bytes) -> None:
     image.draft("RGB", (1200, 900))
     with pytest.raises(OSError, match="truncated"):
         decode_shrunk(half, image, (0.0, 0.0, 900.0, 900.0), (640, 640), lambda band: band, 1)
+
+
+def test_bands_end_where_pillow_resizes_them_as_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1024 px square of a 3200 x 2400 photo: bands that started at rows 985 and 1004 came
+    out up to 13 levels off the single pass (Pillow's resize of such a band); their edges now
+    fall on multiples of 64 rows."""
+    photo = corpus.encode(corpus.photo_like(3200, 2400, seed=12, style="scene"), "JPEG")
+    streamed, whole, used = _both_ways(monkeypatch, open_image(photo), None, 1024)
+    assert used == 1
+    assert streamed.tobytes() == whole.tobytes()
