@@ -68,17 +68,29 @@ def renderer_for(source: SourceImage) -> Callable[[int], QImage] | None:
 
 def fitted_qimage(source: SourceImage, side: int) -> QImage:
     """``source`` upright to fit a square of ``side`` pixels, or a little smaller where the
-    JPEG decoder reaches that size by itself (as the preview: ``SourceImage.preview``), on any
-    thread; a null QImage if it cannot be decoded."""
+    JPEG decoder reaches that size by itself (``preview_qimage``), on any thread; a null QImage
+    if it cannot be decoded."""
     from desktop_app.core.imaging import ImageRejected
 
     try:
-        decoded = source.decoded_preview(side, keep=False)
-        if decoded is not None:
-            return wrap_pixels(decoded)  # RGBX: scaled for the screen as it is
-        return pil_to_qimage(source.preview(side))
+        return preview_qimage(source, side)[0]
     except ImageRejected:
         return QImage()
+
+
+def preview_qimage(
+    source: SourceImage, max_side: int, *, keep: bool = False
+) -> tuple[QImage, bool]:
+    """``source.preview(max_side)`` as a QImage, and whether some pixel of it is not opaque.
+    A plain JPEG is decoded straight into the QImage's memory (RGBX, scaled for the screen as
+    it is); ``keep``: ``source`` keeps those pixels for the upload (``decoded_preview``)."""
+    decoded = source.decoded_preview(max_side, keep=keep)
+    if decoded is not None:
+        return wrap_pixels(decoded), False
+    pixels = source.preview(max_side)
+    # upright() keeps an alpha channel only when some pixel is not opaque: asking
+    # source.has_alpha instead would decode the whole picture a second time.
+    return pil_to_qimage(pixels), pixels.mode == "RGBA"
 
 
 def decode_image(data: bytes, *, max_side: int | None = None) -> QImage:

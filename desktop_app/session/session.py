@@ -751,19 +751,11 @@ async def _load_picture(item: PictureInput) -> LoadedPicture:
 async def _decode_preview(source: SourceImage, *, keep: bool) -> tuple[QImage, bool]:
     """The picture to show of ``source``, and whether some pixel of it is not opaque.
     ``keep``: ``source`` keeps the pixels for the upload to share (see ``decoded_preview``)."""
-    from desktop_app.qt.qimage import pil_to_qimage, wrap_pixels
+    from desktop_app.qt.qimage import preview_qimage
 
-    decoded = source.decoded_preview(PREVIEW_MAX_SIDE, keep=keep)  # most photos: no copy
-    if decoded is not None:
-        return wrap_pixels(decoded), False
-    pixels = source.preview(PREVIEW_MAX_SIDE)
-    preview = pil_to_qimage(pixels)
-    # upright() keeps an alpha channel only when some pixel is not opaque: asking
-    # source.has_alpha instead would decode the whole picture a second time.
-    transparent = pixels.mode == "RGBA"
-    del pixels
+    shown = preview_qimage(source, PREVIEW_MAX_SIDE, keep=keep)
     release_freed_memory()  # the decode behind the preview
-    return preview, transparent
+    return shown
 
 
 def _region_pixels(region: QImage, size: tuple[int, int]) -> Image.Image:
